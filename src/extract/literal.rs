@@ -1,0 +1,558 @@
+//! String literals as written in source, decoded into the bytes the program sees.
+//!
+//! Each language quotes and escapes differently; [`decode`] takes the literal with its
+//! quotes (and Python prefix) and the file's [`Dialect`]. A literal that is not constant
+//! (an f-string with a field, a template with `${}`, `"$var"` in shell or PHP) gives
+//! `None`: it is not a value a key ring could match.
+
+use crate::format::Format;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Python,
+    Js,
+    Go,
+    Java,
+    Php,
+    Ruby,
+    Shell,
+    Yaml,
+    Json,
+    Toml,
+    Dotenv,
+    Properties,
+    Generic,
+}
+
+impl Dialect {
+    pub fn of(format: Format) -> Dialect {
+        match format {
+            Format::Python => Dialect::Python,
+            Format::Javascript => Dialect::Js,
+            Format::Go => Dialect::Go,
+            Format::Java => Dialect::Java,
+            Format::Php => Dialect::Php,
+            Format::Ruby => Dialect::Ruby,
+            Format::Shell | Format::Dockerfile => Dialect::Shell,
+            Format::Yaml => Dialect::Yaml,
+            Format::Json => Dialect::Json,
+            Format::Toml => Dialect::Toml,
+            Format::Dotenv => Dialect::Dotenv,
+            Format::Properties => Dialect::Properties,
+            _ => Dialect::Generic,
+        }
+    }
+}
+
+/// How escapes inside a double-quoted (or escape-processing) literal behave.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Esc {
+    Python,
+    PythonBytes,
+    Js,
+    Go,
+    Java,
+    Json,
+    Yaml,
+    Toml,
+    Php,
+    Ruby,
+    Dotenv,
+    Shell,
+    Properties,
+}
+
+/// Decodes one literal (quotes and prefix included) or a bare value.
+pub fn decode(raw: &[u8], dialect: Dialect) -> Option<Vec<u8>> {
+    let (prefix, rest) = split_prefix(raw, dialect);
+    let raw_prefix = prefix.iter().any(|c| matches!(c, b'r' | b'R'));
+    let bytes_prefix = prefix.iter().any(|c| matches!(c, b'b' | b'B'));
+    let f_prefix = prefix.iter().any(|c| matches!(c, b'f' | b'F'));
+    let (quote, body) = match strip_quotes(rest) {
+        Some(q) => q,
+        None => return decode_bare(rest, dialect),
+    };
+    if dialect == Dialect::Properties {
+        // Quotes are ordinary characters in a .properties value.
+        return decode_bare(raw, dialect);
+    }
+    let triple = quote.len() == 3;
+    let q = quote[0];
+    match dialect {
+        Dialect::Python => {
+            if f_prefix {
+                let body = unbrace_fstring(body)?;
+                return escapes(&body, Esc::Python, triple);
+            }
+            if raw_prefix {
+                Some(body.to_vec())
+            } else if bytes_prefix {
+                escapes(body, Esc::PythonBytes, triple)
+            } else {
+                escapes(body, Esc::Python, triple)
+            }
+        }
+        Dialect::Js | Dialect::Generic => {
+            if q == b'`' && contains(body, b"${") {
+                return None;
+            }
+            escapes(body, Esc::Js, true)
+        }
+        Dialect::Go => match q {
+            b'`' => Some(body.iter().copied().filter(|&c| c != b'\r').collect()),
+            b'"' => escapes(body, Esc::Go, false),
+            _ => None,
+        },
+        Dialect::Java => escapes(body, Esc::Java, triple),
+        Dialect::Php => match q {
+            b'\'' => Some(single_quote_escapes(body)),
+            b'"' if has_php_interpolation(body) => None,
+            b'"' => escapes(body, Esc::Php, true),
+            _ => None,
+        },
+        Dialect::Ruby => match q {
+            b'\'' => Some(single_quote_escapes(body)),
+            b'"' if contains(body, b"#{") => None,
+            b'"' => escapes(body, Esc::Ruby, true),
+            _ => None,
+        },
+        Dialect::Shell => match q {
+            b'\'' => Some(body.to_vec()),
+            b'"' if has_shell_expansion(body) => None,
+            b'"' => escapes(body, Esc::Shell, true),
+            _ => None,
+        },
+        Dialect::Dotenv => match q {
+            b'\'' => Some(body.to_vec()),
+            b'"' if has_shell_expansion(body) => None,
+            b'"' => escapes(body, Esc::Dotenv, true),
+            _ => None,
+        },
+        Dialect::Yaml => match q {
+            b'\'' => Some(replace_doubled_quote(body)),
+            b'"' => escapes(body, Esc::Yaml, true),
+            _ => None,
+        },
+        Dialect::Json => match q {
+            b'"' => escapes(body, Esc::Json, false),
+            _ => escapes(body, Esc::Js, false),
+        },
+        Dialect::Toml => match (q, triple) {
+            (b'\'', false) => Some(body.to_vec()),
+            (b'\'', true) => Some(trim_first_newline(body).to_vec()),
+            (b'"', true) => escapes(trim_first_newline(body), Esc::Toml, true),
+            (b'"', false) => escapes(body, Esc::Toml, false),
+            _ => None,
+        },
+        Dialect::Properties => unreachable!("handled above"),
+    }
+}
+
+/// The string literals inside a list (`[...]`, `(...)`), each with its offset in `raw`
+/// and its decoded value (None where not constant).
+pub fn list_items(raw: &[u8], dialect: Dialect) -> Vec<(usize, Option<Vec<u8>>)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < raw.len() {
+        let c = raw[i];
+        if c == b'#' && matches!(dialect, Dialect::Python | Dialect::Ruby | Dialect::Yaml | Dialect::Shell | Dialect::Toml)
+        {
+            i = memchr::memchr(b'\n', &raw[i..]).map_or(raw.len(), |n| i + n);
+            continue;
+        }
+        if c == b'/' && raw.get(i + 1) == Some(&b'/') {
+            i = memchr::memchr(b'\n', &raw[i..]).map_or(raw.len(), |n| i + n);
+            continue;
+        }
+        let start = i;
+        let mut j = i;
+        while j < raw.len() && j - start < 2 && raw[j].is_ascii_alphabetic() {
+            j += 1;
+        }
+        if j < raw.len() && matches!(raw[j], b'"' | b'\'' | b'`') && (j == start || dialect == Dialect::Python)
+        {
+            if let Some(len) = literal_len(&raw[j..]) {
+                let end = j + len;
+                out.push((start, decode(&raw[start..end], dialect)));
+                i = end;
+                continue;
+            }
+            return out;
+        }
+        i = if j > i { j } else { i + 1 };
+    }
+    out
+}
+
+/// Length of the quoted literal at the start of `s` (quotes included).
+pub fn literal_len(s: &[u8]) -> Option<usize> {
+    let q = *s.first()?;
+    if s.len() >= 6 && (s.starts_with(b"\"\"\"") || s.starts_with(b"'''")) {
+        let close = &s[..3];
+        let mut i = 3;
+        while i + 3 <= s.len() {
+            if s[i] == b'\\' {
+                i += 2;
+                continue;
+            }
+            if &s[i..i + 3] == close {
+                return Some(i + 3);
+            }
+            i += 1;
+        }
+        return None;
+    }
+    let mut i = 1;
+    while i < s.len() {
+        match s[i] {
+            b'\\' => i += 2,
+            c if c == q => return Some(i + 1),
+            b'\n' if q != b'`' => return None,
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+fn split_prefix(raw: &[u8], dialect: Dialect) -> (&[u8], &[u8]) {
+    if dialect != Dialect::Python {
+        return (&[], raw);
+    }
+    let n = raw
+        .iter()
+        .take(2)
+        .take_while(|c| matches!(c, b'r' | b'R' | b'b' | b'B' | b'u' | b'U' | b'f' | b'F'))
+        .count();
+    if raw.get(n).is_some_and(|c| matches!(c, b'"' | b'\'')) {
+        raw.split_at(n)
+    } else {
+        (&[], raw)
+    }
+}
+
+fn strip_quotes(s: &[u8]) -> Option<(&[u8], &[u8])> {
+    for q in [&b"\"\"\""[..], b"'''"] {
+        if s.len() >= 6 && s.starts_with(q) && s.ends_with(q) {
+            return Some((q, &s[3..s.len() - 3]));
+        }
+    }
+    let q = *s.first()?;
+    if matches!(q, b'"' | b'\'' | b'`') && s.len() >= 2 && *s.last()? == q {
+        return Some((&s[..1], &s[1..s.len() - 1]));
+    }
+    None
+}
+
+fn decode_bare(s: &[u8], dialect: Dialect) -> Option<Vec<u8>> {
+    let s = trim(s);
+    if s.is_empty() || matches!(s[0], b'"' | b'\'' | b'`') {
+        return None;
+    }
+    match dialect {
+        Dialect::Properties => escapes(s, Esc::Properties, true),
+        Dialect::Shell | Dialect::Dotenv => {
+            if has_shell_expansion(s) {
+                return None;
+            }
+            let mut out = Vec::with_capacity(s.len());
+            let mut it = s.iter();
+            while let Some(&c) = it.next() {
+                if c == b'\\' && dialect == Dialect::Shell {
+                    if let Some(&n) = it.next() {
+                        out.push(n);
+                    }
+                } else {
+                    out.push(c);
+                }
+            }
+            Some(out)
+        }
+        Dialect::Yaml => {
+            if s.starts_with(b"${") || s.starts_with(b"{{") || matches!(s[0], b'|' | b'>' | b'&' | b'*' | b'!') {
+                return None;
+            }
+            Some(s.to_vec())
+        }
+        _ => Some(s.to_vec()),
+    }
+}
+
+fn trim(s: &[u8]) -> &[u8] {
+    let start = s.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(s.len());
+    let end = s.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(start, |e| e + 1);
+    &s[start..end]
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    memchr::memmem::find(hay, needle).is_some()
+}
+
+fn has_shell_expansion(s: &[u8]) -> bool {
+    s.windows(2).enumerate().any(|(i, w)| {
+        let escaped = i > 0 && s[i - 1] == b'\\';
+        !escaped && w[0] == b'$' && (w[1].is_ascii_alphabetic() || matches!(w[1], b'_' | b'{' | b'('))
+    }) || s.contains(&b'`')
+}
+
+fn has_php_interpolation(s: &[u8]) -> bool {
+    s.windows(2).enumerate().any(|(i, w)| {
+        let escaped = i > 0 && s[i - 1] == b'\\';
+        !escaped && w[0] == b'$' && (w[1].is_ascii_alphabetic() || matches!(w[1], b'_' | b'{'))
+    })
+}
+
+fn single_quote_escapes(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        if body[i] == b'\\' && matches!(body.get(i + 1), Some(b'\\' | b'\'')) {
+            out.push(body[i + 1]);
+            i += 2;
+        } else {
+            out.push(body[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+fn replace_doubled_quote(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        out.push(body[i]);
+        i += if body[i] == b'\'' && body.get(i + 1) == Some(&b'\'') { 2 } else { 1 };
+    }
+    out
+}
+
+fn trim_first_newline(body: &[u8]) -> &[u8] {
+    body.strip_prefix(b"\r\n")
+        .or_else(|| body.strip_prefix(b"\n"))
+        .unwrap_or(body)
+}
+
+/// An f-string is a constant only when it has no replacement field; `{{`/`}}` are braces.
+fn unbrace_fstring(body: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        match body[i] {
+            b'{' | b'}' if body.get(i + 1) == Some(&body[i]) => {
+                out.push(body[i]);
+                i += 2;
+            }
+            b'{' | b'}' => return None,
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    Some(out)
+}
+
+fn push_char(out: &mut Vec<u8>, cp: u32) -> Option<()> {
+    let c = char::from_u32(cp)?;
+    let mut buf = [0u8; 4];
+    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+    Some(())
+}
+
+fn hex_value(digits: &[u8]) -> Option<u32> {
+    if digits.is_empty() {
+        return None;
+    }
+    let s = std::str::from_utf8(digits).ok()?;
+    u32::from_str_radix(s, 16).ok()
+}
+
+/// Processes backslash escapes in `body` the way `style` does. `multiline` allows a raw
+/// newline in the body (triple quotes, templates).
+fn escapes(body: &[u8], style: Esc, multiline: bool) -> Option<Vec<u8>> {
+    let _ = multiline;
+    let mut out = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        let c = body[i];
+        if c != b'\\' {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        let Some(&e) = body.get(i + 1) else {
+            out.push(b'\\');
+            break;
+        };
+        i += 2;
+        let simple = match e {
+            b'n' => Some(b'\n'),
+            b't' => Some(b'\t'),
+            b'r' => Some(b'\r'),
+            b'\\' => Some(b'\\'),
+            b'"' => Some(b'"'),
+            b'\'' if style != Esc::Shell && style != Esc::Dotenv => Some(b'\''),
+            b'`' if matches!(style, Esc::Js | Esc::Shell) => Some(b'`'),
+            b'$' if matches!(style, Esc::Php | Esc::Shell | Esc::Dotenv | Esc::Js) => Some(b'$'),
+            b'/' if matches!(style, Esc::Json | Esc::Yaml | Esc::Js) => Some(b'/'),
+            b'b' if style != Esc::Shell && style != Esc::Dotenv => Some(8),
+            b'f' if style != Esc::Shell && style != Esc::Dotenv => Some(12),
+            b'v' if matches!(style, Esc::Python | Esc::PythonBytes | Esc::Js | Esc::Go | Esc::Php | Esc::Ruby | Esc::Yaml) => Some(11),
+            b'a' if matches!(style, Esc::Python | Esc::PythonBytes | Esc::Go | Esc::Ruby | Esc::Yaml) => Some(7),
+            b'e' if matches!(style, Esc::Yaml | Esc::Php | Esc::Ruby | Esc::Toml) => Some(27),
+            b' ' if style == Esc::Yaml => Some(b' '),
+            b'0' if matches!(style, Esc::Js | Esc::Yaml) && !body.get(i).is_some_and(u8::is_ascii_digit) => Some(0),
+            _ => None,
+        };
+        if let Some(b) = simple {
+            out.push(b);
+            continue;
+        }
+        match e {
+            b'\n' | b'\r' if matches!(style, Esc::Python | Esc::PythonBytes | Esc::Js | Esc::Ruby | Esc::Shell | Esc::Properties) => {
+                if e == b'\r' && body.get(i) == Some(&b'\n') {
+                    i += 1;
+                }
+                if style == Esc::Properties {
+                    while body.get(i).is_some_and(|c| c.is_ascii_whitespace()) {
+                        i += 1;
+                    }
+                }
+            }
+            b'\n' | b'\r' | b' ' | b'\t' if matches!(style, Esc::Toml | Esc::Yaml) => {
+                while body.get(i).is_some_and(|c| c.is_ascii_whitespace()) {
+                    i += 1;
+                }
+            }
+            b'x' if !matches!(style, Esc::Json | Esc::Java | Esc::Toml | Esc::Shell | Esc::Dotenv | Esc::Properties) => {
+                let max = if matches!(style, Esc::Php | Esc::Ruby) { 2 } else { 2 };
+                let n = body[i..].iter().take(max).take_while(|c| c.is_ascii_hexdigit()).count();
+                if n == 0 {
+                    return None;
+                }
+                let v = hex_value(&body[i..i + n])?;
+                i += n;
+                if matches!(style, Esc::Python | Esc::Yaml) {
+                    push_char(&mut out, v)?;
+                } else {
+                    out.push(v as u8);
+                }
+            }
+            b'u' if !matches!(style, Esc::PythonBytes | Esc::Shell | Esc::Dotenv) => {
+                if body.get(i) == Some(&b'{') && matches!(style, Esc::Js | Esc::Php | Esc::Ruby) {
+                    let close = body[i..].iter().position(|&c| c == b'}')?;
+                    let v = hex_value(&body[i + 1..i + close])?;
+                    push_char(&mut out, v)?;
+                    i += close + 1;
+                    continue;
+                }
+                let digits = body.get(i..i + 4)?;
+                let mut v = hex_value(digits)?;
+                i += 4;
+                if (0xD800..0xDC00).contains(&v) && body.get(i..i + 2) == Some(b"\\u") {
+                    if let Some(low) = body.get(i + 2..i + 6).and_then(hex_value) {
+                        if (0xDC00..0xE000).contains(&low) {
+                            v = 0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00);
+                            i += 6;
+                        }
+                    }
+                }
+                push_char(&mut out, v)?;
+            }
+            b'U' if matches!(style, Esc::Python | Esc::Go | Esc::Yaml | Esc::Toml) => {
+                let v = hex_value(body.get(i..i + 8)?)?;
+                i += 8;
+                push_char(&mut out, v)?;
+            }
+            b'N' if style == Esc::Python => return None,
+            b'0'..=b'7' if matches!(style, Esc::Python | Esc::PythonBytes | Esc::Go | Esc::Java | Esc::Php | Esc::Ruby) => {
+                let start = i - 1;
+                let n = body[start..].iter().take(3).take_while(|c| (b'0'..=b'7').contains(c)).count();
+                let v = u32::from_str_radix(std::str::from_utf8(&body[start..start + n]).ok()?, 8).ok()?;
+                i = start + n;
+                if style == Esc::Python {
+                    push_char(&mut out, v)?;
+                } else {
+                    out.push(v as u8);
+                }
+            }
+            _ => {
+                // Unknown escape: Python, PHP and shell keep the backslash, others drop it.
+                if matches!(style, Esc::Python | Esc::PythonBytes | Esc::Php | Esc::Shell | Esc::Dotenv) {
+                    out.push(b'\\');
+                }
+                out.push(e);
+            }
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(raw: &str, dialect: Dialect) -> Option<String> {
+        decode(raw.as_bytes(), dialect).map(|v| String::from_utf8(v).unwrap())
+    }
+
+    #[test]
+    fn python_literals() {
+        use Dialect::Python as P;
+        assert_eq!(d(r#""a\tb\x41\u00e9""#, P).unwrap(), "a\tbAé");
+        assert_eq!(d(r#"r"a\tb""#, P).unwrap(), r"a\tb");
+        assert_eq!(d(r#"b'k\x00y'"#, P).unwrap(), "k\0y");
+        assert_eq!(d(r#"'it\'s'"#, P).unwrap(), "it's");
+        assert_eq!(d("'''multi\nline'''", P).unwrap(), "multi\nline");
+        assert_eq!(d(r#""\d""#, P).unwrap(), r"\d");
+        assert_eq!(d(r#"f"{name}-x""#, P), None);
+        assert_eq!(d(r#"f"{{x}}""#, P).unwrap(), "{x}");
+        assert_eq!(d(r#""\101""#, P).unwrap(), "A");
+    }
+
+    #[test]
+    fn js_and_go_literals() {
+        assert_eq!(d(r#""a\u{1F600}b""#, Dialect::Js).unwrap(), "a😀b");
+        assert_eq!(d("`plain`", Dialect::Js).unwrap(), "plain");
+        assert_eq!(d("`a${b}`", Dialect::Js), None);
+        assert_eq!(d(r#"'q\'x'"#, Dialect::Js).unwrap(), "q'x");
+        assert_eq!(d(r"`raw\n`", Dialect::Go).unwrap(), r"raw\n");
+        assert_eq!(d(r#""\x41\101""#, Dialect::Go).unwrap(), "AA");
+    }
+
+    #[test]
+    fn php_ruby_shell_literals() {
+        assert_eq!(d(r"'a\nb\'c'", Dialect::Php).unwrap(), r"a\nb'c");
+        assert_eq!(d(r#""x$var""#, Dialect::Php), None);
+        assert_eq!(d(r#""a\$b""#, Dialect::Php).unwrap(), "a$b");
+        assert_eq!(d(r#""a#{b}""#, Dialect::Ruby), None);
+        assert_eq!(d(r"'lit\n'", Dialect::Shell).unwrap(), r"lit\n");
+        assert_eq!(d(r#""a\$b\q""#, Dialect::Shell).unwrap(), r"a$b\q");
+        assert_eq!(d(r#""$HOME""#, Dialect::Shell), None);
+        assert_eq!(d(r"bare\ word", Dialect::Shell).unwrap(), "bare word");
+    }
+
+    #[test]
+    fn yaml_json_toml_dotenv_properties() {
+        assert_eq!(d("'it''s'", Dialect::Yaml).unwrap(), "it's");
+        assert_eq!(d(r#""a\x41\u0042""#, Dialect::Yaml).unwrap(), "aAB");
+        assert_eq!(d(" plain ", Dialect::Yaml).unwrap(), "plain");
+        assert_eq!(d("${VAR}", Dialect::Yaml), None);
+        assert_eq!(d(r#""\ud83d\ude00\/""#, Dialect::Json).unwrap(), "😀/");
+        assert_eq!(d("'C:\\path'", Dialect::Toml).unwrap(), "C:\\path");
+        assert_eq!(d("\"\"\"\nline\"\"\"", Dialect::Toml).unwrap(), "line");
+        assert_eq!(d(r#""a\nb""#, Dialect::Dotenv).unwrap(), "a\nb");
+        assert_eq!(d(r#""${OTHER}""#, Dialect::Dotenv), None);
+        assert_eq!(d("'$lit'", Dialect::Dotenv).unwrap(), "$lit");
+        assert_eq!(d(r"a\u0041\:b", Dialect::Properties).unwrap(), "aA:b");
+    }
+
+    #[test]
+    fn list_items_are_each_decoded() {
+        let items = list_items(br#"[ "one", r'tw\o',  # c "x"
+ b"three"]"#, Dialect::Python);
+        let values: Vec<_> = items.iter().map(|(_, v)| String::from_utf8(v.clone().unwrap()).unwrap()).collect();
+        assert_eq!(values, ["one", r"tw\o", "three"]);
+        assert_eq!(items[0].0, 2);
+    }
+}

@@ -1,0 +1,222 @@
+//! Extract: from a document's bytes to candidates (value, name, context, rule).
+//!
+//! Each file format has its own extractors; the rule extractor (regex rules from
+//! `rules/`) and the ring-token extractor run on every text format. A new format is a
+//! new module here and one line in [`Extractors::run`].
+
+pub mod kube;
+pub mod literal;
+pub mod rules;
+pub mod tokens;
+
+use crate::format::Format;
+use crate::ring::Ring;
+use crate::secret::{Fingerprint, Secret};
+use serde::{Deserialize, Serialize};
+use std::cell::OnceCell;
+
+/// How sure a rule is that what it matched is a real secret.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+/// What a consumer holds (SPEC §5 `kind`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Literal,
+    Reference,
+    Ciphertext,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Literal => "literal",
+            Kind::Reference => "reference",
+            Kind::Ciphertext => "ciphertext",
+        }
+    }
+}
+
+/// Which kind of extractor produced a candidate; decides which of two candidates for the
+/// same place is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Origin {
+    /// A bare token that is a ring key: kept only when its fingerprint is in the ring.
+    RingToken,
+    /// A regex rule from `rules/`.
+    Rule,
+    /// A format-aware extractor (Kubernetes Secret, nginx, SQL).
+    Structured,
+}
+
+/// A place in a document that holds or obtains a secret.
+pub struct Candidate {
+    pub line: u32,
+    pub column: u32,
+    pub kind: Kind,
+    pub origin: Origin,
+    pub rule: String,
+    pub confidence: Confidence,
+    pub name: Option<String>,
+    pub context: Option<String>,
+    /// The secret bytes, for literals; dropped once fingerprinted.
+    pub value: Option<Secret>,
+    /// Lines that use the value (nginx variables).
+    pub used_at: Vec<u32>,
+    /// Rows of ciphertext (SQL dumps).
+    pub rows: Option<u64>,
+    /// A key the extractor linked to ciphertext (SQL trigger that encrypts a column).
+    pub key_hint: Option<Fingerprint>,
+}
+
+impl Candidate {
+    pub fn literal(pos: Position, rule: &str, confidence: Confidence, value: Secret) -> Self {
+        Candidate {
+            line: pos.line,
+            column: pos.column,
+            kind: Kind::Literal,
+            origin: Origin::Rule,
+            rule: rule.to_string(),
+            confidence,
+            name: None,
+            context: None,
+            value: Some(value),
+            used_at: Vec::new(),
+            rows: None,
+            key_hint: None,
+        }
+    }
+
+    pub fn reference(pos: Position, rule: &str, name: String) -> Self {
+        Candidate {
+            line: pos.line,
+            column: pos.column,
+            kind: Kind::Reference,
+            origin: Origin::Rule,
+            rule: rule.to_string(),
+            confidence: Confidence::High,
+            name: Some(name),
+            context: None,
+            value: None,
+            used_at: Vec::new(),
+            rows: None,
+            key_hint: None,
+        }
+    }
+
+    pub fn with_name(mut self, name: Option<String>) -> Self {
+        self.name = name;
+        self
+    }
+
+    pub fn with_context(mut self, context: Option<String>) -> Self {
+        self.context = context;
+        self
+    }
+
+    pub fn with_origin(mut self, origin: Origin) -> Self {
+        self.origin = origin;
+        self
+    }
+}
+
+/// 1-based line and byte column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// A file's bytes with its format, and a lazily built line index.
+pub struct Document<'a> {
+    pub path: &'a str,
+    pub bytes: &'a [u8],
+    pub format: Format,
+    line_starts: OnceCell<Vec<usize>>,
+}
+
+impl<'a> Document<'a> {
+    pub fn new(path: &'a str, bytes: &'a [u8], format: Format) -> Self {
+        Document {
+            path,
+            bytes,
+            format,
+            line_starts: OnceCell::new(),
+        }
+    }
+
+    /// Line and column of a byte offset.
+    pub fn position(&self, offset: usize) -> Position {
+        let starts = self.line_starts.get_or_init(|| {
+            let mut v = vec![0];
+            v.extend(memchr::memchr_iter(b'\n', self.bytes).map(|i| i + 1));
+            v
+        });
+        let line = starts.partition_point(|&s| s <= offset).max(1);
+        Position {
+            line: line as u32,
+            column: (offset - starts[line - 1] + 1) as u32,
+        }
+    }
+}
+
+/// What extraction gives for one document.
+#[derive(Default)]
+pub struct Extracted {
+    pub candidates: Vec<Candidate>,
+    /// Problems with the file that did not stop its scan (malformed syntax).
+    pub warnings: Vec<String>,
+}
+
+/// All extractors, built once per scan.
+pub struct Extractors {
+    rules: rules::RuleSet,
+    tokens: Option<tokens::RingTokens>,
+}
+
+impl Extractors {
+    pub fn new(rules: rules::RuleSet, ring: &Ring) -> Self {
+        let tokens = (!ring.is_empty()).then(|| tokens::RingTokens::new(ring));
+        Extractors { rules, tokens }
+    }
+
+    pub fn rules(&self) -> &rules::RuleSet {
+        &self.rules
+    }
+
+    /// Runs every extractor that applies to the document's format.
+    pub fn run(&self, doc: &Document) -> Extracted {
+        let mut out = Extracted::default();
+        match doc.format {
+            Format::Lockfile => {}
+            Format::Yaml => {
+                kube::extract(doc, &mut out);
+                self.rules.extract(doc, &mut out);
+            }
+            _ => self.rules.extract(doc, &mut out),
+        }
+        if let Some(tokens) = &self.tokens {
+            tokens.extract(doc, &mut out);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_one_based() {
+        let doc = Document::new("a", b"ab\ncd\n\nef", Format::Text);
+        assert_eq!(doc.position(0), Position { line: 1, column: 1 });
+        assert_eq!(doc.position(4), Position { line: 2, column: 2 });
+        assert_eq!(doc.position(7), Position { line: 4, column: 1 });
+    }
+}

@@ -1,0 +1,256 @@
+//! Ring keys wherever their bytes appear (SPEC §3, last point): as a bare token, inside
+//! a URL's user-info, after `Bearer `, inside a `Basic ` credential or base64-encoded.
+//!
+//! The ring holds fingerprints only, so every substring that could be a key is hashed
+//! and looked up. Candidates are substrings of a whitespace-separated run that start and
+//! end at a delimiter (quote, bracket, `=`, `:`, `@`, `/`, ...) and whose length is one
+//! of the ring's key lengths. Only substrings whose fingerprint is in the ring are
+//! emitted, so this extractor never produces a false positive.
+
+use super::{Candidate, Confidence, Document, Extracted, Origin};
+use crate::ring::{Lengths, Ring};
+use crate::secret::{Fingerprint, Secret};
+use base64::Engine as _;
+use std::collections::HashSet;
+
+pub const RULE_TOKEN: &str = "ring-key";
+pub const RULE_BASE64: &str = "ring-key-base64";
+
+/// With keys of unknown length, how many later boundaries a start is paired with.
+const ANY_MAX_PAIRS: usize = 64;
+const ANY_MAX_LEN: usize = 1024;
+
+const WS: u8 = 1;
+const DELIM: u8 = 2;
+const B64: u8 = 4;
+
+const fn classes() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        if c == b' ' || c == b'\t' || c == b'\n' || c == b'\r' || c == 0x0b || c == 0x0c {
+            t[i] = WS;
+        }
+        if matches!(
+            c,
+            b'"' | b'\'' | b'`' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'<' | b'>' | b','
+                | b';' | b'=' | b':' | b'@' | b'/' | b'?' | b'&' | b'#' | b'|' | b'\\' | b'.' | b'*'
+        ) {
+            t[i] |= DELIM;
+        }
+        if c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'-' | b'_') {
+            t[i] |= B64;
+        }
+        i += 1;
+    }
+    t
+}
+
+static CLASS: [u8; 256] = classes();
+
+/// Finds ring keys among the tokens of any text.
+pub struct RingTokens {
+    fingerprints: HashSet<Fingerprint>,
+    lengths: Lengths,
+    min_len: usize,
+}
+
+impl RingTokens {
+    pub fn new(ring: &Ring) -> Self {
+        let lengths = ring.lengths();
+        let min_len = match &lengths {
+            Lengths::Exact(v) => v.first().copied().unwrap_or(1),
+            Lengths::Any => 1,
+        };
+        RingTokens {
+            fingerprints: ring.keys().iter().map(|k| k.fingerprint).collect(),
+            lengths,
+            min_len,
+        }
+    }
+
+    pub fn extract(&self, doc: &Document, out: &mut Extracted) {
+        let mut scratch = Scratch::default();
+        for_each_run(doc.bytes, self.min_len, |start, run| {
+            self.scan_run(run, &mut scratch, |off, _len| {
+                let c = Candidate::literal(doc.position(start + off), RULE_TOKEN, Confidence::High, Secret::from_slice(&run[off..off + _len]));
+                out.candidates.push(c.with_origin(Origin::RingToken));
+            });
+            self.scan_base64(run, &mut scratch, |off, value| {
+                let c = Candidate::literal(doc.position(start + off), RULE_BASE64, Confidence::High, Secret::new(value));
+                out.candidates.push(c.with_origin(Origin::RingToken));
+            });
+        });
+    }
+
+    /// Calls `hit(offset, len)` for each delimited substring of `run` that is a ring key.
+    fn scan_run(&self, run: &[u8], scratch: &mut Scratch, mut hit: impl FnMut(usize, usize)) {
+        let n = run.len();
+        scratch.is_boundary.clear();
+        scratch.is_boundary.resize(n + 1, false);
+        scratch.boundaries.clear();
+        for p in 0..=n {
+            let b = p == 0
+                || p == n
+                || CLASS[run[p - 1] as usize] & DELIM != 0
+                || CLASS[run[p] as usize] & DELIM != 0;
+            if b {
+                scratch.is_boundary[p] = true;
+                scratch.boundaries.push(p);
+            }
+        }
+        for (bi, &p) in scratch.boundaries.iter().enumerate() {
+            match &self.lengths {
+                Lengths::Exact(lengths) => {
+                    for &len in lengths {
+                        let q = p + len;
+                        if q > n {
+                            break;
+                        }
+                        if scratch.is_boundary[q] && self.fingerprints.contains(&Fingerprint::of(&run[p..q])) {
+                            hit(p, len);
+                        }
+                    }
+                }
+                Lengths::Any => {
+                    for &q in scratch.boundaries[bi + 1..].iter().take(ANY_MAX_PAIRS) {
+                        if q - p > ANY_MAX_LEN {
+                            break;
+                        }
+                        if self.fingerprints.contains(&Fingerprint::of(&run[p..q])) {
+                            hit(p, q - p);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Decodes base64 words of the run and looks for ring keys inside them.
+    fn scan_base64(&self, run: &[u8], scratch: &mut Scratch, mut hit: impl FnMut(usize, Vec<u8>)) {
+        let min_encoded = (self.min_len * 4).div_ceil(3).max(8);
+        let mut i = 0;
+        while i < run.len() {
+            if CLASS[run[i] as usize] & B64 == 0 {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < run.len() && CLASS[run[i] as usize] & B64 != 0 {
+                i += 1;
+            }
+            let body_end = i;
+            while i < run.len() && run[i] == b'=' && i - body_end < 2 {
+                i += 1;
+            }
+            if body_end - start < min_encoded {
+                continue;
+            }
+            let Some(decoded) = decode_base64(&run[start..body_end]) else { continue };
+            if decoded.len() < self.min_len || !decoded.iter().all(|b| (0x20..0x7f).contains(b)) {
+                continue;
+            }
+            let mut inner = Scratch::default();
+            let mut found = Vec::new();
+            for_each_run(&decoded, self.min_len, |s, sub| {
+                self.scan_run(sub, &mut inner, |off, len| found.push(decoded[s + off..s + off + len].to_vec()));
+            });
+            for value in found {
+                hit(start, value);
+            }
+        }
+        let _ = scratch;
+    }
+}
+
+fn decode_base64(text: &[u8]) -> Option<Vec<u8>> {
+    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+    if text.len() % 4 == 1 {
+        return None;
+    }
+    let url = text.iter().any(|&c| c == b'-' || c == b'_');
+    let std = text.iter().any(|&c| c == b'+' || c == b'/');
+    if url && std {
+        return None;
+    }
+    if url { URL_SAFE_NO_PAD.decode(text) } else { STANDARD_NO_PAD.decode(text) }.ok()
+}
+
+#[derive(Default)]
+struct Scratch {
+    is_boundary: Vec<bool>,
+    boundaries: Vec<usize>,
+}
+
+/// Calls `f(offset, run)` for each whitespace-separated run at least `min_len` long.
+fn for_each_run(bytes: &[u8], min_len: usize, mut f: impl FnMut(usize, &[u8])) {
+    let mut i = 0;
+    let n = bytes.len();
+    while i < n {
+        while i < n && CLASS[bytes[i] as usize] & WS != 0 {
+            i += 1;
+        }
+        let start = i;
+        while i < n && CLASS[bytes[i] as usize] & WS == 0 {
+            i += 1;
+        }
+        if i - start >= min_len {
+            f(start, &bytes[start..i]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::Format;
+
+    const KEY: &str = "Qm9vdHN0cmFwS2V5LTIwMjYtMTEtQUJD";
+
+    fn ring(with_length: bool) -> Ring {
+        let fp = Fingerprint::of(KEY.as_bytes());
+        let len = if with_length { format!(r#", "length": {}"#, KEY.len()) } else { String::new() };
+        Ring::parse(
+            &format!(r#"{{"version":1,"keys":[{{"id":"k","service":"s","state":"active","fingerprint":"{fp}"{len}}}]}}"#),
+            "r",
+        )
+        .unwrap()
+    }
+
+    fn find(text: &str, with_length: bool) -> Vec<(u32, u32, String)> {
+        let r = ring(with_length);
+        let tokens = RingTokens::new(&r);
+        let doc = Document::new("a", text.as_bytes(), Format::Text);
+        let mut out = Extracted::default();
+        tokens.extract(&doc, &mut out);
+        out.candidates.iter().map(|c| (c.line, c.column, c.rule.clone())).collect()
+    }
+
+    #[test]
+    fn finds_key_in_every_surrounding() {
+        for with_length in [true, false] {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(KEY);
+            let basic = base64::engine::general_purpose::STANDARD.encode(format!("api:{KEY}"));
+            let cases = [
+                (format!("key {KEY} here"), 5, RULE_TOKEN),
+                (format!("curl https://admin:{KEY}@db.internal/x"), 20, RULE_TOKEN),
+                (format!("Authorization: Bearer {KEY}"), 23, RULE_TOKEN),
+                (format!("'{KEY}',"), 2, RULE_TOKEN),
+                (format!("?token={KEY}&x=1"), 8, RULE_TOKEN),
+                (format!("value: {b64}"), 8, RULE_BASE64),
+                (format!("Authorization: Basic {basic}"), 22, RULE_BASE64),
+            ];
+            for (text, col, rule) in cases {
+                let found = find(&text, with_length);
+                assert_eq!(found, vec![(1, col, rule.to_string())], "{text} (length known: {with_length})");
+            }
+        }
+    }
+
+    #[test]
+    fn partial_or_extended_keys_do_not_match() {
+        assert!(find(&format!("{KEY}x"), true).is_empty());
+        assert!(find(&KEY[1..], false).is_empty());
+    }
+}

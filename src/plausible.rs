@@ -1,0 +1,168 @@
+//! Is an unmatched literal plausibly a secret? (SPEC §2: placeholders, documented
+//! example keys and things that are plainly not secrets are not findings.)
+//!
+//! This only ever applies to values that are *not* in the ring: a ring key is always a
+//! finding, whatever it looks like.
+
+/// Why a value is not a finding, for tests and `--explain`-style diagnostics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotASecret {
+    TooShort,
+    Placeholder,
+    DocumentedExample,
+    Uuid,
+    GitObjectId,
+    IntegrityHash,
+    LowEntropy,
+}
+
+/// Documented example keys from vendors' docs (AWS, Stripe, GitHub, ...).
+const DOCUMENTED_EXAMPLES: &[&str] = &[
+    "AKIAIOSFODNN7EXAMPLE",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+    "sk_test_BQokikJOvBiI2HlWgH4olfQ2",
+    "pk_test_TYooMQauvdEDq54NiTphI7jx",
+    "xoxb-not-a-real-token-this-will-not-work",
+    "AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe",
+];
+
+/// Words that mark a value as a stand-in for the real thing.
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "changeme", "change_me", "change-me", "change_this", "change-this", "changethis", "replace_me",
+    "replace-me", "replaceme", "replace_with", "your_", "your-", "yourkey", "yoursecret",
+    "placeholder", "example", "dummy", "sample", "redacted", "notasecret", "not_a_secret",
+    "not-a-secret", "insert_", "insert-", "todo", "fixme", "xxxx", "****", "....", "<your",
+    "secret_here", "key_here", "token_here", "fake", "foobar", "lorem", "mysecret", "my_secret",
+    "my-secret", "supersecret", "super_secret", "super-secret", "secretkey", "secret-key",
+    "secret_key", "password", "passw0rd", "p@ssw0rd", "0123456789", "1234567890", "abcdefgh",
+];
+
+const PLACEHOLDER_EXACT: &[&str] = &[
+    "secret", "test", "testing", "none", "null", "nil", "undefined", "true", "false", "default",
+    "dev", "development", "local", "admin", "key", "token", "string", "empty", "required",
+];
+
+/// Checks an unmatched value; `min_entropy` is the rule's threshold (bits per byte).
+pub fn check(value: &[u8], min_len: usize, min_entropy: Option<f64>) -> Result<(), NotASecret> {
+    if value.len() < min_len.max(1) {
+        return Err(NotASecret::TooShort);
+    }
+    let text = String::from_utf8_lossy(value);
+    let trimmed = text.trim();
+    if DOCUMENTED_EXAMPLES.contains(&trimmed) {
+        return Err(NotASecret::DocumentedExample);
+    }
+    if is_placeholder(trimmed) {
+        return Err(NotASecret::Placeholder);
+    }
+    if is_uuid(trimmed) {
+        return Err(NotASecret::Uuid);
+    }
+    if is_integrity_hash(trimmed) {
+        return Err(NotASecret::IntegrityHash);
+    }
+    if let Some(min) = min_entropy {
+        if trimmed.len() == 40 && trimmed.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            return Err(NotASecret::GitObjectId);
+        }
+        if shannon_entropy(value) < min || !mixed(value) {
+            return Err(NotASecret::LowEntropy);
+        }
+    }
+    Ok(())
+}
+
+pub fn is_placeholder(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    if PLACEHOLDER_EXACT.contains(&lower.as_str()) {
+        return true;
+    }
+    if PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w)) {
+        return true;
+    }
+    let first = lower.chars().next();
+    if lower.chars().all(|c| Some(c) == first) {
+        return true;
+    }
+    // Templates and references: ${VAR}, {{ .Values.x }}, %(name)s, <your-key>, $VAR
+    let templated = (lower.starts_with("${") && lower.ends_with('}'))
+        || (lower.contains("{{") && lower.contains("}}"))
+        || (lower.starts_with("%(") && lower.contains(")s"))
+        || (lower.starts_with('<') && lower.ends_with('>'))
+        || (lower.starts_with('[') && lower.ends_with(']'))
+        || (lower.starts_with('$') && lower[1..].chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+    templated
+}
+
+pub fn is_uuid(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, &c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+fn is_integrity_hash(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    ["sha1-", "sha256-", "sha384-", "sha512-", "sha1:", "sha256:", "sha512:", "md5:", "md5-", "h1:"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+}
+
+/// Shannon entropy in bits per byte.
+pub fn shannon_entropy(value: &[u8]) -> f64 {
+    if value.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in value {
+        counts[b as usize] += 1;
+    }
+    let n = value.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Random-looking keys mix at least two classes of characters.
+fn mixed(value: &[u8]) -> bool {
+    let classes = [
+        value.iter().any(u8::is_ascii_lowercase),
+        value.iter().any(u8::is_ascii_uppercase),
+        value.iter().any(u8::is_ascii_digit),
+        value.iter().any(|b| !b.is_ascii_alphanumeric()),
+    ];
+    classes.iter().filter(|&&c| c).count() >= 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_and_examples_are_not_secrets() {
+        for v in ["changeme", "<your-key>", "xxxxxxxxxxxx", "${SECRET_KEY}", "{{ .Values.key }}", "your-secret-here", "AKIAIOSFODNN7EXAMPLE", "password123"] {
+            assert!(check(v.as_bytes(), 6, None).is_err(), "{v}");
+        }
+    }
+
+    #[test]
+    fn uuids_hashes_and_oids_are_not_secrets() {
+        assert_eq!(check(b"123e4567-e89b-12d3-a456-426614174000", 8, None), Err(NotASecret::Uuid));
+        assert_eq!(check(b"sha512-Zk3PqLw9xR2vB7nT4yH6mJ1c", 8, None), Err(NotASecret::IntegrityHash));
+        assert_eq!(check(b"4b825dc642cb6eb9a060e54bf8d69288fbee4904", 8, Some(3.0)), Err(NotASecret::GitObjectId));
+    }
+
+    #[test]
+    fn random_values_are_secrets() {
+        assert!(check(b"q3T9vXk2Lm8Pz4Rw7Yb1Nc6", 8, Some(3.5)).is_ok());
+        assert_eq!(check(b"aaaaaaaabbbbbbbb", 8, Some(3.0)), Err(NotASecret::LowEntropy));
+    }
+}

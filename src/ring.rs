@@ -1,0 +1,284 @@
+//! The key ring (SPEC §1): fingerprints of keys and their rotation state.
+
+use crate::error::{Error, Result};
+use crate::secret::Fingerprint;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+/// A key's place in its rotation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyState {
+    Pending,
+    Active,
+    Fallback,
+    Retired,
+    Revoked,
+}
+
+impl KeyState {
+    pub const ALL: [KeyState; 5] = [
+        KeyState::Pending,
+        KeyState::Active,
+        KeyState::Fallback,
+        KeyState::Retired,
+        KeyState::Revoked,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyState::Pending => "pending",
+            KeyState::Active => "active",
+            KeyState::Fallback => "fallback",
+            KeyState::Retired => "retired",
+            KeyState::Revoked => "revoked",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for KeyState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One key of the ring, validated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RingKey {
+    pub id: String,
+    pub service: String,
+    pub state: KeyState,
+    pub fingerprint: Fingerprint,
+    pub length: Option<usize>,
+    pub created: Option<String>,
+    pub note: Option<String>,
+}
+
+/// The lengths of the ring's keys, which bound the token scan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Lengths {
+    /// Every key declares its length.
+    Exact(Vec<usize>),
+    /// At least one key has no `length`: any token may be a key.
+    Any,
+}
+
+/// A loaded and validated key ring.
+#[derive(Clone, Debug, Default)]
+pub struct Ring {
+    /// Where it was read from, as given (None: no ring).
+    pub path: Option<String>,
+    keys: Vec<RingKey>,
+    by_fingerprint: HashMap<Fingerprint, usize>,
+}
+
+/// The ring file as it is on disk.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RingFile {
+    pub version: u32,
+    pub keys: Vec<RingEntry>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RingEntry {
+    pub id: String,
+    pub service: String,
+    pub state: String,
+    pub fingerprint: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub length: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Ring {
+    /// An empty ring: every secret found is `untracked`.
+    pub fn empty() -> Self {
+        Ring::default()
+    }
+
+    pub fn load(path: &Path) -> Result<Self> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Ring {
+            path: shown.clone(),
+            entry: "file".into(),
+            problem: format!("cannot read: {e}"),
+        })?;
+        Self::parse(&text, &shown)
+    }
+
+    /// Parses and validates a ring; `shown` names the file in errors.
+    pub fn parse(text: &str, shown: &str) -> Result<Self> {
+        let err = |entry: String, problem: String| Error::Ring {
+            path: shown.to_string(),
+            entry,
+            problem,
+        };
+        let file: RingFile = serde_json::from_str(text).map_err(|e| {
+            err(
+                format!("line {} column {}", e.line(), e.column()),
+                format!("not a valid ring: {e}"),
+            )
+        })?;
+        if file.version != 1 {
+            return Err(err(
+                "version".into(),
+                format!("unsupported version {} (expected 1)", file.version),
+            ));
+        }
+        let mut ring = Ring {
+            path: Some(shown.to_string()),
+            ..Ring::default()
+        };
+        let mut ids: HashMap<String, usize> = HashMap::new();
+        for (i, e) in file.keys.into_iter().enumerate() {
+            let entry = if e.id.is_empty() {
+                format!("keys[{i}]")
+            } else {
+                format!("keys[{i}] (id {:?})", e.id)
+            };
+            if e.id.trim().is_empty() {
+                return Err(err(entry, "empty id".into()));
+            }
+            if e.service.trim().is_empty() {
+                return Err(err(entry, "empty service".into()));
+            }
+            let state = KeyState::parse(&e.state).ok_or_else(|| {
+                err(
+                    entry.clone(),
+                    format!(
+                        "unknown state {:?} (expected one of pending, active, fallback, retired, revoked)",
+                        e.state
+                    ),
+                )
+            })?;
+            let fingerprint = Fingerprint::parse(&e.fingerprint)
+                .map_err(|p| err(entry.clone(), format!("bad fingerprint: {p}")))?;
+            if e.length == Some(0) {
+                return Err(err(entry, "length must be at least 1".into()));
+            }
+            if let Some(first) = ids.get(&e.id) {
+                return Err(err(
+                    entry,
+                    format!("duplicate id: keys[{first}] has the same id"),
+                ));
+            }
+            if let Some(&other) = ring.by_fingerprint.get(&fingerprint) {
+                return Err(err(
+                    entry,
+                    format!(
+                        "duplicate fingerprint: already listed under id {:?}",
+                        ring.keys[other].id
+                    ),
+                ));
+            }
+            ids.insert(e.id.clone(), i);
+            ring.by_fingerprint.insert(fingerprint, ring.keys.len());
+            ring.keys.push(RingKey {
+                id: e.id,
+                service: e.service,
+                state,
+                fingerprint,
+                length: e.length,
+                created: e.created,
+                note: e.note,
+            });
+        }
+        Ok(ring)
+    }
+
+    pub fn keys(&self) -> &[RingKey] {
+        &self.keys
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    pub fn lookup(&self, fp: &Fingerprint) -> Option<&RingKey> {
+        self.by_fingerprint.get(fp).map(|&i| &self.keys[i])
+    }
+
+    pub fn contains(&self, fp: &Fingerprint) -> bool {
+        self.by_fingerprint.contains_key(fp)
+    }
+
+    pub fn lengths(&self) -> Lengths {
+        let mut set = BTreeSet::new();
+        for k in &self.keys {
+            match k.length {
+                Some(l) => {
+                    set.insert(l);
+                }
+                None => return Lengths::Any,
+            }
+        }
+        Lengths::Exact(set.into_iter().collect())
+    }
+
+    pub fn services(&self) -> BTreeSet<&str> {
+        self.keys.iter().map(|k| k.service.as_str()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FP_A: &str = "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    const FP_B: &str = "sha256:60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752";
+
+    fn ring(keys: &str) -> Result<Ring> {
+        Ring::parse(&format!(r#"{{"version": 1, "keys": [{keys}]}}"#), "r.json")
+    }
+
+    fn key(id: &str, state: &str, fp: &str) -> String {
+        format!(r#"{{"id": "{id}", "service": "s", "state": "{state}", "fingerprint": "{fp}"}}"#)
+    }
+
+    #[test]
+    fn valid_ring_indexes_fingerprints() {
+        let r = ring(&format!("{},{}", key("a", "active", FP_A), key("b", "retired", FP_B))).unwrap();
+        assert_eq!(r.len(), 2);
+        let fp = Fingerprint::parse(FP_B).unwrap();
+        assert_eq!(r.lookup(&fp).unwrap().state, KeyState::Retired);
+        assert_eq!(r.lengths(), Lengths::Any);
+    }
+
+    #[test]
+    fn errors_name_file_entry_and_problem() {
+        let cases = [
+            (format!("{},", key("a", "active", FP_A)), "line"),
+            (key("a", "primary", FP_A), "unknown state \"primary\""),
+            (key("a", "active", "sha256:xyz"), "bad fingerprint"),
+            (format!("{},{}", key("a", "active", FP_A), key("a", "fallback", FP_B)), "duplicate id"),
+            (format!("{},{}", key("a", "active", FP_A), key("b", "fallback", FP_A)), "duplicate fingerprint"),
+        ];
+        for (keys, want) in cases {
+            let msg = ring(&keys).unwrap_err().to_string();
+            assert!(msg.starts_with("key ring r.json: "), "{msg}");
+            assert!(msg.contains(want), "{msg} should contain {want}");
+        }
+        let msg = ring(&key("a", "primary", FP_A)).unwrap_err().to_string();
+        assert!(msg.contains("keys[0] (id \"a\")"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected() {
+        let r = Ring::parse(r#"{"version": 1, "keys": [], "extra": 1}"#, "r.json");
+        assert!(r.unwrap_err().to_string().contains("unknown field `extra`"));
+    }
+}

@@ -1,0 +1,155 @@
+//! The secret value and its fingerprint.
+//!
+//! A [`Secret`] holds the bytes of a key as an application would use them. It has no
+//! `Debug`, `Display`, `Clone` or `Serialize`: the only things that leave it are its
+//! fingerprint, its length and a preview of at most three characters. Its bytes are
+//! overwritten when it is dropped, which happens as soon as it is fingerprinted.
+
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// Values shorter than this get no preview at all (SPEC §5).
+pub const PREVIEW_MIN_LEN: usize = 12;
+
+/// The bytes of a candidate secret. Deliberately opaque.
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    pub fn new(bytes: Vec<u8>) -> Self {
+        Secret(bytes)
+    }
+
+    pub fn from_slice(bytes: &[u8]) -> Self {
+        Secret(bytes.to_vec())
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The bytes, for extractors' and filters' decisions. Never format these.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+
+    pub fn fingerprint(&self) -> Fingerprint {
+        Fingerprint::of(&self.0)
+    }
+
+    /// At most the first three characters and the length, `None` under 12 bytes.
+    pub fn preview(&self) -> Option<String> {
+        if self.0.len() < PREVIEW_MIN_LEN {
+            return None;
+        }
+        let head: String = match std::str::from_utf8(&self.0) {
+            Ok(s) => s.chars().take(3).collect(),
+            Err(_) => String::new(),
+        };
+        let head: String = head
+            .chars()
+            .map(|c| if c.is_control() { '?' } else { c })
+            .collect();
+        Some(format!("{head}…({})", self.0.len()))
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        for b in self.0.iter_mut() {
+            // Volatile so the wipe is not optimised away.
+            unsafe { std::ptr::write_volatile(b, 0) };
+        }
+    }
+}
+
+/// SHA-256 of a key's exact bytes, shown as `sha256:` + 64 lowercase hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Fingerprint([u8; 32]);
+
+impl Fingerprint {
+    pub fn of(bytes: &[u8]) -> Self {
+        Fingerprint(Sha256::digest(bytes).into())
+    }
+
+    /// Parses `sha256:<64 lowercase hex>`; the error says what is wrong.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let hex = text
+            .strip_prefix("sha256:")
+            .ok_or_else(|| "must start with \"sha256:\"".to_string())?;
+        if hex.len() != 64 {
+            return Err(format!(
+                "must have 64 hex digits after \"sha256:\", found {}",
+                hex.len()
+            ));
+        }
+        let mut out = [0u8; 32];
+        for (i, pair) in hex.as_bytes().chunks(2).enumerate() {
+            let hi = lower_hex_digit(pair[0]);
+            let lo = lower_hex_digit(pair[1]);
+            match (hi, lo) {
+                (Some(h), Some(l)) => out[i] = h << 4 | l,
+                _ => return Err("must be lowercase hexadecimal (0-9, a-f)".to_string()),
+            }
+        }
+        Ok(Fingerprint(out))
+    }
+}
+
+fn lower_hex_digit(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("sha256:")?;
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_matches_sha256sum() {
+        // printf %s test | sha256sum
+        let fp = Secret::from_slice(b"test").fingerprint();
+        assert_eq!(
+            fp.to_string(),
+            "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+        );
+        assert_eq!(Fingerprint::parse(&fp.to_string()).unwrap(), fp);
+    }
+
+    #[test]
+    fn parse_rejects_bad_fingerprints() {
+        assert!(Fingerprint::parse("9f86").unwrap_err().contains("sha256:"));
+        assert!(Fingerprint::parse("sha256:abc").unwrap_err().contains("64"));
+        let upper = format!("sha256:{}", "A".repeat(64));
+        assert!(Fingerprint::parse(&upper).unwrap_err().contains("lowercase"));
+    }
+
+    #[test]
+    fn preview_shows_three_chars_and_length_only() {
+        let s = Secret::from_slice(b"Zx9abcdefghijklmnop");
+        assert_eq!(s.preview().unwrap(), "Zx9…(19)");
+        assert_eq!(Secret::from_slice(b"short").preview(), None);
+    }
+}
