@@ -16,7 +16,12 @@ fn main() {
     for name in &names {
         println!("cargo:rerun-if-changed=rules/{name}");
         let abs = std::fs::canonicalize(dir.join(name)).expect("rule file path");
-        writeln!(out, "    ({name:?}, include_str!({:?})),", abs.display().to_string()).unwrap();
+        writeln!(
+            out,
+            "    ({name:?}, include_str!({:?})),",
+            abs.display().to_string()
+        )
+        .unwrap();
     }
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("embedded_rules.rs");

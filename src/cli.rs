@@ -19,7 +19,11 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_MAX_FILESIZE: &str = "20M";
 
 #[derive(Parser)]
-#[command(name = "stalekey", version, about = "Find every consumer of a secret key before you rotate it")]
+#[command(
+    name = "stalekey",
+    version,
+    about = "Find every consumer of a secret key before you rotate it"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -119,7 +123,10 @@ pub struct ScanConfig {
 
 pub fn parse_fail_on(values: Option<&[String]>) -> Result<Vec<Verdict>> {
     let Some(values) = values else {
-        return Ok(Verdict::ALL.into_iter().filter(|v| v.fails_by_default()).collect());
+        return Ok(Verdict::ALL
+            .into_iter()
+            .filter(|v| v.fails_by_default())
+            .collect());
     };
     let mut out = Vec::new();
     for v in values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()) {
@@ -128,7 +135,10 @@ pub fn parse_fail_on(values: Option<&[String]>) -> Result<Vec<Verdict>> {
         }
         let verdict = Verdict::parse(v).ok_or_else(|| {
             let all: Vec<&str> = Verdict::ALL.iter().map(|v| v.as_str()).collect();
-            Error::Usage(format!("--fail-on: unknown verdict {v:?} (expected {} or none)", all.join(", ")))
+            Error::Usage(format!(
+                "--fail-on: unknown verdict {v:?} (expected {} or none)",
+                all.join(", ")
+            ))
         })?;
         out.push(verdict);
     }
@@ -165,7 +175,8 @@ impl ScanConfig {
             Some(dir) => RuleSet::with_extra_dir(dir)?,
             None => RuleSet::embedded()?,
         };
-        let max_filesize = parse_size(&args.max_filesize).map_err(|e| Error::Usage(format!("--max-filesize: {e}")))?;
+        let max_filesize = parse_size(&args.max_filesize)
+            .map_err(|e| Error::Usage(format!("--max-filesize: {e}")))?;
         let threads = match args.threads {
             Some(0) => return Err(Error::Usage("--threads must be at least 1".into())),
             Some(n) => n,
@@ -218,18 +229,30 @@ fn run_scan(args: ScanArgs) -> Result<i32> {
         fail_on: &config.fail_on,
     };
     write_output(config.output.as_deref(), |out| {
-        report::write(&report, config.format, &TextStyle { color: config.color }, out)
+        report::write(
+            &report,
+            config.format,
+            &TextStyle {
+                color: config.color,
+            },
+            out,
+        )
     })?;
     Ok(if report.failing() > 0 { 1 } else { 0 })
 }
 
 /// Writes to `--output FILE` or stdout.
-pub fn write_output(path: Option<&Path>, f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+pub fn write_output(
+    path: Option<&Path>,
+    f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
     match path {
         Some(p) => {
             let file = std::fs::File::create(p).map_err(|e| Error::io(p, e))?;
             let mut w = std::io::BufWriter::new(file);
-            f(&mut w).and_then(|_| w.flush()).map_err(|e| Error::io(p, e))
+            f(&mut w)
+                .and_then(|_| w.flush())
+                .map_err(|e| Error::io(p, e))
         }
         None => {
             let stdout = std::io::stdout();
@@ -244,7 +267,9 @@ pub fn write_output(path: Option<&Path>, f: impl FnOnce(&mut dyn Write) -> std::
 
 fn run_fingerprint(args: FingerprintArgs) -> Result<i32> {
     let mut bytes = Vec::new();
-    std::io::stdin().read_to_end(&mut bytes).map_err(|e| Error::io("stdin", e))?;
+    std::io::stdin()
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io("stdin", e))?;
     if args.strip_newline {
         if bytes.ends_with(b"\r\n") {
             bytes.truncate(bytes.len() - 2);

@@ -58,11 +58,15 @@ impl Format {
     pub fn detect(rel_path: &str, head: &[u8]) -> Format {
         let name = rel_path.rsplit('/').next().unwrap_or(rel_path);
         let lower = name.to_ascii_lowercase();
-        if LOCKFILES.contains(&lower.as_str()) || lower.ends_with(".lock") || lower.ends_with(".sum")
+        if LOCKFILES.contains(&lower.as_str())
+            || lower.ends_with(".lock")
+            || lower.ends_with(".sum")
         {
             return Format::Lockfile;
         }
-        if lower == "dockerfile" || lower.starts_with("dockerfile.") || lower.ends_with(".dockerfile")
+        if lower == "dockerfile"
+            || lower.starts_with("dockerfile.")
+            || lower.ends_with(".dockerfile")
         {
             return Format::Dockerfile;
         }
@@ -136,7 +140,13 @@ const LOCKFILES: &[&str] = &[
 ];
 
 fn is_nginx_path(rel_path: &str) -> bool {
-    let dirs = ["nginx/", "conf.d/", "sites-available/", "sites-enabled/", "snippets/"];
+    let dirs = [
+        "nginx/",
+        "conf.d/",
+        "sites-available/",
+        "sites-enabled/",
+        "snippets/",
+    ];
     let with_slash = format!("/{rel_path}");
     dirs.iter().any(|d| with_slash.contains(&format!("/{d}")))
 }
@@ -145,7 +155,10 @@ fn looks_like_nginx(head: &[u8]) -> bool {
     let text = String::from_utf8_lossy(head);
     text.lines().any(|l| {
         let t = l.trim_start();
-        let word = t.split(|c: char| c.is_whitespace() || c == '{').next().unwrap_or("");
+        let word = t
+            .split(|c: char| c.is_whitespace() || c == '{')
+            .next()
+            .unwrap_or("");
         matches!(word, "server" | "http" | "upstream" | "location") && t.contains('{')
     })
 }
@@ -163,7 +176,10 @@ mod tests {
             ("deploy/.env.production", Format::Dotenv),
             ("Dockerfile", Format::Dockerfile),
             ("k8s/secret.yaml", Format::Yaml),
-            ("src/main/resources/application.properties", Format::Properties),
+            (
+                "src/main/resources/application.properties",
+                Format::Properties,
+            ),
             ("package-lock.json", Format::Lockfile),
             ("go.sum", Format::Lockfile),
             ("edge/nginx.conf", Format::Nginx),
@@ -178,7 +194,10 @@ mod tests {
 
     #[test]
     fn conf_is_nginx_only_by_place_or_content() {
-        assert_eq!(Format::detect("etc/app.conf", b"key = value\n"), Format::Text);
+        assert_eq!(
+            Format::detect("etc/app.conf", b"key = value\n"),
+            Format::Text
+        );
         assert_eq!(
             Format::detect("etc/app.conf", b"# edge\nserver {\n listen 80;\n}\n"),
             Format::Nginx

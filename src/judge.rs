@@ -10,9 +10,23 @@ use crate::ring::KeyState;
 /// Names under which a reference is worth reporting: `process.env.NODE_ENV` is not.
 pub fn is_secret_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    ["secret", "key", "token", "passw", "pwd", "credential", "auth", "private", "salt", "signing", "cert", "dsn", "vault"]
-        .iter()
-        .any(|w| lower.contains(w))
+    [
+        "secret",
+        "key",
+        "token",
+        "passw",
+        "pwd",
+        "credential",
+        "auth",
+        "private",
+        "salt",
+        "signing",
+        "cert",
+        "dsn",
+        "vault",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
 }
 
 pub fn verdict_for_state(state: KeyState) -> (Verdict, Severity) {
@@ -103,11 +117,26 @@ mod tests {
 
     #[test]
     fn states_map_to_spec_verdicts() {
-        assert_eq!(verdict_for_state(KeyState::Revoked), (Verdict::Compromised, Severity::Critical));
-        assert_eq!(verdict_for_state(KeyState::Retired), (Verdict::Stale, Severity::High));
-        assert_eq!(verdict_for_state(KeyState::Fallback), (Verdict::Expiring, Severity::High));
-        assert_eq!(verdict_for_state(KeyState::Active), (Verdict::Pinned, Severity::Medium));
-        assert_eq!(verdict_for_state(KeyState::Pending), (Verdict::Pinned, Severity::Medium));
+        assert_eq!(
+            verdict_for_state(KeyState::Revoked),
+            (Verdict::Compromised, Severity::Critical)
+        );
+        assert_eq!(
+            verdict_for_state(KeyState::Retired),
+            (Verdict::Stale, Severity::High)
+        );
+        assert_eq!(
+            verdict_for_state(KeyState::Fallback),
+            (Verdict::Expiring, Severity::High)
+        );
+        assert_eq!(
+            verdict_for_state(KeyState::Active),
+            (Verdict::Pinned, Severity::Medium)
+        );
+        assert_eq!(
+            verdict_for_state(KeyState::Pending),
+            (Verdict::Pinned, Severity::Medium)
+        );
     }
 
     #[test]

@@ -29,18 +29,79 @@ const DOCUMENTED_EXAMPLES: &[&str] = &[
 
 /// Words that mark a value as a stand-in for the real thing.
 const PLACEHOLDER_WORDS: &[&str] = &[
-    "changeme", "change_me", "change-me", "change_this", "change-this", "changethis", "replace_me",
-    "replace-me", "replaceme", "replace_with", "your_", "your-", "yourkey", "yoursecret",
-    "placeholder", "example", "dummy", "sample", "redacted", "notasecret", "not_a_secret",
-    "not-a-secret", "insert_", "insert-", "todo", "fixme", "xxxx", "****", "....", "<your",
-    "secret_here", "key_here", "token_here", "fake", "foobar", "lorem", "mysecret", "my_secret",
-    "my-secret", "supersecret", "super_secret", "super-secret", "secretkey", "secret-key",
-    "secret_key", "password", "passw0rd", "p@ssw0rd", "0123456789", "1234567890", "abcdefgh",
+    "changeme",
+    "change_me",
+    "change-me",
+    "change_this",
+    "change-this",
+    "changethis",
+    "replace_me",
+    "replace-me",
+    "replaceme",
+    "replace_with",
+    "your_",
+    "your-",
+    "yourkey",
+    "yoursecret",
+    "placeholder",
+    "example",
+    "dummy",
+    "sample",
+    "redacted",
+    "notasecret",
+    "not_a_secret",
+    "not-a-secret",
+    "insert_",
+    "insert-",
+    "todo",
+    "fixme",
+    "xxxx",
+    "****",
+    "....",
+    "<your",
+    "secret_here",
+    "key_here",
+    "token_here",
+    "fake",
+    "foobar",
+    "lorem",
+    "mysecret",
+    "my_secret",
+    "my-secret",
+    "supersecret",
+    "super_secret",
+    "super-secret",
+    "secretkey",
+    "secret-key",
+    "secret_key",
+    "password",
+    "passw0rd",
+    "p@ssw0rd",
+    "0123456789",
+    "1234567890",
+    "abcdefgh",
 ];
 
 const PLACEHOLDER_EXACT: &[&str] = &[
-    "secret", "test", "testing", "none", "null", "nil", "undefined", "true", "false", "default",
-    "dev", "development", "local", "admin", "key", "token", "string", "empty", "required",
+    "secret",
+    "test",
+    "testing",
+    "none",
+    "null",
+    "nil",
+    "undefined",
+    "true",
+    "false",
+    "default",
+    "dev",
+    "development",
+    "local",
+    "admin",
+    "key",
+    "token",
+    "string",
+    "empty",
+    "required",
 ];
 
 /// Checks an unmatched value; `min_entropy` is the rule's threshold (bits per byte).
@@ -63,7 +124,11 @@ pub fn check(value: &[u8], min_len: usize, min_entropy: Option<f64>) -> Result<(
         return Err(NotASecret::IntegrityHash);
     }
     if let Some(min) = min_entropy {
-        if trimmed.len() == 40 && trimmed.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        if trimmed.len() == 40
+            && trimmed
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
             return Err(NotASecret::GitObjectId);
         }
         if shannon_entropy(value) < min || !mixed(value) {
@@ -91,7 +156,10 @@ pub fn is_placeholder(text: &str) -> bool {
         || (lower.starts_with("%(") && lower.contains(")s"))
         || (lower.starts_with('<') && lower.ends_with('>'))
         || (lower.starts_with('[') && lower.ends_with(']'))
-        || (lower.starts_with('$') && lower[1..].chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        || (lower.starts_with('$')
+            && lower[1..]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_'));
     templated
 }
 
@@ -106,9 +174,12 @@ pub fn is_uuid(text: &str) -> bool {
 
 fn is_integrity_hash(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
-    ["sha1-", "sha256-", "sha384-", "sha512-", "sha1:", "sha256:", "sha512:", "md5:", "md5-", "h1:"]
-        .iter()
-        .any(|p| lower.starts_with(p))
+    [
+        "sha1-", "sha256-", "sha384-", "sha512-", "sha1:", "sha256:", "sha512:", "md5:", "md5-",
+        "h1:",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
 }
 
 /// Shannon entropy in bits per byte.
@@ -148,21 +219,42 @@ mod tests {
 
     #[test]
     fn placeholders_and_examples_are_not_secrets() {
-        for v in ["changeme", "<your-key>", "xxxxxxxxxxxx", "${SECRET_KEY}", "{{ .Values.key }}", "your-secret-here", "AKIAIOSFODNN7EXAMPLE", "password123"] {
+        for v in [
+            "changeme",
+            "<your-key>",
+            "xxxxxxxxxxxx",
+            "${SECRET_KEY}",
+            "{{ .Values.key }}",
+            "your-secret-here",
+            "AKIAIOSFODNN7EXAMPLE",
+            "password123",
+        ] {
             assert!(check(v.as_bytes(), 6, None).is_err(), "{v}");
         }
     }
 
     #[test]
     fn uuids_hashes_and_oids_are_not_secrets() {
-        assert_eq!(check(b"123e4567-e89b-12d3-a456-426614174000", 8, None), Err(NotASecret::Uuid));
-        assert_eq!(check(b"sha512-Zk3PqLw9xR2vB7nT4yH6mJ1c", 8, None), Err(NotASecret::IntegrityHash));
-        assert_eq!(check(b"4b825dc642cb6eb9a060e54bf8d69288fbee4904", 8, Some(3.0)), Err(NotASecret::GitObjectId));
+        assert_eq!(
+            check(b"123e4567-e89b-12d3-a456-426614174000", 8, None),
+            Err(NotASecret::Uuid)
+        );
+        assert_eq!(
+            check(b"sha512-Zk3PqLw9xR2vB7nT4yH6mJ1c", 8, None),
+            Err(NotASecret::IntegrityHash)
+        );
+        assert_eq!(
+            check(b"4b825dc642cb6eb9a060e54bf8d69288fbee4904", 8, Some(3.0)),
+            Err(NotASecret::GitObjectId)
+        );
     }
 
     #[test]
     fn random_values_are_secrets() {
         assert!(check(b"q3T9vXk2Lm8Pz4Rw7Yb1Nc6", 8, Some(3.5)).is_ok());
-        assert_eq!(check(b"aaaaaaaabbbbbbbb", 8, Some(3.0)), Err(NotASecret::LowEntropy));
+        assert_eq!(
+            check(b"aaaaaaaabbbbbbbb", 8, Some(3.0)),
+            Err(NotASecret::LowEntropy)
+        );
     }
 }

@@ -18,7 +18,11 @@ pub enum ReadOutcome {
 pub fn read(path: &Path, shown: &str, max_filesize: Option<u64>) -> ReadOutcome {
     let mut file = match std::fs::File::open(path) {
         Ok(f) => f,
-        Err(e) => return ReadOutcome::Unreadable { message: e.to_string() },
+        Err(e) => {
+            return ReadOutcome::Unreadable {
+                message: e.to_string(),
+            }
+        }
     };
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let format = Format::detect(shown, b"");
@@ -30,7 +34,9 @@ pub fn read(path: &Path, shown: &str, max_filesize: Option<u64>) -> ReadOutcome 
     }
     let mut bytes = Vec::with_capacity(size as usize + 1);
     if let Err(e) = file.read_to_end(&mut bytes) {
-        return ReadOutcome::Unreadable { message: e.to_string() };
+        return ReadOutcome::Unreadable {
+            message: e.to_string(),
+        };
     }
     let probe = &bytes[..bytes.len().min(BINARY_PROBE)];
     if memchr::memchr(0, probe).is_some() {
@@ -56,7 +62,9 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     num.parse::<u64>()
         .ok()
         .and_then(|n| n.checked_mul(mult))
-        .ok_or_else(|| format!("invalid size {text:?} (use a number with an optional K, M or G suffix)"))
+        .ok_or_else(|| {
+            format!("invalid size {text:?} (use a number with an optional K, M or G suffix)")
+        })
 }
 
 #[cfg(test)]

@@ -251,7 +251,12 @@ mod tests {
 
     #[test]
     fn valid_ring_indexes_fingerprints() {
-        let r = ring(&format!("{},{}", key("a", "active", FP_A), key("b", "retired", FP_B))).unwrap();
+        let r = ring(&format!(
+            "{},{}",
+            key("a", "active", FP_A),
+            key("b", "retired", FP_B)
+        ))
+        .unwrap();
         assert_eq!(r.len(), 2);
         let fp = Fingerprint::parse(FP_B).unwrap();
         assert_eq!(r.lookup(&fp).unwrap().state, KeyState::Retired);
@@ -264,8 +269,22 @@ mod tests {
             (format!("{},", key("a", "active", FP_A)), "line"),
             (key("a", "primary", FP_A), "unknown state \"primary\""),
             (key("a", "active", "sha256:xyz"), "bad fingerprint"),
-            (format!("{},{}", key("a", "active", FP_A), key("a", "fallback", FP_B)), "duplicate id"),
-            (format!("{},{}", key("a", "active", FP_A), key("b", "fallback", FP_A)), "duplicate fingerprint"),
+            (
+                format!(
+                    "{},{}",
+                    key("a", "active", FP_A),
+                    key("a", "fallback", FP_B)
+                ),
+                "duplicate id",
+            ),
+            (
+                format!(
+                    "{},{}",
+                    key("a", "active", FP_A),
+                    key("b", "fallback", FP_A)
+                ),
+                "duplicate fingerprint",
+            ),
         ];
         for (keys, want) in cases {
             let msg = ring(&keys).unwrap_err().to_string();

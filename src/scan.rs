@@ -42,7 +42,13 @@ pub struct ScanOutcome {
 }
 
 /// Findings and warnings of one text document.
-pub fn scan_document(shown: &str, bytes: &[u8], format: Format, extractors: &Extractors, ring: &Ring) -> (Vec<Finding>, Vec<String>) {
+pub fn scan_document(
+    shown: &str,
+    bytes: &[u8],
+    format: Format,
+    extractors: &Extractors,
+    ring: &Ring,
+) -> (Vec<Finding>, Vec<String>) {
     let doc = Document::new(shown, bytes, format);
     let extracted = extractors.run(&doc);
     let matched = extracted
@@ -88,7 +94,9 @@ pub fn scan(opts: &ScanOptions, extractors: &Extractors, ring: &Ring) -> ScanOut
                 let mut c = collected.lock().unwrap();
                 c.stats.too_large += 1;
                 c.stats.skipped += 1;
-                c.warnings.push(format!("{shown}: skipped: {size} bytes is over --max-filesize"));
+                c.warnings.push(format!(
+                    "{shown}: skipped: {size} bytes is over --max-filesize"
+                ));
             }
             ReadOutcome::Unreadable { message } => {
                 let mut c = collected.lock().unwrap();

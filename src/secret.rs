@@ -143,7 +143,9 @@ mod tests {
         assert!(Fingerprint::parse("9f86").unwrap_err().contains("sha256:"));
         assert!(Fingerprint::parse("sha256:abc").unwrap_err().contains("64"));
         let upper = format!("sha256:{}", "A".repeat(64));
-        assert!(Fingerprint::parse(&upper).unwrap_err().contains("lowercase"));
+        assert!(Fingerprint::parse(&upper)
+            .unwrap_err()
+            .contains("lowercase"));
     }
 
     #[test]

@@ -23,7 +23,9 @@ pub enum WalkItem {
 
 /// Calls `visit` for every file under the roots, from `threads` threads.
 pub fn walk(opts: &WalkOptions, visit: impl Fn(WalkItem) + Sync) {
-    let Some((first, rest)) = opts.roots.split_first() else { return };
+    let Some((first, rest)) = opts.roots.split_first() else {
+        return;
+    };
     let mut builder = ignore::WalkBuilder::new(first);
     for r in rest {
         builder.add(r);
@@ -40,7 +42,11 @@ pub fn walk(opts: &WalkOptions, visit: impl Fn(WalkItem) + Sync) {
         .follow_links(false)
         .threads(opts.threads.max(1))
         .filter_entry(|e| e.file_name() != ".git");
-    let exclude: Vec<PathBuf> = opts.exclude.iter().filter_map(|p| p.canonicalize().ok()).collect();
+    let exclude: Vec<PathBuf> = opts
+        .exclude
+        .iter()
+        .filter_map(|p| p.canonicalize().ok())
+        .collect();
     let multi = opts.roots.len() > 1;
     let visit = &visit;
     let exclude = &exclude;
@@ -50,7 +56,9 @@ pub fn walk(opts: &WalkOptions, visit: impl Fn(WalkItem) + Sync) {
                 Ok(e) => {
                     if e.file_type().is_some_and(|t| t.is_file()) {
                         let path = e.path().to_path_buf();
-                        if !exclude.is_empty() && path.canonicalize().is_ok_and(|c| exclude.contains(&c)) {
+                        if !exclude.is_empty()
+                            && path.canonicalize().is_ok_and(|c| exclude.contains(&c))
+                        {
                             return ignore::WalkState::Continue;
                         }
                         let shown = shown_path(&opts.roots, multi, &path);
@@ -81,7 +89,11 @@ pub fn shown_path(roots: &[PathBuf], multi: bool, path: &Path) -> String {
             if rel.is_empty() {
                 return slashes(root);
             }
-            return if multi { format!("{}/{rel}", slashes(root).trim_end_matches('/')) } else { rel };
+            return if multi {
+                format!("{}/{rel}", slashes(root).trim_end_matches('/'))
+            } else {
+                rel
+            };
         }
     }
     slashes(path)
@@ -95,7 +107,9 @@ fn slashes(p: &Path) -> String {
 fn error_path(err: &ignore::Error) -> Option<PathBuf> {
     match err {
         ignore::Error::WithPath { path, .. } => Some(path.clone()),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
         ignore::Error::Loop { child, .. } => Some(child.clone()),
         _ => None,
     }
@@ -103,7 +117,9 @@ fn error_path(err: &ignore::Error) -> Option<PathBuf> {
 
 fn error_message(err: &ignore::Error) -> String {
     match err {
-        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => error_message(err),
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => {
+            error_message(err)
+        }
         other => other.to_string(),
     }
 }
@@ -115,11 +131,20 @@ mod tests {
     #[test]
     fn shown_paths_are_relative_with_slashes() {
         let roots = vec![PathBuf::from("fixtures")];
-        assert_eq!(shown_path(&roots, false, Path::new("fixtures/flask/app.py")), "flask/app.py");
-        assert_eq!(shown_path(&roots, true, Path::new("fixtures/flask/app.py")), "fixtures/flask/app.py");
+        assert_eq!(
+            shown_path(&roots, false, Path::new("fixtures/flask/app.py")),
+            "flask/app.py"
+        );
+        assert_eq!(
+            shown_path(&roots, true, Path::new("fixtures/flask/app.py")),
+            "fixtures/flask/app.py"
+        );
         let dot = vec![PathBuf::from(".")];
         assert_eq!(shown_path(&dot, false, Path::new("./a/b.py")), "a/b.py");
         let file = vec![PathBuf::from("conf/app.env")];
-        assert_eq!(shown_path(&file, false, Path::new("conf/app.env")), "conf/app.env");
+        assert_eq!(
+            shown_path(&file, false, Path::new("conf/app.env")),
+            "conf/app.env"
+        );
     }
 }

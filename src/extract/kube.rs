@@ -20,7 +20,8 @@ pub fn extract(doc: &Document, out: &mut Extracted) {
     let lines: Vec<Line> = split_lines(doc.bytes);
     let mut start = 0;
     for i in 0..=lines.len() {
-        let boundary = i == lines.len() || (lines[i].indent == 0 && lines[i].text.starts_with(b"---"));
+        let boundary =
+            i == lines.len() || (lines[i].indent == 0 && lines[i].text.starts_with(b"---"));
         if boundary {
             if i > start {
                 extract_document(doc, &lines[start..i], out);
@@ -48,18 +49,29 @@ fn split_lines(bytes: &[u8]) -> Vec<Line<'_>> {
 
 fn top_value<'a>(lines: &'a [Line], key: &[u8]) -> Option<&'a [u8]> {
     lines.iter().find_map(|l| {
-        (l.indent == 0).then(|| mapping(l.text)).flatten().filter(|(k, _)| *k == key).map(|(_, v)| v)
+        (l.indent == 0)
+            .then(|| mapping(l.text))
+            .flatten()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, v)| v)
     })
 }
 
 /// `key: value` → (key, value text after the colon, trimmed of a trailing comment).
 fn mapping(text: &[u8]) -> Option<(&[u8], &[u8])> {
-    let colon = text.windows(2).position(|w| w[0] == b':' && w[1] == b' ').or_else(|| {
-        text.last().filter(|&&c| c == b':').map(|_| text.len() - 1)
-    })?;
+    let colon = text
+        .windows(2)
+        .position(|w| w[0] == b':' && w[1] == b' ')
+        .or_else(|| text.last().filter(|&&c| c == b':').map(|_| text.len() - 1))?;
     let key = &text[..colon];
-    let key = key.strip_prefix(b"\"").and_then(|k| k.strip_suffix(b"\"")).unwrap_or(key);
-    let key = key.strip_prefix(b"'").and_then(|k| k.strip_suffix(b"'")).unwrap_or(key);
+    let key = key
+        .strip_prefix(b"\"")
+        .and_then(|k| k.strip_suffix(b"\""))
+        .unwrap_or(key);
+    let key = key
+        .strip_prefix(b"'")
+        .and_then(|k| k.strip_suffix(b"'"))
+        .unwrap_or(key);
     let rest = text.get(colon + 1..).unwrap_or(b"");
     Some((key, rest))
 }
@@ -70,15 +82,25 @@ fn extract_document(doc: &Document, lines: &[Line], out: &mut Extracted) {
         return;
     }
     let meta = metadata(lines);
-    for (section, rule) in [(b"data".as_slice(), RULE_DATA), (b"stringData".as_slice(), RULE_STRING_DATA)] {
-        let Some(at) = lines.iter().position(|l| l.indent == 0 && mapping(l.text).is_some_and(|(k, v)| k == section && trim(v).is_empty())) else {
+    for (section, rule) in [
+        (b"data".as_slice(), RULE_DATA),
+        (b"stringData".as_slice(), RULE_STRING_DATA),
+    ] {
+        let Some(at) = lines.iter().position(|l| {
+            l.indent == 0
+                && mapping(l.text).is_some_and(|(k, v)| k == section && trim(v).is_empty())
+        }) else {
             continue;
         };
         let body: Vec<&Line> = lines[at + 1..]
             .iter()
             .take_while(|l| l.indent > 0 || l.text.is_empty() || l.text.starts_with(b"#"))
             .collect();
-        let Some(child_indent) = body.iter().find(|l| !l.text.is_empty() && !l.text.starts_with(b"#")).map(|l| l.indent) else {
+        let Some(child_indent) = body
+            .iter()
+            .find(|l| !l.text.is_empty() && !l.text.starts_with(b"#"))
+            .map(|l| l.indent)
+        else {
             continue;
         };
         let context = format!("Secret {meta} > {}", String::from_utf8_lossy(section));
@@ -89,7 +111,9 @@ fn extract_document(doc: &Document, lines: &[Line], out: &mut Extracted) {
             if line.indent != child_indent || line.text.starts_with(b"#") {
                 continue;
             }
-            let Some((key, rest)) = mapping(line.text) else { continue };
+            let Some((key, rest)) = mapping(line.text) else {
+                continue;
+            };
             let name = String::from_utf8_lossy(key).into_owned();
             let value_off = line.offset + line.indent + (line.text.len() - rest.len());
             let lead = rest.iter().take_while(|&&b| b == b' ').count();
@@ -115,16 +139,26 @@ fn extract_document(doc: &Document, lines: &[Line], out: &mut Extracted) {
                 }
                 (Some(joined), first_off.unwrap_or(value_off))
             } else {
-                (literal::decode(scalar, Dialect::Yaml), value_off + lead + usize::from(matches!(scalar.first(), Some(b'"' | b'\''))))
+                (
+                    literal::decode(scalar, Dialect::Yaml),
+                    value_off + lead + usize::from(matches!(scalar.first(), Some(b'"' | b'\''))),
+                )
             };
             let Some(text) = text else { continue };
             let value = if section == b"data" {
-                let compact: Vec<u8> = text.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+                let compact: Vec<u8> = text
+                    .iter()
+                    .copied()
+                    .filter(|b| !b.is_ascii_whitespace())
+                    .collect();
                 match base64::engine::general_purpose::STANDARD.decode(&compact) {
                     Ok(v) => v,
                     Err(_) => {
                         let pos = doc.position(offset);
-                        out.warnings.push(format!("{}:{}: Secret data value {name:?} is not valid base64", doc.path, pos.line));
+                        out.warnings.push(format!(
+                            "{}:{}: Secret data value {name:?} is not valid base64",
+                            doc.path, pos.line
+                        ));
                         continue;
                     }
                 }
@@ -132,10 +166,15 @@ fn extract_document(doc: &Document, lines: &[Line], out: &mut Extracted) {
                 text
             };
             out.candidates.push(
-                Candidate::literal(doc.position(offset), rule, Confidence::High, Secret::new(value))
-                    .with_name(Some(name))
-                    .with_context(Some(context.clone()))
-                    .with_origin(Origin::Structured),
+                Candidate::literal(
+                    doc.position(offset),
+                    rule,
+                    Confidence::High,
+                    Secret::new(value),
+                )
+                .with_name(Some(name))
+                .with_context(Some(context.clone()))
+                .with_origin(Origin::Structured),
             );
         }
     }
@@ -144,14 +183,25 @@ fn extract_document(doc: &Document, lines: &[Line], out: &mut Extracted) {
 fn metadata(lines: &[Line]) -> String {
     let mut name = None;
     let mut namespace = None;
-    if let Some(at) = lines.iter().position(|l| l.indent == 0 && l.text.starts_with(b"metadata:")) {
-        let child = lines[at + 1..].iter().find(|l| !l.text.is_empty()).map(|l| l.indent).unwrap_or(2);
-        for l in lines[at + 1..].iter().take_while(|l| l.indent > 0 || l.text.is_empty()) {
+    if let Some(at) = lines
+        .iter()
+        .position(|l| l.indent == 0 && l.text.starts_with(b"metadata:"))
+    {
+        let child = lines[at + 1..]
+            .iter()
+            .find(|l| !l.text.is_empty())
+            .map(|l| l.indent)
+            .unwrap_or(2);
+        for l in lines[at + 1..]
+            .iter()
+            .take_while(|l| l.indent > 0 || l.text.is_empty())
+        {
             if l.indent != child {
                 continue;
             }
             if let Some((k, v)) = mapping(l.text) {
-                let v = literal::decode(strip_comment(trim(v)), Dialect::Yaml).map(|v| String::from_utf8_lossy(&v).into_owned());
+                let v = literal::decode(strip_comment(trim(v)), Dialect::Yaml)
+                    .map(|v| String::from_utf8_lossy(&v).into_owned());
                 match k {
                     b"name" => name = v,
                     b"namespace" => namespace = v,
@@ -160,7 +210,11 @@ fn metadata(lines: &[Line]) -> String {
             }
         }
     }
-    format!("{}/{}", namespace.as_deref().unwrap_or("default"), name.as_deref().unwrap_or("?"))
+    format!(
+        "{}/{}",
+        namespace.as_deref().unwrap_or("default"),
+        name.as_deref().unwrap_or("?")
+    )
 }
 
 fn strip_comment(s: &[u8]) -> &[u8] {
@@ -177,8 +231,14 @@ fn strip_comment(s: &[u8]) -> &[u8] {
 }
 
 fn trim(s: &[u8]) -> &[u8] {
-    let start = s.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(s.len());
-    let end = s.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(start, |e| e + 1);
+    let start = s
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(s.len());
+    let end = s
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
     &s[start..end]
 }
 
@@ -196,7 +256,14 @@ mod tests {
         let got: Vec<(u32, u32, String, Vec<u8>)> = out
             .candidates
             .iter()
-            .map(|c| (c.line, c.column, c.name.clone().unwrap(), c.value.as_ref().unwrap().expose().to_vec()))
+            .map(|c| {
+                (
+                    c.line,
+                    c.column,
+                    c.name.clone().unwrap(),
+                    c.value.as_ref().unwrap().expose().to_vec(),
+                )
+            })
             .collect();
         assert_eq!(
             got,
@@ -207,6 +274,9 @@ mod tests {
                 (13, 5, "cert".into(), b"line1\nline2\n".to_vec()),
             ]
         );
-        assert_eq!(out.candidates[0].context.as_deref(), Some("Secret prod/app > data"));
+        assert_eq!(
+            out.candidates[0].context.as_deref(),
+            Some("Secret prod/app > data")
+        );
     }
 }

@@ -155,7 +155,11 @@ pub fn list_items(raw: &[u8], dialect: Dialect) -> Vec<(usize, Option<Vec<u8>>)>
     let mut i = 0;
     while i < raw.len() {
         let c = raw[i];
-        if c == b'#' && matches!(dialect, Dialect::Python | Dialect::Ruby | Dialect::Yaml | Dialect::Shell | Dialect::Toml)
+        if c == b'#'
+            && matches!(
+                dialect,
+                Dialect::Python | Dialect::Ruby | Dialect::Yaml | Dialect::Shell | Dialect::Toml
+            )
         {
             i = memchr::memchr(b'\n', &raw[i..]).map_or(raw.len(), |n| i + n);
             continue;
@@ -169,7 +173,9 @@ pub fn list_items(raw: &[u8], dialect: Dialect) -> Vec<(usize, Option<Vec<u8>>)>
         while j < raw.len() && j - start < 2 && raw[j].is_ascii_alphabetic() {
             j += 1;
         }
-        if j < raw.len() && matches!(raw[j], b'"' | b'\'' | b'`') && (j == start || dialect == Dialect::Python)
+        if j < raw.len()
+            && matches!(raw[j], b'"' | b'\'' | b'`')
+            && (j == start || dialect == Dialect::Python)
         {
             if let Some(len) = literal_len(&raw[j..]) {
                 let end = j + len;
@@ -268,7 +274,10 @@ fn decode_bare(s: &[u8], dialect: Dialect) -> Option<Vec<u8>> {
             Some(out)
         }
         Dialect::Yaml => {
-            if s.starts_with(b"${") || s.starts_with(b"{{") || matches!(s[0], b'|' | b'>' | b'&' | b'*' | b'!') {
+            if s.starts_with(b"${")
+                || s.starts_with(b"{{")
+                || matches!(s[0], b'|' | b'>' | b'&' | b'*' | b'!')
+            {
                 return None;
             }
             Some(s.to_vec())
@@ -278,8 +287,14 @@ fn decode_bare(s: &[u8], dialect: Dialect) -> Option<Vec<u8>> {
 }
 
 fn trim(s: &[u8]) -> &[u8] {
-    let start = s.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(s.len());
-    let end = s.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(start, |e| e + 1);
+    let start = s
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(s.len());
+    let end = s
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
     &s[start..end]
 }
 
@@ -290,7 +305,9 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 fn has_shell_expansion(s: &[u8]) -> bool {
     s.windows(2).enumerate().any(|(i, w)| {
         let escaped = i > 0 && s[i - 1] == b'\\';
-        !escaped && w[0] == b'$' && (w[1].is_ascii_alphabetic() || matches!(w[1], b'_' | b'{' | b'('))
+        !escaped
+            && w[0] == b'$'
+            && (w[1].is_ascii_alphabetic() || matches!(w[1], b'_' | b'{' | b'('))
     }) || s.contains(&b'`')
 }
 
@@ -321,7 +338,11 @@ fn replace_doubled_quote(body: &[u8]) -> Vec<u8> {
     let mut i = 0;
     while i < body.len() {
         out.push(body[i]);
-        i += if body[i] == b'\'' && body.get(i + 1) == Some(&b'\'') { 2 } else { 1 };
+        i += if body[i] == b'\'' && body.get(i + 1) == Some(&b'\'') {
+            2
+        } else {
+            1
+        };
     }
     out
 }
@@ -397,11 +418,33 @@ fn escapes(body: &[u8], style: Esc, multiline: bool) -> Option<Vec<u8>> {
             b'/' if matches!(style, Esc::Json | Esc::Yaml | Esc::Js) => Some(b'/'),
             b'b' if style != Esc::Shell && style != Esc::Dotenv => Some(8),
             b'f' if style != Esc::Shell && style != Esc::Dotenv => Some(12),
-            b'v' if matches!(style, Esc::Python | Esc::PythonBytes | Esc::Js | Esc::Go | Esc::Php | Esc::Ruby | Esc::Yaml) => Some(11),
-            b'a' if matches!(style, Esc::Python | Esc::PythonBytes | Esc::Go | Esc::Ruby | Esc::Yaml) => Some(7),
+            b'v' if matches!(
+                style,
+                Esc::Python
+                    | Esc::PythonBytes
+                    | Esc::Js
+                    | Esc::Go
+                    | Esc::Php
+                    | Esc::Ruby
+                    | Esc::Yaml
+            ) =>
+            {
+                Some(11)
+            }
+            b'a' if matches!(
+                style,
+                Esc::Python | Esc::PythonBytes | Esc::Go | Esc::Ruby | Esc::Yaml
+            ) =>
+            {
+                Some(7)
+            }
             b'e' if matches!(style, Esc::Yaml | Esc::Php | Esc::Ruby | Esc::Toml) => Some(27),
             b' ' if style == Esc::Yaml => Some(b' '),
-            b'0' if matches!(style, Esc::Js | Esc::Yaml) && !body.get(i).is_some_and(u8::is_ascii_digit) => Some(0),
+            b'0' if matches!(style, Esc::Js | Esc::Yaml)
+                && !body.get(i).is_some_and(u8::is_ascii_digit) =>
+            {
+                Some(0)
+            }
             _ => None,
         };
         if let Some(b) = simple {
@@ -409,7 +452,17 @@ fn escapes(body: &[u8], style: Esc, multiline: bool) -> Option<Vec<u8>> {
             continue;
         }
         match e {
-            b'\n' | b'\r' if matches!(style, Esc::Python | Esc::PythonBytes | Esc::Js | Esc::Ruby | Esc::Shell | Esc::Properties) => {
+            b'\n' | b'\r'
+                if matches!(
+                    style,
+                    Esc::Python
+                        | Esc::PythonBytes
+                        | Esc::Js
+                        | Esc::Ruby
+                        | Esc::Shell
+                        | Esc::Properties
+                ) =>
+            {
                 if e == b'\r' && body.get(i) == Some(&b'\n') {
                     i += 1;
                 }
@@ -424,9 +477,16 @@ fn escapes(body: &[u8], style: Esc, multiline: bool) -> Option<Vec<u8>> {
                     i += 1;
                 }
             }
-            b'x' if !matches!(style, Esc::Json | Esc::Java | Esc::Toml | Esc::Shell | Esc::Dotenv | Esc::Properties) => {
-                let max = if matches!(style, Esc::Php | Esc::Ruby) { 2 } else { 2 };
-                let n = body[i..].iter().take(max).take_while(|c| c.is_ascii_hexdigit()).count();
+            b'x' if !matches!(
+                style,
+                Esc::Json | Esc::Java | Esc::Toml | Esc::Shell | Esc::Dotenv | Esc::Properties
+            ) =>
+            {
+                let n = body[i..]
+                    .iter()
+                    .take(2)
+                    .take_while(|c| c.is_ascii_hexdigit())
+                    .count();
                 if n == 0 {
                     return None;
                 }
@@ -465,10 +525,20 @@ fn escapes(body: &[u8], style: Esc, multiline: bool) -> Option<Vec<u8>> {
                 push_char(&mut out, v)?;
             }
             b'N' if style == Esc::Python => return None,
-            b'0'..=b'7' if matches!(style, Esc::Python | Esc::PythonBytes | Esc::Go | Esc::Java | Esc::Php | Esc::Ruby) => {
+            b'0'..=b'7'
+                if matches!(
+                    style,
+                    Esc::Python | Esc::PythonBytes | Esc::Go | Esc::Java | Esc::Php | Esc::Ruby
+                ) =>
+            {
                 let start = i - 1;
-                let n = body[start..].iter().take(3).take_while(|c| (b'0'..=b'7').contains(c)).count();
-                let v = u32::from_str_radix(std::str::from_utf8(&body[start..start + n]).ok()?, 8).ok()?;
+                let n = body[start..]
+                    .iter()
+                    .take(3)
+                    .take_while(|c| (b'0'..=b'7').contains(c))
+                    .count();
+                let v = u32::from_str_radix(std::str::from_utf8(&body[start..start + n]).ok()?, 8)
+                    .ok()?;
                 i = start + n;
                 if style == Esc::Python {
                     push_char(&mut out, v)?;
@@ -478,7 +548,10 @@ fn escapes(body: &[u8], style: Esc, multiline: bool) -> Option<Vec<u8>> {
             }
             _ => {
                 // Unknown escape: Python, PHP and shell keep the backslash, others drop it.
-                if matches!(style, Esc::Python | Esc::PythonBytes | Esc::Php | Esc::Shell | Esc::Dotenv) {
+                if matches!(
+                    style,
+                    Esc::Python | Esc::PythonBytes | Esc::Php | Esc::Shell | Esc::Dotenv
+                ) {
                     out.push(b'\\');
                 }
                 out.push(e);
@@ -549,9 +622,15 @@ mod tests {
 
     #[test]
     fn list_items_are_each_decoded() {
-        let items = list_items(br#"[ "one", r'tw\o',  # c "x"
- b"three"]"#, Dialect::Python);
-        let values: Vec<_> = items.iter().map(|(_, v)| String::from_utf8(v.clone().unwrap()).unwrap()).collect();
+        let items = list_items(
+            br#"[ "one", r'tw\o',  # c "x"
+ b"three"]"#,
+            Dialect::Python,
+        );
+        let values: Vec<_> = items
+            .iter()
+            .map(|(_, v)| String::from_utf8(v.clone().unwrap()).unwrap())
+            .collect();
         assert_eq!(values, ["one", r"tw\o", "three"]);
         assert_eq!(items[0].0, 2);
     }

@@ -115,11 +115,20 @@ impl Rule {
             rule: spec.id.clone(),
             problem,
         };
-        if spec.id.is_empty() || !spec.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-            return Err(err("id must be non-empty lowercase letters, digits and '-'".into()));
+        if spec.id.is_empty()
+            || !spec
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(err(
+                "id must be non-empty lowercase letters, digits and '-'".into(),
+            ));
         }
         if spec.keywords.is_empty() || spec.keywords.iter().any(|k| k.len() < 2) {
-            return Err(err("needs at least one keyword of 2 or more characters".into()));
+            return Err(err(
+                "needs at least one keyword of 2 or more characters".into()
+            ));
         }
         if spec.examples.is_empty() || spec.negative_examples.is_empty() {
             return Err(err("needs examples and negative_examples".into()));
@@ -132,7 +141,11 @@ impl Rule {
             "literal" => Decode::Literal,
             "raw" => Decode::Raw,
             "base64" => Decode::Base64,
-            other => return Err(err(format!("unknown decode {other:?} (literal, raw, base64)"))),
+            other => {
+                return Err(err(format!(
+                    "unknown decode {other:?} (literal, raw, base64)"
+                )))
+            }
         };
         let expanded = spec
             .pattern
@@ -150,10 +163,18 @@ impl Rule {
         let has_name = names.contains("name");
         match spec.kind {
             Kind::Literal if !has_secret && !has_list => {
-                return Err(err("a literal rule needs a `secret` or `list` capture".into()))
+                return Err(err(
+                    "a literal rule needs a `secret` or `list` capture".into()
+                ))
             }
-            Kind::Reference if !has_name => return Err(err("a reference rule needs a `name` capture".into())),
-            Kind::Ciphertext => return Err(err("kind ciphertext is for format extractors, not rules".into())),
+            Kind::Reference if !has_name => {
+                return Err(err("a reference rule needs a `name` capture".into()))
+            }
+            Kind::Ciphertext => {
+                return Err(err(
+                    "kind ciphertext is for format extractors, not rules".into()
+                ))
+            }
             _ => {}
         }
         Ok(Rule {
@@ -178,7 +199,11 @@ impl Rule {
             };
             if self.spec.kind == Kind::Reference {
                 if let (Some(m), Some(n)) = (caps.name("name"), name.clone()) {
-                    out.candidates.push(Candidate::reference(doc.position(m.start()), &self.spec.id, n));
+                    out.candidates.push(Candidate::reference(
+                        doc.position(m.start()),
+                        &self.spec.id,
+                        n,
+                    ));
                 }
             }
             if self.has_secret {
@@ -186,21 +211,34 @@ impl Rule {
                     if let Some(value) = self.decode_value(m.as_bytes(), dialect) {
                         let at = value_start(m.as_bytes(), dialect) + m.start();
                         out.candidates.push(
-                            Candidate::literal(doc.position(at), &self.spec.id, self.spec.confidence, Secret::new(value))
-                                .with_name(name.clone()),
+                            Candidate::literal(
+                                doc.position(at),
+                                &self.spec.id,
+                                self.spec.confidence,
+                                Secret::new(value),
+                            )
+                            .with_name(name.clone()),
                         );
                     }
                 }
             }
             if self.has_list {
                 if let Some(m) = caps.name("list") {
-                    for (i, (off, value)) in literal::list_items(m.as_bytes(), dialect).into_iter().enumerate() {
+                    for (i, (off, value)) in literal::list_items(m.as_bytes(), dialect)
+                        .into_iter()
+                        .enumerate()
+                    {
                         let Some(value) = value else { continue };
                         let at = m.start() + off + value_start(&m.as_bytes()[off..], dialect);
                         let item_name = name.as_ref().map(|n| format!("{n}[{i}]"));
                         out.candidates.push(
-                            Candidate::literal(doc.position(at), &self.spec.id, self.spec.confidence, Secret::new(value))
-                                .with_name(item_name),
+                            Candidate::literal(
+                                doc.position(at),
+                                &self.spec.id,
+                                self.spec.confidence,
+                                Secret::new(value),
+                            )
+                            .with_name(item_name),
                         );
                     }
                 }
@@ -232,7 +270,11 @@ impl Rule {
 fn value_start(raw: &[u8], dialect: Dialect) -> usize {
     let mut i = 0;
     if dialect == Dialect::Python {
-        while i < 2 && raw.get(i).is_some_and(|c| matches!(c, b'r' | b'R' | b'b' | b'B' | b'u' | b'U' | b'f' | b'F')) {
+        while i < 2
+            && raw
+                .get(i)
+                .is_some_and(|c| matches!(c, b'r' | b'R' | b'b' | b'B' | b'u' | b'U' | b'f' | b'F'))
+        {
             i += 1;
         }
         if !raw.get(i).is_some_and(|c| matches!(c, b'"' | b'\'')) {
@@ -262,13 +304,20 @@ pub struct RuleSet {
 impl RuleSet {
     /// The rules embedded in the binary.
     pub fn embedded() -> Result<RuleSet> {
-        Self::from_sources(EMBEDDED_RULES.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect())
+        Self::from_sources(
+            EMBEDDED_RULES
+                .iter()
+                .map(|(n, t)| (n.to_string(), t.to_string()))
+                .collect(),
+        )
     }
 
     /// Embedded rules plus every `*.toml` in `dir`.
     pub fn with_extra_dir(dir: &Path) -> Result<RuleSet> {
-        let mut sources: Vec<(String, String)> =
-            EMBEDDED_RULES.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+        let mut sources: Vec<(String, String)> = EMBEDDED_RULES
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
         let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
         let mut extra = Vec::new();
         for entry in entries {
@@ -279,7 +328,10 @@ impl RuleSet {
             }
         }
         if extra.is_empty() {
-            return Err(Error::Usage(format!("--rules {}: no *.toml rule files in it", dir.display())));
+            return Err(Error::Usage(format!(
+                "--rules {}: no *.toml rule files in it",
+                dir.display()
+            )));
         }
         extra.sort();
         sources.extend(extra);
@@ -377,7 +429,10 @@ negative_examples = ['KEY = y']
 
     #[test]
     fn rule_files_are_strict() {
-        let bad = BASE.replace("confidence = \"high\"", "confidence = \"high\"\nseverity = \"x\"");
+        let bad = BASE.replace(
+            "confidence = \"high\"",
+            "confidence = \"high\"\nseverity = \"x\"",
+        );
         let msg = one_rule(&bad).err().unwrap().to_string();
         assert!(msg.starts_with("rules t.toml: file: "), "{msg}");
         assert!(msg.contains("unknown field `severity`"), "{msg}");
@@ -387,7 +442,10 @@ negative_examples = ['KEY = y']
     fn rule_without_capture_is_rejected() {
         let bad = BASE.replace("(?P<secret>{str})", "{str}");
         let msg = one_rule(&bad).err().unwrap().to_string();
-        assert!(msg.contains("rules t.toml: t: a literal rule needs"), "{msg}");
+        assert!(
+            msg.contains("rules t.toml: t: a literal rule needs"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -34,8 +34,29 @@ const fn classes() -> [u8; 256] {
         }
         if matches!(
             c,
-            b'"' | b'\'' | b'`' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'<' | b'>' | b','
-                | b';' | b'=' | b':' | b'@' | b'/' | b'?' | b'&' | b'#' | b'|' | b'\\' | b'.' | b'*'
+            b'"' | b'\''
+                | b'`'
+                | b'('
+                | b')'
+                | b'['
+                | b']'
+                | b'{'
+                | b'}'
+                | b'<'
+                | b'>'
+                | b','
+                | b';'
+                | b'='
+                | b':'
+                | b'@'
+                | b'/'
+                | b'?'
+                | b'&'
+                | b'#'
+                | b'|'
+                | b'\\'
+                | b'.'
+                | b'*'
         ) {
             t[i] |= DELIM;
         }
@@ -74,11 +95,21 @@ impl RingTokens {
         let mut scratch = Scratch::default();
         for_each_run(doc.bytes, self.min_len, |start, run| {
             self.scan_run(run, &mut scratch, |off, _len| {
-                let c = Candidate::literal(doc.position(start + off), RULE_TOKEN, Confidence::High, Secret::from_slice(&run[off..off + _len]));
+                let c = Candidate::literal(
+                    doc.position(start + off),
+                    RULE_TOKEN,
+                    Confidence::High,
+                    Secret::from_slice(&run[off..off + _len]),
+                );
                 out.candidates.push(c.with_origin(Origin::RingToken));
             });
             self.scan_base64(run, &mut scratch, |off, value| {
-                let c = Candidate::literal(doc.position(start + off), RULE_BASE64, Confidence::High, Secret::new(value));
+                let c = Candidate::literal(
+                    doc.position(start + off),
+                    RULE_BASE64,
+                    Confidence::High,
+                    Secret::new(value),
+                );
                 out.candidates.push(c.with_origin(Origin::RingToken));
             });
         });
@@ -108,7 +139,9 @@ impl RingTokens {
                         if q > n {
                             break;
                         }
-                        if scratch.is_boundary[q] && self.fingerprints.contains(&Fingerprint::of(&run[p..q])) {
+                        if scratch.is_boundary[q]
+                            && self.fingerprints.contains(&Fingerprint::of(&run[p..q]))
+                        {
                             hit(p, len);
                         }
                     }
@@ -147,14 +180,18 @@ impl RingTokens {
             if body_end - start < min_encoded {
                 continue;
             }
-            let Some(decoded) = decode_base64(&run[start..body_end]) else { continue };
+            let Some(decoded) = decode_base64(&run[start..body_end]) else {
+                continue;
+            };
             if decoded.len() < self.min_len || !decoded.iter().all(|b| (0x20..0x7f).contains(b)) {
                 continue;
             }
             let mut inner = Scratch::default();
             let mut found = Vec::new();
             for_each_run(&decoded, self.min_len, |s, sub| {
-                self.scan_run(sub, &mut inner, |off, len| found.push(decoded[s + off..s + off + len].to_vec()));
+                self.scan_run(sub, &mut inner, |off, len| {
+                    found.push(decoded[s + off..s + off + len].to_vec())
+                });
             });
             for value in found {
                 hit(start, value);
@@ -174,7 +211,12 @@ fn decode_base64(text: &[u8]) -> Option<Vec<u8>> {
     if url && std {
         return None;
     }
-    if url { URL_SAFE_NO_PAD.decode(text) } else { STANDARD_NO_PAD.decode(text) }.ok()
+    if url {
+        URL_SAFE_NO_PAD.decode(text)
+    } else {
+        STANDARD_NO_PAD.decode(text)
+    }
+    .ok()
 }
 
 #[derive(Default)]
@@ -210,7 +252,11 @@ mod tests {
 
     fn ring(with_length: bool) -> Ring {
         let fp = Fingerprint::of(KEY.as_bytes());
-        let len = if with_length { format!(r#", "length": {}"#, KEY.len()) } else { String::new() };
+        let len = if with_length {
+            format!(r#", "length": {}"#, KEY.len())
+        } else {
+            String::new()
+        };
         Ring::parse(
             &format!(r#"{{"version":1,"keys":[{{"id":"k","service":"s","state":"active","fingerprint":"{fp}"{len}}}]}}"#),
             "r",
@@ -224,7 +270,10 @@ mod tests {
         let doc = Document::new("a", text.as_bytes(), Format::Text);
         let mut out = Extracted::default();
         tokens.extract(&doc, &mut out);
-        out.candidates.iter().map(|c| (c.line, c.column, c.rule.clone())).collect()
+        out.candidates
+            .iter()
+            .map(|c| (c.line, c.column, c.rule.clone()))
+            .collect()
     }
 
     #[test]
@@ -234,7 +283,11 @@ mod tests {
             let basic = base64::engine::general_purpose::STANDARD.encode(format!("api:{KEY}"));
             let cases = [
                 (format!("key {KEY} here"), 5, RULE_TOKEN),
-                (format!("curl https://admin:{KEY}@db.internal/x"), 20, RULE_TOKEN),
+                (
+                    format!("curl https://admin:{KEY}@db.internal/x"),
+                    20,
+                    RULE_TOKEN,
+                ),
                 (format!("Authorization: Bearer {KEY}"), 23, RULE_TOKEN),
                 (format!("'{KEY}',"), 2, RULE_TOKEN),
                 (format!("?token={KEY}&x=1"), 8, RULE_TOKEN),
@@ -243,7 +296,11 @@ mod tests {
             ];
             for (text, col, rule) in cases {
                 let found = find(&text, with_length);
-                assert_eq!(found, vec![(1, col, rule.to_string())], "{text} (length known: {with_length})");
+                assert_eq!(
+                    found,
+                    vec![(1, col, rule.to_string())],
+                    "{text} (length known: {with_length})"
+                );
             }
         }
     }

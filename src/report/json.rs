@@ -104,7 +104,11 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut by_service: BTreeMap<&str, BTreeMap<&'static str, usize>> = BTreeMap::new();
     for f in report.findings {
         if let Some(k) = &f.key {
-            *by_service.entry(&k.service).or_default().entry(f.verdict.as_str()).or_insert(0) += 1;
+            *by_service
+                .entry(&k.service)
+                .or_default()
+                .entry(f.verdict.as_str())
+                .or_insert(0) += 1;
         }
     }
     let s = report.stats;
@@ -129,7 +133,11 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         },
         findings: report.findings.iter().map(finding).collect(),
         summary: Summary {
-            by_verdict: report.by_verdict().into_iter().map(|(v, n)| (v.as_str(), n)).collect(),
+            by_verdict: report
+                .by_verdict()
+                .into_iter()
+                .map(|(v, n)| (v.as_str(), n))
+                .collect(),
             by_service,
         },
     };

@@ -27,7 +27,10 @@ pub struct Report<'a> {
 
 impl Report<'_> {
     pub fn failing(&self) -> usize {
-        self.findings.iter().filter(|f| self.fail_on.contains(&f.verdict)).count()
+        self.findings
+            .iter()
+            .filter(|f| self.fail_on.contains(&f.verdict))
+            .count()
     }
 
     pub fn by_verdict(&self) -> BTreeMap<Verdict, usize> {
@@ -43,7 +46,12 @@ pub struct TextStyle {
     pub color: bool,
 }
 
-pub fn write(report: &Report, format: OutputFormat, style: &TextStyle, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(
+    report: &Report,
+    format: OutputFormat,
+    style: &TextStyle,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         OutputFormat::Text => text::write(report, style, out),
         OutputFormat::Json => json::write(report, out),

@@ -80,7 +80,13 @@ pub fn write(report: &Report, style: &TextStyle, out: &mut dyn Write) -> io::Res
 
 fn line(out: &mut dyn Write, p: &Paint, f: &Finding) -> io::Result<()> {
     let verdict = p.severity(f.severity, &format!("{:<11}", f.verdict.as_str()));
-    let mut text = format!("    {verdict} {:<8} {}:{}:{}", f.severity.as_str(), f.path, f.line, f.column);
+    let mut text = format!(
+        "    {verdict} {:<8} {}:{}:{}",
+        f.severity.as_str(),
+        f.path,
+        f.line,
+        f.column
+    );
     if let Some(name) = &f.name {
         text.push_str(&format!("  {name}"));
     }
@@ -110,7 +116,11 @@ fn summary(out: &mut dyn Write, p: &Paint, report: &Report) -> io::Result<()> {
         n => format!("{n} findings ({})", counts.join(", ")),
     };
     let failing = report.failing();
-    let verdict = if failing == 0 { p.paint("32", "pass") } else { p.paint("1;31", &format!("{failing} failing")) };
+    let verdict = if failing == 0 {
+        p.paint("32", "pass")
+    } else {
+        p.paint("1;31", &format!("{failing} failing"))
+    };
     writeln!(
         out,
         "stalekey: {findings} in {} files ({}), {} skipped, ring {} ({} keys): {verdict}",
