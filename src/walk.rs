@@ -31,8 +31,10 @@ pub fn walk(opts: &WalkOptions, visit: impl Fn(WalkItem) + Sync) {
         builder.add(r);
     }
     let ignore = !opts.no_ignore;
+    let show_hidden = opts.hidden;
     builder
-        .hidden(!opts.hidden)
+        // Hidden entries are filtered below, so that `.env` files are not hidden.
+        .hidden(false)
         .ignore(ignore)
         .git_ignore(ignore)
         .git_global(ignore)
@@ -41,7 +43,15 @@ pub fn walk(opts: &WalkOptions, visit: impl Fn(WalkItem) + Sync) {
         .require_git(false)
         .follow_links(false)
         .threads(opts.threads.max(1))
-        .filter_entry(|e| e.file_name() != ".git");
+        .filter_entry(move |e| {
+            let name = e.file_name();
+            if name == ".git" {
+                return false;
+            }
+            show_hidden
+                || !is_hidden(name)
+                || (e.file_type().is_some_and(|t| !t.is_dir()) && is_dotenv_name(name))
+        });
     let exclude: Vec<PathBuf> = opts
         .exclude
         .iter()
@@ -78,6 +88,17 @@ pub fn walk(opts: &WalkOptions, visit: impl Fn(WalkItem) + Sync) {
             ignore::WalkState::Continue
         })
     });
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().first() == Some(&b'.')
+}
+
+/// `.env`, `.env.local`, `.env.production`, `.envrc`: hidden by name, but the place
+/// where keys live (SPEC §3), so the default walk scans them like any other file.
+pub fn is_dotenv_name(name: &std::ffi::OsStr) -> bool {
+    let name = name.as_encoded_bytes();
+    name == b".env" || name == b".envrc" || name.starts_with(b".env.")
 }
 
 /// The path as reports show it: relative to the root it was found under; with several
@@ -127,6 +148,19 @@ fn error_message(err: &ignore::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn dotenv_files_are_not_hidden() {
+        for name in [".env", ".env.local", ".env.production", ".envrc"] {
+            assert!(is_dotenv_name(OsStr::new(name)), "{name}");
+        }
+        for name in [".environment", ".envoy", "app.env", ".git", ".hidden"] {
+            assert!(!is_dotenv_name(OsStr::new(name)), "{name}");
+        }
+        assert!(is_hidden(OsStr::new(".env")));
+        assert!(!is_hidden(OsStr::new("env")));
+    }
 
     #[test]
     fn shown_paths_are_relative_with_slashes() {
