@@ -150,7 +150,12 @@ pub fn load_ring(explicit: Option<&Path>, first_root: &Path) -> Result<Ring> {
     match explicit {
         Some(path) => Ring::load(path),
         None => {
-            let default = first_root.join(".stalekey").join("ring.json");
+            // `.stalekey/ring.json` rather than `./.stalekey/ring.json` in reports.
+            let default = if first_root == Path::new(".") {
+                PathBuf::from(".stalekey/ring.json")
+            } else {
+                first_root.join(".stalekey").join("ring.json")
+            };
             if first_root.is_dir() && default.exists() {
                 Ring::load(&default)
             } else {

@@ -25,6 +25,8 @@ const DOCUMENTED_EXAMPLES: &[&str] = &[
     "pk_test_TYooMQauvdEDq54NiTphI7jx",
     "xoxb-not-a-real-token-this-will-not-work",
     "AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe",
+    // express-session's README
+    "keyboard cat",
 ];
 
 /// Words that mark a value as a stand-in for the real thing.
@@ -146,6 +148,16 @@ pub fn is_placeholder(text: &str) -> bool {
     if PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w)) {
         return true;
     }
+    // A name standing in for the value: `yourMasterKey`, `app_secret`, `MY-API-TOKEN`.
+    if lower
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || matches!(b, b'_' | b'-' | b'.' | b' '))
+        && ["key", "secret", "token", "pass"]
+            .iter()
+            .any(|w| lower.contains(w))
+    {
+        return true;
+    }
     let first = lower.chars().next();
     if lower.chars().all(|c| Some(c) == first) {
         return true;
@@ -228,6 +240,8 @@ mod tests {
             "your-secret-here",
             "AKIAIOSFODNN7EXAMPLE",
             "password123",
+            "yourMasterKey",
+            "keyboard cat",
         ] {
             assert!(check(v.as_bytes(), 6, None).is_err(), "{v}");
         }

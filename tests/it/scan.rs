@@ -926,4 +926,10 @@ fn default_ring_under_the_scanned_root_is_used() {
         .cwd(tree.path())
         .run();
     assert_eq!(json(&out)["ring"]["keys"], 2, "{}", out.stderr);
+    assert_eq!(json(&out)["ring"]["path"], ".stalekey/ring.json");
+    let out = stalekey(&["scan", "./", "--format", "json"])
+        .cwd(tree.path())
+        .run();
+    assert_eq!(json(&out)["ring"]["path"], ".stalekey/ring.json");
+    assert_eq!(findings(&json(&out))[0]["path"], "conf/app.txt");
 }
