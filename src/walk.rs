@@ -1,7 +1,9 @@
 //! Walk: the files to scan, found in parallel with the `ignore` crate (honours
 //! `.gitignore`, `.ignore` and hidden-file rules like ripgrep).
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 #[derive(Clone, Debug)]
 pub struct WalkOptions {
@@ -58,6 +60,16 @@ pub fn walk(opts: &WalkOptions, visit: impl Fn(WalkItem) + Sync) {
         .filter_map(|p| p.canonicalize().ok())
         .collect();
     let multi = opts.roots.len() > 1;
+    // Overlapping roots (`scan . src`, or one root twice) must not scan a file twice.
+    let seen: Option<Mutex<HashSet<PathBuf>>> = multi.then(Default::default);
+    let first_visit = |path: &Path| match &seen {
+        None => true,
+        Some(seen) => {
+            let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+            seen.lock().unwrap().insert(key)
+        }
+    };
+    let first_visit = &first_visit;
     let visit = &visit;
     let exclude = &exclude;
     builder.build_parallel().run(|| {
@@ -71,12 +83,19 @@ pub fn walk(opts: &WalkOptions, visit: impl Fn(WalkItem) + Sync) {
                         {
                             return ignore::WalkState::Continue;
                         }
+                        if !first_visit(&path) {
+                            return ignore::WalkState::Continue;
+                        }
                         let shown = shown_path(&opts.roots, multi, &path);
                         visit(WalkItem::File { path, shown });
                     }
                 }
                 Err(err) => {
-                    let shown = error_path(&err)
+                    let path = error_path(&err);
+                    if path.as_deref().is_some_and(|p| !first_visit(p)) {
+                        return ignore::WalkState::Continue;
+                    }
+                    let shown = path
                         .map(|p| shown_path(&opts.roots, multi, &p))
                         .unwrap_or_else(|| "?".into());
                     visit(WalkItem::Error {

@@ -933,3 +933,34 @@ fn default_ring_under_the_scanned_root_is_used() {
     assert_eq!(json(&out)["ring"]["path"], ".stalekey/ring.json");
     assert_eq!(findings(&json(&out))[0]["path"], "conf/app.txt");
 }
+
+#[test]
+fn overlapping_roots_scan_each_file_once() {
+    let once = json(&scan_fixtures(&["--format", "json"]));
+    for roots in [
+        &["fixtures", "fixtures/flask-app"][..],
+        &["fixtures/flask-app", "fixtures"][..],
+        &["fixtures", "fixtures"][..],
+        &["fixtures", "fixtures/flask-app/app.py"][..],
+    ] {
+        let mut args = vec!["scan", "--ring", RING, "--format", "json"];
+        args.extend_from_slice(roots);
+        let out = stalekey(&args).run();
+        let report = json(&out);
+        assert_eq!(
+            findings(&report).len(),
+            findings(&once).len(),
+            "{roots:?} scanned a file twice"
+        );
+        assert_eq!(stats(&report, "files"), stats(&once, "files"), "{roots:?}");
+        assert_eq!(
+            stats(&report, "skipped"),
+            stats(&once, "skipped"),
+            "{roots:?}"
+        );
+        // With several roots, paths keep the root as given as their prefix.
+        assert!(findings(&report)
+            .iter()
+            .all(|f| f["path"].as_str().unwrap().starts_with("fixtures/")));
+    }
+}
