@@ -1,6 +1,8 @@
 //! `stalekey scan` on source and config trees: the fixture tree against its expected
 //! report, determinism, secrecy of every output, exit codes and the walk controls.
 
+#![allow(clippy::print_stderr)] // notes when a test cannot run here
+
 use crate::harness::*;
 use serde_json::Value;
 use stalekey::secret::Fingerprint;
