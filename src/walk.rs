@@ -60,16 +60,18 @@ pub fn walk(opts: &WalkOptions, visit: impl Fn(WalkItem) + Sync) {
         .filter_map(|p| p.canonicalize().ok())
         .collect();
     let multi = opts.roots.len() > 1;
-    // Overlapping roots (`scan . src`, or one root twice) must not scan a file twice.
-    let seen: Option<Mutex<HashSet<PathBuf>>> = multi.then(Default::default);
-    let first_visit = |path: &Path| match &seen {
-        None => true,
-        Some(seen) => {
-            let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-            seen.lock().unwrap().insert(key)
+    // Overlapping roots (`scan . src`, or one root twice) must not scan a file twice,
+    // and the file's shown path must not depend on which walker reached it first.
+    let namer = Namer::new(&opts.roots);
+    let seen: Mutex<HashSet<PathBuf>> = Mutex::default();
+    let name = |path: &Path| -> Option<String> {
+        if !multi {
+            return Some(shown_path(&opts.roots, false, path));
         }
+        let (shown, key) = namer.name(path);
+        seen.lock().unwrap().insert(key).then_some(shown)
     };
-    let first_visit = &first_visit;
+    let name = &name;
     let visit = &visit;
     let exclude = &exclude;
     builder.build_parallel().run(|| {
@@ -83,21 +85,20 @@ pub fn walk(opts: &WalkOptions, visit: impl Fn(WalkItem) + Sync) {
                         {
                             return ignore::WalkState::Continue;
                         }
-                        if !first_visit(&path) {
+                        let Some(shown) = name(&path) else {
                             return ignore::WalkState::Continue;
-                        }
-                        let shown = shown_path(&opts.roots, multi, &path);
+                        };
                         visit(WalkItem::File { path, shown });
                     }
                 }
                 Err(err) => {
-                    let path = error_path(&err);
-                    if path.as_deref().is_some_and(|p| !first_visit(p)) {
-                        return ignore::WalkState::Continue;
-                    }
-                    let shown = path
-                        .map(|p| shown_path(&opts.roots, multi, &p))
-                        .unwrap_or_else(|| "?".into());
+                    let shown = match error_path(&err) {
+                        Some(p) => match name(&p) {
+                            Some(shown) => shown,
+                            None => return ignore::WalkState::Continue,
+                        },
+                        None => "?".into(),
+                    };
                     visit(WalkItem::Error {
                         shown,
                         message: error_message(&err),
@@ -120,6 +121,63 @@ pub fn is_dotenv_name(name: &std::ffi::OsStr) -> bool {
     name == b".env" || name == b".envrc" || name.starts_with(b".env.")
 }
 
+/// Names files found under several roots: by the first root (in the order given) that
+/// holds the file's canonical path, so that a file reached from two overlapping roots
+/// gets one name and one dedup key whichever walker thread reaches it first.
+struct Namer<'a> {
+    roots: &'a [PathBuf],
+    canonical: Vec<Option<PathBuf>>,
+}
+
+impl<'a> Namer<'a> {
+    fn new(roots: &'a [PathBuf]) -> Self {
+        let canonical = roots.iter().map(|r| r.canonicalize().ok()).collect();
+        Namer { roots, canonical }
+    }
+
+    /// The shown path and the key that identifies the file.
+    fn name(&self, path: &Path) -> (String, PathBuf) {
+        let key = canonical(path);
+        for (root, croot) in self.roots.iter().zip(&self.canonical) {
+            if let Some(rel) = croot.as_ref().and_then(|c| key.strip_prefix(c).ok()) {
+                return (prefixed(root, &slashes(rel)), key);
+            }
+        }
+        (shown_path(self.roots, true, path), key)
+    }
+}
+
+/// The canonical path, or for a path that cannot be resolved (a dangling entry), its
+/// canonical parent joined with its name.
+fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| {
+        match (
+            path.parent().and_then(|p| p.canonicalize().ok()),
+            path.file_name(),
+        ) {
+            (Some(parent), Some(name)) => parent.join(name),
+            _ => path.to_path_buf(),
+        }
+    })
+}
+
+/// `rel` under `root` as given; nothing is prefixed for the root `.`.
+fn prefixed(root: &Path, rel: &str) -> String {
+    let root = slashes(root);
+    let root = root.trim_end_matches('/');
+    if root == "." || root.is_empty() {
+        if rel.is_empty() {
+            ".".into()
+        } else {
+            rel.to_string()
+        }
+    } else if rel.is_empty() {
+        root.to_string()
+    } else {
+        format!("{root}/{rel}")
+    }
+}
+
 /// The path as reports show it: relative to the root it was found under; with several
 /// roots, prefixed by that root as given.
 pub fn shown_path(roots: &[PathBuf], multi: bool, path: &Path) -> String {
@@ -129,11 +187,7 @@ pub fn shown_path(roots: &[PathBuf], multi: bool, path: &Path) -> String {
             if rel.is_empty() {
                 return slashes(root);
             }
-            return if multi {
-                format!("{}/{rel}", slashes(root).trim_end_matches('/'))
-            } else {
-                rel
-            };
+            return if multi { prefixed(root, &rel) } else { rel };
         }
     }
     slashes(path)
@@ -191,6 +245,15 @@ mod tests {
         assert_eq!(
             shown_path(&roots, true, Path::new("fixtures/flask/app.py")),
             "fixtures/flask/app.py"
+        );
+        let two = vec![PathBuf::from("."), PathBuf::from("fixtures/")];
+        assert_eq!(
+            shown_path(&two, true, Path::new("./fixtures/a.py")),
+            "fixtures/a.py"
+        );
+        assert_eq!(
+            shown_path(&two[1..], true, Path::new("fixtures/a.py")),
+            "fixtures/a.py"
         );
         let dot = vec![PathBuf::from(".")];
         assert_eq!(shown_path(&dot, false, Path::new("./a/b.py")), "a/b.py");

@@ -944,6 +944,7 @@ fn overlapping_roots_scan_each_file_once() {
         &["fixtures/flask-app", "fixtures"][..],
         &["fixtures", "fixtures"][..],
         &["fixtures", "fixtures/flask-app/app.py"][..],
+        &["fixtures", "./fixtures/flask-app"][..],
     ] {
         let mut args = vec!["scan", "--ring", RING, "--format", "json"];
         args.extend_from_slice(roots);
@@ -965,4 +966,57 @@ fn overlapping_roots_scan_each_file_once() {
             .iter()
             .all(|f| f["path"].as_str().unwrap().starts_with("fixtures/")));
     }
+}
+
+#[test]
+fn overlapping_roots_name_each_file_the_same_way_every_run() {
+    let fixtures = root().join("fixtures");
+    let ring = root().join(RING);
+    let ring = ring.to_str().unwrap();
+    let single = stalekey(&["scan", ".", "--ring", ring, "--format", "json"])
+        .cwd(&fixtures)
+        .run();
+    let single = json(&single);
+    let paths = |r: &Value| -> Vec<String> {
+        findings(r)
+            .iter()
+            .map(|f| f["path"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Root `.` adds no prefix; a file under both roots is named by the first root.
+    for _ in 0..3 {
+        let out = stalekey(&[
+            "scan",
+            ".",
+            "flask-app",
+            "--ring",
+            ring,
+            "--format",
+            "json",
+            "-j",
+            "4",
+        ])
+        .cwd(&fixtures)
+        .run();
+        assert_eq!(paths(&json(&out)), paths(&single));
+    }
+    let out = stalekey(&[
+        "scan",
+        "flask-app",
+        ".",
+        "--ring",
+        ring,
+        "--format",
+        "json",
+        "-j",
+        "4",
+    ])
+    .cwd(&fixtures)
+    .run();
+    let report = json(&out);
+    assert_eq!(findings(&report).len(), findings(&single).len());
+    assert!(paths(&report)
+        .iter()
+        .filter(|p| p.contains("app.py"))
+        .all(|p| p == "flask-app/app.py"));
 }
