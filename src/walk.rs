@@ -80,7 +80,8 @@ pub fn walk(opts: &WalkOptions, visit: impl Fn(WalkItem) + Sync) {
                 Ok(e) => {
                     if e.file_type().is_some_and(|t| t.is_file()) {
                         let path = e.path().to_path_buf();
-                        if !exclude.is_empty()
+                        // Compare names first: canonicalizing every file is slow.
+                        if exclude.iter().any(|x| x.file_name() == path.file_name())
                             && path.canonicalize().is_ok_and(|c| exclude.contains(&c))
                         {
                             return ignore::WalkState::Continue;

@@ -903,6 +903,7 @@ fn default_ring_under_the_scanned_root_is_used() {
         let ring_path = report["ring"]["path"].as_str().unwrap();
         assert!(ring_path.ends_with(".stalekey/ring.json"), "{ring_path}");
         assert_eq!(report["ring"]["keys"], 2);
+        assert_eq!(stats(&report, "files"), 1, "the ring file is not scanned");
         let got: Vec<(String, u64, u64, String)> = findings(&report)
             .iter()
             .map(|f| {
