@@ -43,6 +43,7 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "replace_with",
     "your_",
     "your-",
+    "your ",
     "yourkey",
     "yoursecret",
     "placeholder",

@@ -68,6 +68,9 @@ pub fn decode(raw: &[u8], dialect: Dialect) -> Option<Vec<u8>> {
     let raw_prefix = prefix.iter().any(|c| matches!(c, b'r' | b'R'));
     let bytes_prefix = prefix.iter().any(|c| matches!(c, b'b' | b'B'));
     let f_prefix = prefix.iter().any(|c| matches!(c, b'f' | b'F'));
+    if dialect == Dialect::Yaml && matches!(rest.first(), Some(b'|' | b'>')) {
+        return yaml_block(rest);
+    }
     let (quote, body) = match strip_quotes(rest) {
         Some(q) => q,
         None => return decode_bare(rest, dialect),
@@ -286,6 +289,82 @@ fn decode_bare(s: &[u8], dialect: Dialect) -> Option<Vec<u8>> {
     }
 }
 
+/// A YAML block scalar: the header (`|`, `>`, chomping `-`/`+`, indentation digit) and
+/// the lines after it. The block's indentation is its first content line's (or the
+/// digit's); it ends at the first non-blank line indented less. `|` keeps newlines, `>`
+/// folds lines into spaces (not more-indented or blank ones); clip keeps one final
+/// newline, `-` none, `+` all.
+fn yaml_block(raw: &[u8]) -> Option<Vec<u8>> {
+    let nl = memchr::memchr(b'\n', raw)?;
+    let header = &raw[..nl];
+    let header = match header.windows(2).position(|w| w == b" #") {
+        Some(p) => &header[..p],
+        None => header,
+    };
+    let header = trim(header);
+    let folded = header[0] == b'>';
+    let mut chomp = b' ';
+    let mut explicit = None;
+    for &c in &header[1..] {
+        match c {
+            b'-' | b'+' => chomp = c,
+            b'1'..=b'9' => explicit = Some(usize::from(c - b'0')),
+            _ => return None,
+        }
+    }
+    let lines: Vec<&[u8]> = raw[nl + 1..]
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .collect();
+    let indent_of = |l: &[u8]| l.iter().take_while(|&&b| b == b' ').count();
+    let indent = match explicit {
+        Some(n) => n,
+        None => indent_of(lines.iter().find(|l| !trim(l).is_empty())?),
+    };
+    if indent == 0 {
+        return None;
+    }
+    let mut body: Vec<&[u8]> = Vec::new();
+    for l in lines {
+        if trim(l).is_empty() {
+            body.push(b"");
+        } else if indent_of(l) >= indent {
+            body.push(&l[indent..]);
+        } else {
+            break;
+        }
+    }
+    let content = body
+        .iter()
+        .rposition(|l| !l.is_empty())
+        .map_or(0, |p| p + 1);
+    let trailing = body.len() - content;
+    let mut out = Vec::new();
+    for (i, l) in body[..content].iter().enumerate() {
+        if i > 0 {
+            let prev = body[i - 1];
+            let joins = folded
+                && !prev.is_empty()
+                && !l.is_empty()
+                && !prev.starts_with(b" ")
+                && !l.starts_with(b" ");
+            out.push(if joins { b' ' } else { b'\n' });
+            if folded && l.is_empty() && !prev.is_empty() {
+                // A blank line in a folded block is one newline, not two.
+                out.pop();
+            }
+        }
+        out.extend_from_slice(l);
+    }
+    match chomp {
+        b'-' => {}
+        b'+' => out.extend(std::iter::repeat(b'\n').take(trailing + 1)),
+        _ if content > 0 => out.push(b'\n'),
+        _ => {}
+    }
+    Some(out)
+}
+
 fn trim(s: &[u8]) -> &[u8] {
     let start = s
         .iter()
@@ -316,6 +395,32 @@ fn has_php_interpolation(s: &[u8]) -> bool {
         let escaped = i > 0 && s[i - 1] == b'\\';
         !escaped && w[0] == b'$' && (w[1].is_ascii_alphabetic() || matches!(w[1], b'_' | b'{'))
     })
+}
+
+/// Inside shell double quotes a backslash only escapes `$`, `` ` ``, `"`, `\\` and a
+/// newline (which it removes); before anything else it stays.
+fn shell_double_quoted(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        if body[i] == b'\\' {
+            match body.get(i + 1) {
+                Some(&c @ (b'$' | b'`' | b'"' | b'\\')) => {
+                    out.push(c);
+                    i += 2;
+                    continue;
+                }
+                Some(b'\n') => {
+                    i += 2;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        out.push(body[i]);
+        i += 1;
+    }
+    out
 }
 
 fn single_quote_escapes(body: &[u8]) -> Vec<u8> {
@@ -392,6 +497,9 @@ fn hex_value(digits: &[u8]) -> Option<u32> {
 /// newline in the body (triple quotes, templates).
 fn escapes(body: &[u8], style: Esc, multiline: bool) -> Option<Vec<u8>> {
     let _ = multiline;
+    if style == Esc::Shell {
+        return Some(shell_double_quoted(body));
+    }
     let mut out = Vec::with_capacity(body.len());
     let mut i = 0;
     while i < body.len() {
@@ -412,11 +520,11 @@ fn escapes(body: &[u8], style: Esc, multiline: bool) -> Option<Vec<u8>> {
             b'r' => Some(b'\r'),
             b'\\' => Some(b'\\'),
             b'"' => Some(b'"'),
-            b'\'' if style != Esc::Shell && style != Esc::Dotenv => Some(b'\''),
+            b'\'' if !matches!(style, Esc::Shell | Esc::Dotenv | Esc::Php) => Some(b'\''),
             b'`' if matches!(style, Esc::Js | Esc::Shell) => Some(b'`'),
             b'$' if matches!(style, Esc::Php | Esc::Shell | Esc::Dotenv | Esc::Js) => Some(b'$'),
             b'/' if matches!(style, Esc::Json | Esc::Yaml | Esc::Js) => Some(b'/'),
-            b'b' if style != Esc::Shell && style != Esc::Dotenv => Some(8),
+            b'b' if !matches!(style, Esc::Shell | Esc::Dotenv | Esc::Php) => Some(8),
             b'f' if style != Esc::Shell && style != Esc::Dotenv => Some(12),
             b'v' if matches!(
                 style,
@@ -440,6 +548,7 @@ fn escapes(body: &[u8], style: Esc, multiline: bool) -> Option<Vec<u8>> {
             }
             b'e' if matches!(style, Esc::Yaml | Esc::Php | Esc::Ruby | Esc::Toml) => Some(27),
             b' ' if style == Esc::Yaml => Some(b' '),
+            b's' if matches!(style, Esc::Java | Esc::Ruby) => Some(b' '),
             b'0' if matches!(style, Esc::Js | Esc::Yaml)
                 && !body.get(i).is_some_and(u8::is_ascii_digit) =>
             {
@@ -492,11 +601,15 @@ fn escapes(body: &[u8], style: Esc, multiline: bool) -> Option<Vec<u8>> {
                 }
                 let v = hex_value(&body[i..i + n])?;
                 i += n;
-                if matches!(style, Esc::Python | Esc::Yaml) {
+                if matches!(style, Esc::Python | Esc::Yaml | Esc::Js) {
                     push_char(&mut out, v)?;
                 } else {
                     out.push(v as u8);
                 }
+            }
+            b'u' if style == Esc::Php && body.get(i) != Some(&b'{') => {
+                // PHP only knows `\u{...}`.
+                out.extend_from_slice(b"\\u");
             }
             b'u' if !matches!(style, Esc::PythonBytes | Esc::Shell | Esc::Dotenv) => {
                 if body.get(i) == Some(&b'{') && matches!(style, Esc::Js | Esc::Php | Esc::Ruby) {
@@ -540,7 +653,7 @@ fn escapes(body: &[u8], style: Esc, multiline: bool) -> Option<Vec<u8>> {
                 let v = u32::from_str_radix(std::str::from_utf8(&body[start..start + n]).ok()?, 8)
                     .ok()?;
                 i = start + n;
-                if style == Esc::Python {
+                if matches!(style, Esc::Python | Esc::Java) {
                     push_char(&mut out, v)?;
                 } else {
                     out.push(v as u8);

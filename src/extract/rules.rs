@@ -1,18 +1,38 @@
 //! Detection rules as data (`rules/*.toml`), embedded at build time.
 //!
-//! A rule is a regex with named captures: `secret` (one literal or bare value), `list`
-//! (a list whose every string literal is its own consumer) and `name` (what holds it).
+//! A rule is a regex (on bytes, Unicode off) with named captures: `secret` (one literal
+//! or bare value), `list` (a list whose every string literal is its own consumer, named
+//! `NAME[i]`) and `name` (what holds it). A regex may not repeat a group name, so where
+//! alternatives capture the same thing in different places, number them: `secret2`,
+//! `name3`, `list2`, ...; the first group of the family that took part is used.
 //! A `reference` rule captures `name` (the variable the key is read from) and may also
-//! capture `secret`, a literal default (`os.environ.get("X", "default")`).
+//! capture `secret`, a literal default (`os.environ.get("X", "default")`); the default
+//! is only a finding when the name is secret-like (as the reference itself).
+//!
+//! `name` in the TOML is the finding's name when the pattern has no `name` capture; it
+//! may quote captures as `{group}` (same family rule: `{key}` takes `key`, `key2`, ...),
+//! e.g. `name = "{ref}/{key}"`. A reference rule needs a `name` capture or such a name.
+//!
+//! `decode` turns the `secret` capture into key bytes: `literal` (unescaped per the
+//! file's language, see `literal.rs`; a YAML block scalar `|`/`>` is folded), `raw` (as
+//! is), `base64` (literal, then base64-decoded) or `pem` (a PEM block, quoted or bare:
+//! unescaped, each line trimmed, joined with `\n`, one final `\n`, as in a `.pem` file).
+//!
 //! Patterns may use these fragments:
 //! - `{str}`: a quoted string literal in any language's style (prefixes, triple quotes, backticks)
 //! - `{value}`: a quoted literal or a bare value up to whitespace (`.env`, YAML, properties)
 //! - `{list}`: a bracketed or parenthesised list
+//!
+//! Every rule carries `examples` (each must give a finding) and `negative_examples`
+//! (none may), checked by the tests below in the rule's first format; each example must
+//! contain one of the rule's `keywords` (a case-insensitive prefilter: a rule only runs
+//! on files containing one of them).
 
 use super::literal::{self, Dialect};
 use super::{Candidate, Confidence, Document, Extracted, Kind};
 use crate::error::{Error, Result};
 use crate::format::Format;
+use crate::judge;
 use crate::plausible;
 use crate::secret::Secret;
 use aho_corasick::AhoCorasick;
@@ -81,6 +101,35 @@ enum Decode {
     Literal,
     Raw,
     Base64,
+    Pem,
+}
+
+/// The capture groups of one family (`secret`, `secret2`, ...), by index, in order.
+fn family(regex: &Regex, base: &str) -> Vec<usize> {
+    regex
+        .capture_names()
+        .enumerate()
+        .filter_map(|(i, n)| {
+            let n = n?;
+            let rest = n.strip_prefix(base)?;
+            rest.bytes().all(|b| b.is_ascii_digit()).then_some(i)
+        })
+        .collect()
+}
+
+/// The first group of a family that took part in the match.
+fn first<'h>(
+    caps: &regex::bytes::Captures<'h>,
+    groups: &[usize],
+) -> Option<regex::bytes::Match<'h>> {
+    groups.iter().find_map(|&g| caps.get(g))
+}
+
+/// A piece of a `name` template: fixed text or a capture family.
+#[derive(Clone)]
+enum NamePart {
+    Text(String),
+    Capture(Vec<usize>),
 }
 
 /// A compiled rule.
@@ -90,9 +139,11 @@ pub struct Rule {
     regex: Regex,
     formats: Vec<Format>,
     decode: Decode,
-    has_secret: bool,
-    has_list: bool,
-    has_name: bool,
+    secret: Vec<usize>,
+    list: Vec<usize>,
+    name: Vec<usize>,
+    /// The `name` field as a template, when it quotes captures.
+    template: Option<Vec<NamePart>>,
 }
 
 impl Rule {
@@ -141,9 +192,10 @@ impl Rule {
             "literal" => Decode::Literal,
             "raw" => Decode::Raw,
             "base64" => Decode::Base64,
+            "pem" => Decode::Pem,
             other => {
                 return Err(err(format!(
-                    "unknown decode {other:?} (literal, raw, base64)"
+                    "unknown decode {other:?} (literal, raw, base64, pem)"
                 )))
             }
         };
@@ -157,18 +209,25 @@ impl Rule {
             .size_limit(1 << 24)
             .build()
             .map_err(|e| err(format!("bad pattern: {e}")))?;
-        let names: HashSet<&str> = regex.capture_names().flatten().collect();
-        let has_secret = names.contains("secret");
-        let has_list = names.contains("list");
-        let has_name = names.contains("name");
+        let secret = family(&regex, "secret");
+        let list = family(&regex, "list");
+        let name = family(&regex, "name");
+        let template = match &spec.name {
+            Some(t) if t.contains('{') => {
+                Some(parse_template(t, &regex).map_err(|p| err(format!("name {t:?}: {p}")))?)
+            }
+            _ => None,
+        };
         match spec.kind {
-            Kind::Literal if !has_secret && !has_list => {
+            Kind::Literal if secret.is_empty() && list.is_empty() => {
                 return Err(err(
                     "a literal rule needs a `secret` or `list` capture".into()
                 ))
             }
-            Kind::Reference if !has_name => {
-                return Err(err("a reference rule needs a `name` capture".into()))
+            Kind::Reference if name.is_empty() && template.is_none() => {
+                return Err(err(
+                    "a reference rule needs a `name` capture or a name quoting captures".into(),
+                ))
             }
             Kind::Ciphertext => {
                 return Err(err(
@@ -183,64 +242,85 @@ impl Rule {
             regex,
             formats,
             decode,
-            has_secret,
-            has_list,
-            has_name,
+            secret,
+            list,
+            name,
+            template,
         })
+    }
+
+    /// The finding's name for one match: the `name` capture, else the `name` field
+    /// (with its quoted captures filled in).
+    fn name_of(&self, caps: &regex::bytes::Captures) -> Option<String> {
+        if let Some(m) = first(caps, &self.name) {
+            return Some(String::from_utf8_lossy(m.as_bytes()).into_owned());
+        }
+        match &self.template {
+            Some(parts) => {
+                let mut out = String::new();
+                for part in parts {
+                    match part {
+                        NamePart::Text(t) => out.push_str(t),
+                        NamePart::Capture(g) => out.push_str(&String::from_utf8_lossy(
+                            first(caps, g).map_or(&b""[..], |m| m.as_bytes()),
+                        )),
+                    }
+                }
+                Some(out)
+            }
+            None => self.spec.name.clone(),
+        }
     }
 
     /// Runs the rule over the whole document.
     pub fn extract(&self, doc: &Document, out: &mut Extracted) {
         let dialect = Dialect::of(doc.format);
         for caps in self.regex.captures_iter(doc.bytes) {
-            let name = match (self.has_name, caps.name("name")) {
-                (true, Some(m)) => Some(String::from_utf8_lossy(m.as_bytes()).into_owned()),
-                _ => self.spec.name.clone(),
-            };
+            let name = self.name_of(&caps);
             if self.spec.kind == Kind::Reference {
-                if let (Some(m), Some(n)) = (caps.name("name"), name.clone()) {
-                    out.candidates.push(Candidate::reference(
-                        doc.position(m.start()),
-                        &self.spec.id,
-                        n,
-                    ));
+                let Some(n) = name.clone() else { continue };
+                // `process.env.NODE_ENV || "development"` is neither a secret reference
+                // nor a secret default.
+                if !judge::is_secret_name(&n) {
+                    continue;
+                }
+                let at = first(&caps, &self.name)
+                    .or_else(|| caps.get(0))
+                    .map_or(0, |m| m.start());
+                out.candidates
+                    .push(Candidate::reference(doc.position(at), &self.spec.id, n));
+            }
+            if let Some(m) = first(&caps, &self.secret) {
+                if let Some(value) = self.decode_value(m.as_bytes(), dialect) {
+                    let at = value_start(m.as_bytes(), dialect) + m.start();
+                    out.candidates.push(
+                        Candidate::literal(
+                            doc.position(at),
+                            &self.spec.id,
+                            self.spec.confidence,
+                            Secret::new(value),
+                        )
+                        .with_name(name.clone()),
+                    );
                 }
             }
-            if self.has_secret {
-                if let Some(m) = caps.name("secret") {
-                    if let Some(value) = self.decode_value(m.as_bytes(), dialect) {
-                        let at = value_start(m.as_bytes(), dialect) + m.start();
-                        out.candidates.push(
-                            Candidate::literal(
-                                doc.position(at),
-                                &self.spec.id,
-                                self.spec.confidence,
-                                Secret::new(value),
-                            )
-                            .with_name(name.clone()),
-                        );
-                    }
-                }
-            }
-            if self.has_list {
-                if let Some(m) = caps.name("list") {
-                    for (i, (off, value)) in literal::list_items(m.as_bytes(), dialect)
-                        .into_iter()
-                        .enumerate()
-                    {
-                        let Some(value) = value else { continue };
-                        let at = m.start() + off + value_start(&m.as_bytes()[off..], dialect);
-                        let item_name = name.as_ref().map(|n| format!("{n}[{i}]"));
-                        out.candidates.push(
-                            Candidate::literal(
-                                doc.position(at),
-                                &self.spec.id,
-                                self.spec.confidence,
-                                Secret::new(value),
-                            )
-                            .with_name(item_name),
-                        );
-                    }
+            if let Some(m) = first(&caps, &self.list) {
+                for (i, (off, value)) in literal::list_items(m.as_bytes(), dialect)
+                    .into_iter()
+                    .enumerate()
+                {
+                    let Some(value) = value else { continue };
+                    let at = m.start() + off + value_start(&m.as_bytes()[off..], dialect);
+                    let item_name = name.as_ref().map(|n| format!("{n}[{i}]"));
+                    out.candidates.push(
+                        Candidate::literal(
+                            doc.position(at),
+                            &self.spec.id,
+                            self.spec.confidence,
+                            Secret::new(value),
+                        )
+                        .with_name(item_name),
+                    );
                 }
             }
         }
@@ -250,6 +330,14 @@ impl Rule {
         match self.decode {
             Decode::Raw => Some(raw.to_vec()),
             Decode::Literal => literal::decode(raw, dialect),
+            Decode::Pem => {
+                let text = if matches!(raw.first(), Some(b'"' | b'\'' | b'`')) {
+                    literal::decode(raw, dialect)?
+                } else {
+                    raw.to_vec()
+                };
+                Some(pem_normalize(&text))
+            }
             Decode::Base64 => {
                 let text = literal::decode(raw, dialect)?;
                 base64::engine::general_purpose::STANDARD
@@ -266,8 +354,55 @@ impl Rule {
     }
 }
 
-/// Offset of the first byte of the value inside a literal (past prefix and quotes).
+/// Parses a `name` template: `{group}` quotes a capture family.
+fn parse_template(t: &str, regex: &Regex) -> std::result::Result<Vec<NamePart>, String> {
+    let mut parts = Vec::new();
+    let mut rest = t;
+    while let Some(open) = rest.find('{') {
+        if open > 0 {
+            parts.push(NamePart::Text(rest[..open].to_string()));
+        }
+        let close = rest[open..]
+            .find('}')
+            .ok_or_else(|| "unclosed `{`".to_string())?;
+        let group = &rest[open + 1..open + close];
+        let g = family(regex, group);
+        if g.is_empty() {
+            return Err(format!("no capture named {group:?} in the pattern"));
+        }
+        parts.push(NamePart::Capture(g));
+        rest = &rest[open + close + 1..];
+    }
+    if !rest.is_empty() {
+        parts.push(NamePart::Text(rest.to_string()));
+    }
+    Ok(parts)
+}
+
+/// A PEM block as a `.pem` file holds it: lines trimmed (indentation in YAML or code
+/// goes), `\n` line ends, one final newline.
+fn pem_normalize(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    for line in text.trim_ascii().split(|&b| b == b'\n') {
+        out.extend_from_slice(line.trim_ascii());
+        out.push(b'\n');
+    }
+    out
+}
+
+/// Offset of the first byte of the value inside a literal (past prefix and quotes; for
+/// a YAML block scalar, its first content line).
 fn value_start(raw: &[u8], dialect: Dialect) -> usize {
+    if dialect == Dialect::Yaml && matches!(raw.first(), Some(b'|' | b'>')) {
+        if let Some(nl) = memchr::memchr(b'\n', raw) {
+            let body = &raw[nl + 1..];
+            let skip = body
+                .iter()
+                .position(|c| !c.is_ascii_whitespace())
+                .unwrap_or(0);
+            return nl + 1 + skip;
+        }
+    }
     let mut i = 0;
     if dialect == Dialect::Python {
         while i < 2
@@ -457,5 +592,216 @@ negative_examples = ['KEY = y']
         assert_eq!(out.candidates.len(), 1);
         assert_eq!((out.candidates[0].line, out.candidates[0].column), (2, 9));
         assert_eq!(out.candidates[0].value.as_ref().unwrap().expose(), b"abc");
+    }
+    #[test]
+    fn template_names_fill_in_captures() {
+        let toml = r#"
+[[rule]]
+id = "t"
+description = "d"
+confidence = "high"
+kind = "reference"
+keywords = ["ref"]
+pattern = '''ref (?:(?P<a>\w+)/(?P<b>\w+)|(?P<b2>\w+)\\(?P<a2>\w+))'''
+name = "secret {a}:{b}"
+examples = ['ref x/y']
+negative_examples = ['ref']
+"#;
+        let set = one_rule(toml).unwrap();
+        let doc = Document::new("a", b"ref one/two\nref four\\three\n", Format::Text);
+        let mut out = Extracted::default();
+        set.extract(&doc, &mut out);
+        let names: Vec<_> = out
+            .candidates
+            .iter()
+            .map(|c| c.name.clone().unwrap())
+            .collect();
+        assert_eq!(names, ["secret one:two", "secret three:four"]);
+        let bad = toml.replace("{a}:{b}", "{a}:{c}");
+        let msg = one_rule(&bad).err().unwrap().to_string();
+        assert!(msg.contains("no capture named \"c\""), "{msg}");
+    }
+
+    #[test]
+    fn pem_blocks_are_normalized() {
+        assert_eq!(
+            pem_normalize(b"  -----BEGIN K-----\r\n    AbC\r\n    -----END K-----  \n"),
+            b"-----BEGIN K-----\nAbC\n-----END K-----\n"
+        );
+    }
+
+    #[test]
+    fn extra_rules_dir_is_loaded_and_errors_name_file_and_rule() {
+        let dir = tempfile::tempdir().unwrap();
+        let mine = BASE.replace("\"t\"", "\"my-rule\"");
+        std::fs::write(dir.path().join("mine.toml"), &mine).unwrap();
+        let set = RuleSet::with_extra_dir(dir.path()).unwrap();
+        assert!(set.get("my-rule").is_some());
+        assert!(set.rules().len() > 1, "built-in rules are kept");
+        let bad = BASE
+            .replace("\"t\"", "\"bad-rule\"")
+            .replace("(?P<secret>{str})", "(?P<secret>[)");
+        std::fs::write(dir.path().join("zz-bad.toml"), bad).unwrap();
+        let msg = RuleSet::with_extra_dir(dir.path())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(msg.contains("zz-bad.toml: bad-rule: bad pattern"), "{msg}");
+        std::fs::remove_file(dir.path().join("zz-bad.toml")).unwrap();
+        std::fs::write(dir.path().join("dup.toml"), &mine).unwrap();
+        let msg = RuleSet::with_extra_dir(dir.path())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            msg.contains("mine.toml: my-rule: duplicate rule id"),
+            "{msg}"
+        );
+    }
+}
+
+/// The built-in rules, checked on every `cargo test`: each one compiles, has the
+/// captures its kind needs, and behaves as its own examples say through the real
+/// extraction path (the whole rule set on a document, then the matcher's plausibility
+/// check).
+#[cfg(test)]
+mod builtin {
+    use super::*;
+
+    fn set() -> RuleSet {
+        RuleSet::embedded().expect("built-in rules compile")
+    }
+
+    /// What one rule finds in `text` in the rule's example format: plausible literal
+    /// values (as text) and reference names.
+    fn run(set: &RuleSet, rule: &Rule, text: &str) -> (Vec<String>, Vec<String>) {
+        let doc = Document::new("example", text.as_bytes(), rule.example_format());
+        let mut out = Extracted::default();
+        set.extract(&doc, &mut out);
+        let mut literals = Vec::new();
+        let mut references = Vec::new();
+        for c in out.candidates.iter().filter(|c| c.rule == rule.id()) {
+            match (&c.value, c.kind) {
+                (Some(v), Kind::Literal) if rule.plausible(v.expose()) => {
+                    literals.push(String::from_utf8_lossy(v.expose()).into_owned())
+                }
+                (None, Kind::Reference) => references.push(c.name.clone().unwrap_or_default()),
+                _ => {}
+            }
+        }
+        (literals, references)
+    }
+
+    #[test]
+    fn embedded_rules_are_the_files_in_rules_dir() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        let mut on_disk: Vec<(String, String)> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .map(|p| {
+                (
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    std::fs::read_to_string(&p).unwrap(),
+                )
+            })
+            .collect();
+        on_disk.sort();
+        let embedded: Vec<(String, String)> = EMBEDDED_RULES
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        let names = |v: &[(String, String)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            names(&embedded),
+            names(&on_disk),
+            "rule files added or removed"
+        );
+        for ((_, et), (dn, dt)) in embedded.iter().zip(&on_disk) {
+            assert!(et == dt, "rules/{dn} differs from the embedded copy");
+        }
+    }
+
+    #[test]
+    fn ids_are_unique_and_kinds_have_their_captures() {
+        let set = set();
+        let mut ids = HashSet::new();
+        for rule in set.rules() {
+            assert!(ids.insert(rule.id()), "duplicate id {}", rule.id());
+            match rule.spec.kind {
+                Kind::Literal => assert!(
+                    !rule.secret.is_empty() || !rule.list.is_empty(),
+                    "{}: no secret/list capture",
+                    rule.id()
+                ),
+                Kind::Reference => assert!(
+                    !rule.name.is_empty() || rule.template.is_some(),
+                    "{}: no name capture",
+                    rule.id()
+                ),
+                Kind::Ciphertext => panic!("{}: ciphertext rule", rule.id()),
+            }
+            assert!(!rule.spec.description.is_empty(), "{}", rule.id());
+        }
+        assert!(set.rules().len() >= 40, "only {} rules", set.rules().len());
+    }
+
+    #[test]
+    fn every_example_holds_a_keyword() {
+        for rule in set().rules() {
+            for ex in rule
+                .spec
+                .examples
+                .iter()
+                .chain(&rule.spec.negative_examples)
+            {
+                let lower = ex.to_ascii_lowercase();
+                assert!(
+                    rule.spec
+                        .keywords
+                        .iter()
+                        .any(|k| lower.contains(&k.to_ascii_lowercase())),
+                    "{}: example {ex:?} has none of the keywords, the prefilter would skip it",
+                    rule.id()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn positive_examples_are_found() {
+        let set = set();
+        let mut failures = Vec::new();
+        for rule in set.rules() {
+            for ex in &rule.spec.examples {
+                let (literals, references) = run(&set, rule, ex);
+                let ok = match rule.spec.kind {
+                    Kind::Reference => !references.is_empty(),
+                    _ => !literals.is_empty(),
+                };
+                if !ok {
+                    failures.push(format!("{}: not found in {ex:?}", rule.id()));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn negative_examples_are_not_found() {
+        let set = set();
+        let mut failures = Vec::new();
+        for rule in set.rules() {
+            for ex in &rule.spec.negative_examples {
+                let (literals, references) = run(&set, rule, ex);
+                if !literals.is_empty() || !references.is_empty() {
+                    failures.push(format!(
+                        "{}: found {literals:?} {references:?} in negative {ex:?}",
+                        rule.id()
+                    ));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
 }
