@@ -1021,3 +1021,50 @@ fn overlapping_roots_name_each_file_the_same_way_every_run() {
         .filter(|p| p.contains("app.py"))
         .all(|p| p == "flask-app/app.py"));
 }
+
+#[test]
+fn every_literal_finding_points_at_the_first_byte_of_its_secret() {
+    let report = json(&scan_fixtures(&["--format", "json", "--no-ignore"]));
+    let planted = planted();
+    let mut checked = 0;
+    for f in findings(&report) {
+        let Some(fp) = f["fingerprint"].as_str() else {
+            continue;
+        };
+        let p = planted
+            .iter()
+            .find(|p| p.fingerprint() == fp)
+            .unwrap_or_else(|| panic!("finding of no planted secret: {f}"));
+        let path = root().join("fixtures").join(f["path"].as_str().unwrap());
+        let text = std::fs::read_to_string(&path).unwrap();
+        let line = text
+            .lines()
+            .nth(f["line"].as_u64().unwrap() as usize - 1)
+            .unwrap();
+        let at = &line[f["column"].as_u64().unwrap() as usize - 1..];
+        // The secret as written: plain, JSON with `\/` escapes, base64, or a base64
+        // word (a `Basic` credential) that decodes to something holding it.
+        let word: String = at
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || "+/=".contains(*c))
+            .collect();
+        let decoded = {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD
+                .decode(&word)
+                .unwrap_or_default()
+        };
+        let ok = at.starts_with(&p.secret)
+            || at.starts_with(&p.secret.replace('/', "\\/"))
+            || at.starts_with(&base64(p.secret.as_bytes()))
+            || (f["rule"] == "ring-key-base64"
+                && String::from_utf8_lossy(&decoded).contains(&p.secret));
+        assert!(
+            ok,
+            "{}:{}:{} does not start {}:{}",
+            f["path"], f["line"], f["column"], p.kind, p.name
+        );
+        checked += 1;
+    }
+    assert!(checked >= 30, "only {checked} literal findings");
+}
