@@ -96,6 +96,10 @@ pub enum ColorArg {
 /// Runs the command line and returns the process exit code.
 #[allow(clippy::print_stderr)]
 pub fn main() -> i32 {
+    // An empty STALEKEY_RING means "not set" (as with NO_COLOR), not an empty --ring.
+    if std::env::var_os("STALEKEY_RING").is_some_and(|v| v.is_empty()) {
+        std::env::remove_var("STALEKEY_RING");
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => run_scan(args),

@@ -880,6 +880,12 @@ fn stalekey_ring_environment_variable_is_honoured() {
         .env("STALEKEY_RING", other.to_str().unwrap())
         .run();
     assert_eq!(json(&out)["ring"]["path"], RING);
+    // An empty STALEKEY_RING is unset: the default ring (none here) applies.
+    let out = stalekey(&["scan", "fixtures/go-service", "--format", "json"])
+        .env("STALEKEY_RING", "")
+        .run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(json(&out)["ring"]["path"], Value::Null);
 }
 
 #[test]
