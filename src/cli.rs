@@ -172,12 +172,13 @@ pub fn load_ring(explicit: Option<&Path>, first_root: &Path) -> Result<Ring> {
 impl ScanConfig {
     pub fn from_args(args: ScanArgs) -> Result<ScanConfig> {
         for p in &args.paths {
-            std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
-            if p.is_dir() {
+            let meta = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
+            if meta.is_dir() {
                 std::fs::read_dir(p).map_err(|e| Error::io(p, e))?;
-            } else {
+            } else if meta.is_file() {
                 std::fs::File::open(p).map_err(|e| Error::io(p, e))?;
             }
+            // A pipe (`<(...)`) is not opened here: that would consume or block it.
         }
         let ring = load_ring(args.ring.as_deref(), &args.paths[0])?;
         let rules = match &args.rules {

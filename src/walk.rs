@@ -78,7 +78,11 @@ pub fn walk(opts: &WalkOptions, visit: impl Fn(WalkItem) + Sync) {
         Box::new(move |entry| {
             match entry {
                 Ok(e) => {
-                    if e.file_type().is_some_and(|t| t.is_file()) {
+                    // A path given explicitly is scanned whatever it is (a symlink, a
+                    // pipe from `<(...)`) unless it is a directory; inside a tree only
+                    // regular files are.
+                    let given = e.depth() == 0 && !e.path().is_dir();
+                    if given || e.file_type().is_some_and(|t| t.is_file()) {
                         let path = e.path().to_path_buf();
                         // Compare names first: canonicalizing every file is slow.
                         if exclude.iter().any(|x| x.file_name() == path.file_name())

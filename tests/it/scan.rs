@@ -1074,3 +1074,34 @@ fn every_literal_finding_points_at_the_first_byte_of_its_secret() {
     }
     assert!(checked >= 30, "only {checked} literal findings");
 }
+
+#[test]
+fn a_pipe_given_explicitly_is_scanned() {
+    // `stalekey scan <(git show HEAD:app.py)`: the path is a pipe, not a regular file.
+    let bin = env!("CARGO_BIN_EXE_stalekey");
+    let script =
+        format!("{bin} scan <(cat fixtures/go-service/main.go) --ring {RING} --format json");
+    let Ok(out) = Command::new("bash")
+        .args(["-c", &script])
+        .current_dir(root())
+        .env_remove("STALEKEY_RING")
+        .output()
+    else {
+        eprintln!("note: a_pipe_given_explicitly: bash is not available, skipped");
+        return;
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = normalized(&stdout);
+    assert_eq!(stats(&report, "files"), 1);
+    let verdicts: Vec<&str> = findings(&report)
+        .iter()
+        .map(|f| f["verdict"].as_str().unwrap())
+        .collect();
+    assert_eq!(verdicts, ["stale"], "{stdout}");
+}
