@@ -69,7 +69,7 @@ pub fn decode(raw: &[u8], dialect: Dialect) -> Option<Vec<u8>> {
     let bytes_prefix = prefix.iter().any(|c| matches!(c, b'b' | b'B'));
     let f_prefix = prefix.iter().any(|c| matches!(c, b'f' | b'F'));
     if dialect == Dialect::Yaml && matches!(rest.first(), Some(b'|' | b'>')) {
-        return yaml_block(rest);
+        return yaml_block(rest, 0).map(|(_, v)| v);
     }
     let (quote, body) = match strip_quotes(rest) {
         Some(q) => q,
@@ -289,12 +289,14 @@ fn decode_bare(s: &[u8], dialect: Dialect) -> Option<Vec<u8>> {
     }
 }
 
-/// A YAML block scalar: the header (`|`, `>`, chomping `-`/`+`, indentation digit) and
-/// the lines after it. The block's indentation is its first content line's (or the
-/// digit's); it ends at the first non-blank line indented less. `|` keeps newlines, `>`
-/// folds lines into spaces (not more-indented or blank ones); clip keeps one final
-/// newline, `-` none, `+` all.
-fn yaml_block(raw: &[u8]) -> Option<Vec<u8>> {
+/// A YAML block scalar: `raw` starts at the header (`|`, `>`, chomping `-`/`+`,
+/// indentation digit) and may run on past the block (the rest of the document): the
+/// block's indentation is its first content line's (or the digit's) and must be more
+/// than `parent_indent`; it ends at the first non-blank line indented less. `|` keeps
+/// newlines, `>` folds lines into spaces (not more-indented or blank ones); clip keeps
+/// one final newline, `-` none, `+` all. Returns the offset in `raw` of the first
+/// content byte and the value.
+pub fn yaml_block(raw: &[u8], parent_indent: usize) -> Option<(usize, Vec<u8>)> {
     let nl = memchr::memchr(b'\n', raw)?;
     let header = &raw[..nl];
     let header = match header.windows(2).position(|w| w == b" #") {
@@ -302,38 +304,41 @@ fn yaml_block(raw: &[u8]) -> Option<Vec<u8>> {
         None => header,
     };
     let header = trim(header);
-    let folded = header[0] == b'>';
+    let folded = *header.first()? == b'>';
     let mut chomp = b' ';
     let mut explicit = None;
     for &c in &header[1..] {
         match c {
             b'-' | b'+' => chomp = c,
-            b'1'..=b'9' => explicit = Some(usize::from(c - b'0')),
+            b'1'..=b'9' => explicit = Some(parent_indent + usize::from(c - b'0')),
             _ => return None,
         }
     }
-    let lines: Vec<&[u8]> = raw[nl + 1..]
-        .split(|&b| b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-        .collect();
     let indent_of = |l: &[u8]| l.iter().take_while(|&&b| b == b' ').count();
-    let indent = match explicit {
-        Some(n) => n,
-        None => indent_of(lines.iter().find(|l| !trim(l).is_empty())?),
-    };
-    if indent == 0 {
-        return None;
-    }
+    let mut indent = explicit;
+    let mut first_content = None;
     let mut body: Vec<&[u8]> = Vec::new();
-    for l in lines {
+    let mut offset = nl + 1;
+    for l in raw[nl + 1..].split(|&b| b == b'\n') {
+        let line_start = offset;
+        offset += l.len() + 1;
+        if l.is_empty() && offset > raw.len() {
+            break; // after the final newline: not a line
+        }
+        let l = l.strip_suffix(b"\r").unwrap_or(l);
         if trim(l).is_empty() {
             body.push(b"");
-        } else if indent_of(l) >= indent {
-            body.push(&l[indent..]);
-        } else {
+            continue;
+        }
+        let n = indent_of(l);
+        let want = *indent.get_or_insert(n);
+        if n < want || n <= parent_indent {
             break;
         }
+        first_content.get_or_insert(line_start + want);
+        body.push(&l[want..]);
     }
+    let first_content = first_content?;
     let content = body
         .iter()
         .rposition(|l| !l.is_empty())
@@ -359,10 +364,9 @@ fn yaml_block(raw: &[u8]) -> Option<Vec<u8>> {
     match chomp {
         b'-' => {}
         b'+' => out.extend(std::iter::repeat(b'\n').take(trailing + 1)),
-        _ if content > 0 => out.push(b'\n'),
-        _ => {}
+        _ => out.push(b'\n'),
     }
-    Some(out)
+    Some((first_content, out))
 }
 
 fn trim(s: &[u8]) -> &[u8] {
@@ -381,13 +385,24 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     memchr::memmem::find(hay, needle).is_some()
 }
 
+/// `$name`, `${...}`, `$(...)` or a backtick not escaped by a backslash.
 fn has_shell_expansion(s: &[u8]) -> bool {
-    s.windows(2).enumerate().any(|(i, w)| {
-        let escaped = i > 0 && s[i - 1] == b'\\';
-        !escaped
-            && w[0] == b'$'
-            && (w[1].is_ascii_alphabetic() || matches!(w[1], b'_' | b'{' | b'('))
-    }) || s.contains(&b'`')
+    let mut i = 0;
+    while i < s.len() {
+        match s[i] {
+            b'\\' => i += 1,
+            b'`' => return true,
+            b'$' if s
+                .get(i + 1)
+                .is_some_and(|&c| c.is_ascii_alphabetic() || matches!(c, b'_' | b'{' | b'(')) =>
+            {
+                return true
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    false
 }
 
 fn has_php_interpolation(s: &[u8]) -> bool {
@@ -746,5 +761,109 @@ mod tests {
             .collect();
         assert_eq!(values, ["one", r"tw\o", "three"]);
         assert_eq!(items[0].0, 2);
+    }
+    #[test]
+    fn python_prefixes_and_quotes() {
+        use Dialect::Python as P;
+        assert_eq!(d(r#"rb"a\x41""#, P).unwrap(), r"a\x41");
+        assert_eq!(d(r#"Br'\n'"#, P).unwrap(), r"\n");
+        assert_eq!(d(r#"b"\u00e9""#, P).unwrap(), r"\u00e9");
+        assert_eq!(d(r#"u"caf\u00e9""#, P).unwrap(), "café");
+        assert_eq!(d("\"\"\"a\\\nb\"\"\"", P).unwrap(), "ab");
+        assert_eq!(d(r#"r"a\"b""#, P).unwrap(), r#"a\"b"#);
+        assert_eq!(d(r#""\N{BULLET}""#, P), None);
+        assert_eq!(decode(br#"b"\xe9""#, P).unwrap(), vec![0xe9]);
+        assert_eq!(d(r#""\xe9""#, P).unwrap(), "é");
+    }
+
+    #[test]
+    fn js_escapes_are_code_points() {
+        use Dialect::Js as J;
+        assert_eq!(d(r#""caf\xe9""#, J).unwrap(), "café");
+        assert_eq!(d(r#"'\d\q'"#, J).unwrap(), "dq");
+        assert_eq!(d("'a\\\nb'", J).unwrap(), "ab");
+        assert_eq!(d(r"`a\`b`", J).unwrap(), "a`b");
+        assert_eq!(d("`two\nlines`", J).unwrap(), "two\nlines");
+        assert_eq!(d(r#""\uD83D\uDE00""#, J).unwrap(), "😀");
+    }
+
+    #[test]
+    fn go_java_escapes() {
+        assert_eq!(d(r#""a\tb\u00e9""#, Dialect::Go).unwrap(), "a\tbé");
+        assert_eq!(decode(br#""\xff""#, Dialect::Go).unwrap(), vec![0xff]);
+        assert_eq!(d("`a\r\nb`", Dialect::Go).unwrap(), "a\nb");
+        assert_eq!(d(r#""\351t\s""#, Dialect::Java).unwrap(), "ét ");
+        assert_eq!(d(r#""\u0041\n""#, Dialect::Java).unwrap(), "A\n");
+    }
+
+    #[test]
+    fn php_double_quotes_keep_unknown_escapes() {
+        assert_eq!(d(r#""a\'b""#, Dialect::Php).unwrap(), r"a\'b");
+        assert_eq!(d(r#""\b\u0041""#, Dialect::Php).unwrap(), r"\b\u0041");
+        assert_eq!(d(r#""\u{41}\x42\103\e""#, Dialect::Php).unwrap(), "ABC\x1b");
+        assert_eq!(d(r#""a\sb""#, Dialect::Ruby).unwrap(), "a b");
+    }
+
+    #[test]
+    fn shell_double_quotes_only_escape_five_characters() {
+        use Dialect::Shell as S;
+        assert_eq!(d(r#""a\nb\tc""#, S).unwrap(), r"a\nb\tc");
+        assert_eq!(d(r#""q\"\\\`\$x""#, S).unwrap(), r#"q"\`$x"#);
+        assert_eq!(d("\"a\\\nb\"", S).unwrap(), "ab");
+        assert_eq!(d(r#""it\'s""#, S).unwrap(), r"it\'s");
+        assert_eq!(d("'a\\nb'", S).unwrap(), r"a\nb");
+        assert_eq!(d(r#""${X:-y}""#, S), None);
+    }
+
+    #[test]
+    fn dotenv_values() {
+        use Dialect::Dotenv as E;
+        assert_eq!(d("bare-value", E).unwrap(), "bare-value");
+        assert_eq!(d(r"bare\nvalue", E).unwrap(), r"bare\nvalue");
+        assert_eq!(d(r#""q\"x""#, E).unwrap(), "q\"x");
+        assert_eq!(d("$OTHER", E), None);
+    }
+
+    #[test]
+    fn yaml_scalars() {
+        use Dialect::Yaml as Y;
+        assert_eq!(d(r#""a\tb\/\u00e9\x41\ ""#, Y).unwrap(), "a\tb/éA ");
+        assert_eq!(d("''''", Y).unwrap(), "'");
+        assert_eq!(d("*alias", Y), None);
+        assert_eq!(d("{{ .Values.key }}", Y), None);
+        assert_eq!(
+            d("|\n  line one\n  line two\n", Y).unwrap(),
+            "line one\nline two\n"
+        );
+        assert_eq!(d("|-\n  abc\n\n", Y).unwrap(), "abc");
+        assert_eq!(d("|+\n  abc\n\n", Y).unwrap(), "abc\n\n");
+        assert_eq!(
+            d(">\n  folded\n  text\n\n  para\n", Y).unwrap(),
+            "folded text\npara\n"
+        );
+        assert_eq!(d(">-\n  a\n    more\n  b\n", Y).unwrap(), "a\n  more\nb");
+        assert_eq!(d("|2\n    two\n", Y).unwrap(), "  two\n");
+        assert_eq!(d("|\nnext: 1\n", Y), None);
+    }
+
+    #[test]
+    fn yaml_block_stops_at_dedent_below_the_parent() {
+        let doc = b"|\n    k1\n    k2\n  sibling: x\n";
+        let (off, v) = yaml_block(doc, 2).unwrap();
+        assert_eq!(v, b"k1\nk2\n");
+        assert_eq!(&doc[off..off + 2], b"k1");
+        // Content no deeper than the parent is not the block's.
+        assert_eq!(yaml_block(b"|\n  sibling: x\n", 2), None);
+    }
+
+    #[test]
+    fn json_and_toml_strings() {
+        assert_eq!(d(r#""a\u0041\b\f""#, Dialect::Json).unwrap(), "aA\x08\x0c");
+        assert_eq!(
+            d("\"\"\"\n  a \\\n    b\"\"\"", Dialect::Toml).unwrap(),
+            "  a b"
+        );
+        assert_eq!(d("'''\nraw\\n'''", Dialect::Toml).unwrap(), "raw\\n");
+        assert_eq!(d(r#""\U0001F600""#, Dialect::Toml).unwrap(), "😀");
     }
 }

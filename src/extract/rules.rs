@@ -291,8 +291,24 @@ impl Rule {
                     .push(Candidate::reference(doc.position(at), &self.spec.id, n));
             }
             if let Some(m) = first(&caps, &self.secret) {
-                if let Some(value) = self.decode_value(m.as_bytes(), dialect) {
-                    let at = value_start(m.as_bytes(), dialect) + m.start();
+                let decoded = if dialect == Dialect::Yaml
+                    && self.decode != Decode::Raw
+                    && matches!(m.as_bytes().first(), Some(b'|' | b'>'))
+                {
+                    // A block scalar: its lines follow the match in the document.
+                    let line_start =
+                        memchr::memrchr(b'\n', &doc.bytes[..m.start()]).map_or(0, |n| n + 1);
+                    let parent = doc.bytes[line_start..]
+                        .iter()
+                        .take_while(|&&b| b == b' ')
+                        .count();
+                    literal::yaml_block(&doc.bytes[m.start()..], parent)
+                        .and_then(|(off, text)| Some((m.start() + off, self.decode_text(text)?)))
+                } else {
+                    self.decode_value(m.as_bytes(), dialect)
+                        .map(|v| (m.start() + value_start(m.as_bytes(), dialect), v))
+                };
+                if let Some((at, value)) = decoded {
                     out.candidates.push(
                         Candidate::literal(
                             doc.position(at),
@@ -329,22 +345,22 @@ impl Rule {
     fn decode_value(&self, raw: &[u8], dialect: Dialect) -> Option<Vec<u8>> {
         match self.decode {
             Decode::Raw => Some(raw.to_vec()),
-            Decode::Literal => literal::decode(raw, dialect),
-            Decode::Pem => {
-                let text = if matches!(raw.first(), Some(b'"' | b'\'' | b'`')) {
-                    literal::decode(raw, dialect)?
-                } else {
-                    raw.to_vec()
-                };
-                Some(pem_normalize(&text))
+            Decode::Pem if !matches!(raw.first(), Some(b'"' | b'\'' | b'`')) => {
+                Some(pem_normalize(raw))
             }
-            Decode::Base64 => {
-                let text = literal::decode(raw, dialect)?;
-                base64::engine::general_purpose::STANDARD
-                    .decode(&text)
-                    .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(&text))
-                    .ok()
-            }
+            _ => self.decode_text(literal::decode(raw, dialect)?),
+        }
+    }
+
+    /// The key bytes from a literal's text.
+    fn decode_text(&self, text: Vec<u8>) -> Option<Vec<u8>> {
+        match self.decode {
+            Decode::Raw | Decode::Literal => Some(text),
+            Decode::Pem => Some(pem_normalize(&text)),
+            Decode::Base64 => base64::engine::general_purpose::STANDARD
+                .decode(&text)
+                .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(&text))
+                .ok(),
         }
     }
 
@@ -390,19 +406,8 @@ fn pem_normalize(text: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Offset of the first byte of the value inside a literal (past prefix and quotes; for
-/// a YAML block scalar, its first content line).
+/// Offset of the first byte of the value inside a literal (past prefix and quotes).
 fn value_start(raw: &[u8], dialect: Dialect) -> usize {
-    if dialect == Dialect::Yaml && matches!(raw.first(), Some(b'|' | b'>')) {
-        if let Some(nl) = memchr::memchr(b'\n', raw) {
-            let body = &raw[nl + 1..];
-            let skip = body
-                .iter()
-                .position(|c| !c.is_ascii_whitespace())
-                .unwrap_or(0);
-            return nl + 1 + skip;
-        }
-    }
     let mut i = 0;
     if dialect == Dialect::Python {
         while i < 2
@@ -803,5 +808,172 @@ mod builtin {
             }
         }
         assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+}
+
+/// Spot checks of what built-in rules report: names, list indices, defaults, positions.
+#[cfg(test)]
+mod spot {
+    use super::*;
+
+    /// (rule, kind, name, value, line, column) of every candidate in `text`.
+    fn scan(text: &str, format: Format) -> Vec<(String, Kind, String, String, u32, u32)> {
+        let set = RuleSet::embedded().unwrap();
+        let doc = Document::new("t", text.as_bytes(), format);
+        let mut out = Extracted::default();
+        set.extract(&doc, &mut out);
+        let mut v: Vec<_> = out
+            .candidates
+            .iter()
+            .map(|c| {
+                (
+                    c.rule.clone(),
+                    c.kind,
+                    c.name.clone().unwrap_or_default(),
+                    c.value
+                        .as_ref()
+                        .map(|s| String::from_utf8_lossy(s.expose()).into_owned())
+                        .unwrap_or_default(),
+                    c.line,
+                    c.column,
+                )
+            })
+            .collect();
+        v.sort_by(|a, b| (a.4, a.5, &a.0).cmp(&(b.4, b.5, &b.0)));
+        v
+    }
+
+    fn has(
+        found: &[(String, Kind, String, String, u32, u32)],
+        rule: &str,
+        name: &str,
+        value: &str,
+    ) {
+        assert!(
+            found
+                .iter()
+                .any(|f| f.0 == rule && f.2 == name && f.3 == value),
+            "{rule} {name} {value:?} not in {found:#?}"
+        );
+    }
+
+    #[test]
+    fn fallbacks_are_one_consumer_per_element() {
+        let found = scan(
+            "SECRET_KEY_FALLBACKS = [\n    \"first-aaaaBBBB1111\",\n    'second-ccccDDDD2222',\n]\n",
+            Format::Python,
+        );
+        has(
+            &found,
+            "python-secret-key-fallbacks",
+            "SECRET_KEY_FALLBACKS[0]",
+            "first-aaaaBBBB1111",
+        );
+        has(
+            &found,
+            "python-secret-key-fallbacks",
+            "SECRET_KEY_FALLBACKS[1]",
+            "second-ccccDDDD2222",
+        );
+        let second = found.iter().find(|f| f.3 == "second-ccccDDDD2222").unwrap();
+        assert_eq!((second.4, second.5), (3, 6));
+    }
+
+    #[test]
+    fn reference_defaults_are_literals_named_after_the_variable() {
+        let found = scan(
+            "k = os.environ.get(\"SECRET_KEY\", \"dflt-Q1w2E3r4T5y6\")\np = os.getenv(\"PORT\", \"8000-8000-8000\")\n",
+            Format::Python,
+        );
+        has(&found, "env-python", "SECRET_KEY", "");
+        has(&found, "env-python", "SECRET_KEY", "dflt-Q1w2E3r4T5y6");
+        assert!(!found.iter().any(|f| f.2 == "PORT"), "{found:#?}");
+        let found = scan(
+            "const s = process.env.SESSION_SECRET ?? 'dflt-Q1w2E3r4T5y6'\n",
+            Format::Javascript,
+        );
+        has(
+            &found,
+            "env-javascript",
+            "SESSION_SECRET",
+            "dflt-Q1w2E3r4T5y6",
+        );
+        let found = scan(
+            "      - JWT_SECRET=${JWT_SECRET:-dflt-Q1w2E3r4T5y6}\n",
+            Format::Yaml,
+        );
+        has(&found, "env-interpolation", "JWT_SECRET", "");
+        has(
+            &found,
+            "env-interpolation",
+            "JWT_SECRET",
+            "dflt-Q1w2E3r4T5y6",
+        );
+    }
+
+    #[test]
+    fn multi_fernet_gives_each_key() {
+        let found = scan(
+            "MultiFernet([Fernet(b\"k1-aaaaBBBB1111\"), Fernet(\"k2-ccccDDDD2222\")])",
+            Format::Python,
+        );
+        has(&found, "python-fernet-key", "Fernet", "k1-aaaaBBBB1111");
+        has(&found, "python-fernet-key", "Fernet", "k2-ccccDDDD2222");
+    }
+
+    #[test]
+    fn secret_key_ref_is_named_after_secret_and_key() {
+        let found = scan(
+            "valueFrom:\n  secretKeyRef:\n    key: signing-key\n    name: app-secrets\n",
+            Format::Yaml,
+        );
+        has(
+            &found,
+            "kubernetes-secret-key-ref",
+            "secretKeyRef:app-secrets/signing-key",
+            "",
+        );
+    }
+
+    #[test]
+    fn yaml_block_values_are_read_to_their_dedent() {
+        let text = "auth:\n  private_key: |\n    line-one-Q1w2E3r4\n    line-two-T5y6U7i8\n  api_token: v8hnkYYYX1XcGYeL0n71F1BDtu1Kq49h\n";
+        let found = scan(text, Format::Yaml);
+        let block = found
+            .iter()
+            .find(|f| f.2 == "private_key")
+            .expect("block value");
+        assert_eq!(block.3, "line-one-Q1w2E3r4\nline-two-T5y6U7i8\n");
+        assert_eq!((block.4, block.5), (3, 5));
+        has(
+            &found,
+            "config-secret-yaml",
+            "api_token",
+            "v8hnkYYYX1XcGYeL0n71F1BDtu1Kq49h",
+        );
+    }
+
+    #[test]
+    fn pem_in_yaml_and_json_gives_the_pem_file_bytes() {
+        let pem = "-----BEGIN PRIVATE KEY-----\nMIIBVQIBADANBgkqhkiG9w0BAQEFAASCAT8wggE7AgEAAkEA\n-----END PRIVATE KEY-----\n";
+        let yaml = format!(
+            "tls:\n  key: |\n{}",
+            pem.lines()
+                .map(|l| format!("    {l}\n"))
+                .collect::<String>()
+        );
+        has(
+            &scan(&yaml, Format::Yaml),
+            "pem-private-key",
+            "private key",
+            pem,
+        );
+        let json = format!("{{\"private_key\": {:?}}}", pem);
+        has(
+            &scan(&json, Format::Json),
+            "pem-private-key-escaped",
+            "private key",
+            pem,
+        );
     }
 }
