@@ -77,8 +77,10 @@ fn mapping(text: &[u8]) -> Option<(&[u8], &[u8])> {
 }
 
 fn extract_document(doc: &Document, lines: &[Line], out: &mut Extracted) {
-    let kind = top_value(lines, b"kind").map(trim);
-    if kind != Some(b"Secret".as_slice()) {
+    // `kind: Secret`, `kind: "Secret"`, `kind: Secret # comment`
+    let kind = top_value(lines, b"kind")
+        .and_then(|v| literal::decode(strip_comment(trim(v)), Dialect::Yaml));
+    if kind.as_deref() != Some(b"Secret".as_slice()) {
         return;
     }
     let meta = metadata(lines);
@@ -145,6 +147,10 @@ fn extract_document(doc: &Document, lines: &[Line], out: &mut Extracted) {
                 )
             };
             let Some(text) = text else { continue };
+            if is_template(&text) {
+                // A Helm / envsubst template is filled in at deploy time: not a key.
+                continue;
+            }
             let value = if section == b"data" {
                 let compact: Vec<u8> = text
                     .iter()
@@ -217,6 +223,11 @@ fn metadata(lines: &[Line]) -> String {
     )
 }
 
+fn is_template(text: &[u8]) -> bool {
+    let has = |n: &[u8]| text.windows(n.len()).any(|w| w == n);
+    has(b"{{") || has(b"${")
+}
+
 fn strip_comment(s: &[u8]) -> &[u8] {
     if matches!(s.first(), Some(b'"' | b'\'')) {
         return match literal::literal_len(s) {
@@ -277,6 +288,41 @@ mod tests {
         assert_eq!(
             out.candidates[0].context.as_deref(),
             Some("Secret prod/app > data")
+        );
+    }
+
+    #[test]
+    fn quoted_kind_and_templates() {
+        let yaml = b"kind: \"Secret\" # quoted\nmetadata:\n  name: 'web'\ndata:\n  tpl: \"{{ .Values.key | b64enc }}\"\n  env: ${KEY_B64}\n  key: c2VjcmV0LXZhbHVlLTEyMw==\n";
+        let doc = Document::new("s.yaml", yaml, Format::Yaml);
+        let mut out = Extracted::default();
+        extract(&doc, &mut out);
+        assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+        assert_eq!(out.candidates.len(), 1);
+        assert_eq!(out.candidates[0].name.as_deref(), Some("key"));
+        assert_eq!(
+            out.candidates[0].context.as_deref(),
+            Some("Secret default/web > data")
+        );
+    }
+
+    #[test]
+    fn bad_base64_is_a_warning_without_the_value() {
+        let yaml = b"kind: Secret\ndata:\n  key: not*base64*at-all\n";
+        let doc = Document::new("s.yaml", yaml, Format::Yaml);
+        let mut out = Extracted::default();
+        extract(&doc, &mut out);
+        assert!(out.candidates.is_empty());
+        assert_eq!(out.warnings.len(), 1);
+        assert!(
+            out.warnings[0].starts_with("s.yaml:3: "),
+            "{:?}",
+            out.warnings
+        );
+        assert!(
+            !out.warnings[0].contains("not*base64"),
+            "{:?}",
+            out.warnings
         );
     }
 }
