@@ -100,6 +100,15 @@ pub fn main() -> i32 {
     if std::env::var_os("STALEKEY_RING").is_some_and(|v| v.is_empty()) {
         std::env::remove_var("STALEKEY_RING");
     }
+    // A bug must not print the text it was parsing (a str slicing panic quotes it, and
+    // it may be a secret): say where, not what.
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("stalekey: internal error{at} (a bug: please report it)");
+    }));
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => run_scan(args),

@@ -59,6 +59,13 @@ pub fn scan_document(
     (judge::judge_all(matched, shown, format), extracted.warnings)
 }
 
+/// Runs `f`, turning a panic (a bug in an extractor, on one odd file) into `None`, so
+/// that one file cannot abort the whole scan. The panic's message is not kept: it may
+/// quote the text being parsed (str slicing does), and that text may be a secret.
+fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok()
+}
+
 #[derive(Default)]
 struct Collected {
     findings: Vec<Finding>,
@@ -78,12 +85,23 @@ pub fn scan(opts: &ScanOptions, extractors: &Extractors, ring: &Ring) -> ScanOut
         }
         WalkItem::File { path, shown } => match read::read(&path, &shown, opts.max_filesize) {
             ReadOutcome::Text { bytes, format } => {
-                let (findings, warnings) = scan_document(&shown, &bytes, format, extractors, ring);
+                let scanned = guarded(|| scan_document(&shown, &bytes, format, extractors, ring));
                 let mut c = collected.lock().unwrap();
-                c.stats.files += 1;
-                c.stats.bytes += bytes.len() as u64;
-                c.findings.extend(findings);
-                c.warnings.extend(warnings);
+                match scanned {
+                    Some((findings, warnings)) => {
+                        c.stats.files += 1;
+                        c.stats.bytes += bytes.len() as u64;
+                        c.findings.extend(findings);
+                        c.warnings.extend(warnings);
+                    }
+                    None => {
+                        c.stats.skipped += 1;
+                        c.warnings.push(format!(
+                            "{shown}: skipped: internal error while scanning it \
+                             (a stalekey bug: please report it)"
+                        ));
+                    }
+                }
             }
             ReadOutcome::Binary { .. } => {
                 let mut c = collected.lock().unwrap();
@@ -114,5 +132,18 @@ pub fn scan(opts: &ScanOptions, extractors: &Extractors, ring: &Ring) -> ScanOut
         findings: c.findings,
         stats: c.stats,
         warnings: c.warnings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_in_one_file_is_an_error_not_an_abort() {
+        assert_eq!(guarded(|| 7), Some(7));
+        let text = String::from("héllo");
+        let cut = text.find('é').unwrap() + 1;
+        assert_eq!(guarded(|| text[..cut].len()), None);
     }
 }
