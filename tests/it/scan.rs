@@ -1111,3 +1111,37 @@ fn a_pipe_given_explicitly_is_scanned() {
         .collect();
     assert_eq!(verdicts, ["stale"], "{stdout}");
 }
+
+#[test]
+fn symlinks_given_explicitly_are_followed_but_not_inside_a_tree() {
+    let tree = Tree::new();
+    tree.write("real/conf/app.txt", format!("token {KEY_A}\n"));
+    tree.write("ring.json", ring_json(&[("a", "svc", "retired", KEY_A)]));
+    let real = tree.path().join("real");
+    std::os::unix::fs::symlink(&real, tree.path().join("dir-link")).unwrap();
+    std::os::unix::fs::symlink(real.join("conf/app.txt"), tree.path().join("file-link.txt"))
+        .unwrap();
+    // Inside the scanned tree a link is not followed (like ripgrep without -L).
+    std::os::unix::fs::symlink(real.join("conf"), real.join("conf-again")).unwrap();
+    let ring = tree.path().join("ring.json");
+    let scan = |path: &str| {
+        let out = stalekey(&[
+            "scan",
+            path,
+            "--ring",
+            ring.to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+        .cwd(tree.path())
+        .run();
+        assert_eq!(out.code, 1, "{path}: {}", out.stderr);
+        findings(&json(&out))
+            .iter()
+            .map(|f| f["path"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(scan("dir-link"), ["conf/app.txt"]);
+    assert_eq!(scan("file-link.txt"), ["file-link.txt"]);
+    assert_eq!(scan("real"), ["conf/app.txt"]);
+}
