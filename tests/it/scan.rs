@@ -1145,3 +1145,34 @@ fn symlinks_given_explicitly_are_followed_but_not_inside_a_tree() {
     assert_eq!(scan("file-link.txt"), ["file-link.txt"]);
     assert_eq!(scan("real"), ["conf/app.txt"]);
 }
+
+#[test]
+fn unreadable_paths_given_explicitly_exit_2() {
+    use std::os::unix::fs::PermissionsExt;
+    let tree = Tree::new();
+    let file = tree.write("locked.py", format!("SECRET_KEY = \"{KEY_A}\"\n"));
+    let dir = tree.path().join("locked-dir");
+    tree.write("locked-dir/a.txt", "x\n");
+    for p in [&file, &dir] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o000)).unwrap();
+    }
+    let outs: Vec<Option<Output>> = [&file, &dir]
+        .iter()
+        .map(|p| run_unprivileged(&["scan", p.to_str().unwrap()], &file))
+        .collect();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for (out, name) in outs.into_iter().zip(["locked.py", "locked-dir"]) {
+        let Some(out) = out else {
+            eprintln!("note: unreadable_paths_given_explicitly: root without setpriv, skipped");
+            return;
+        };
+        assert_eq!(out.code, 2, "{name}: {}{}", out.stdout, out.stderr);
+        assert!(out.stdout.is_empty(), "{name}: printed a report");
+        assert!(
+            out.stderr.contains(name) && out.stderr.contains("ermission denied"),
+            "{name}: {}",
+            out.stderr
+        );
+    }
+}
