@@ -513,8 +513,11 @@ impl RuleSet {
                 }
             }
         }
+        // A DFA: overlapping search runs over every byte of every file, and the
+        // keyword set is small enough (a few hundred states) for its memory.
         let keywords = AhoCorasick::builder()
             .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&patterns)
             .map_err(|e| Error::Usage(format!("rule keywords: {e}")))?;
         Ok(RuleSet {
@@ -535,9 +538,26 @@ impl RuleSet {
     /// Runs the rules whose keywords occur in the document.
     pub fn extract(&self, doc: &Document, out: &mut Extracted) {
         let mut hit = vec![false; self.rules.len()];
+        let mut seen = vec![false; self.keyword_rules.len()];
+        // Rules that apply to this format and are not yet triggered: stop when none is.
+        let mut waiting = self
+            .rules
+            .iter()
+            .filter(|r| r.applies_to(doc.format))
+            .count();
         for m in self.keywords.find_overlapping_iter(doc.bytes) {
-            for &r in &self.keyword_rules[m.pattern().as_usize()] {
+            let p = m.pattern().as_usize();
+            if std::mem::replace(&mut seen[p], true) {
+                continue;
+            }
+            for &r in &self.keyword_rules[p] {
+                if !hit[r] && self.rules[r].applies_to(doc.format) {
+                    waiting -= 1;
+                }
                 hit[r] = true;
+            }
+            if waiting == 0 {
+                break;
             }
         }
         for (i, rule) in self.rules.iter().enumerate() {
