@@ -499,22 +499,35 @@ impl RuleSet {
                 rules.push(Rule::compile(spec, &file)?);
             }
         }
+        // The prefilter searches a substring-free set of keywords: a keyword that
+        // contains another (`secret_key` holds `secret`) is searched as the shorter one
+        // (a superset of files; the rule's regex decides). Then every keyword occurrence
+        // is found by restarting one byte after each match's start (see `extract`).
+        let mut wanted: Vec<String> = rules
+            .iter()
+            .flat_map(|r| r.spec.keywords.iter().map(|k| k.to_ascii_lowercase()))
+            .collect();
+        wanted.sort_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
+        wanted.dedup();
         let mut patterns: Vec<String> = Vec::new();
-        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        for k in &wanted {
+            if !patterns.iter().any(|p| k.contains(p.as_str())) {
+                patterns.push(k.clone());
+            }
+        }
+        let mut keyword_rules: Vec<Vec<usize>> = vec![Vec::new(); patterns.len()];
         for (i, rule) in rules.iter().enumerate() {
             for k in &rule.spec.keywords {
                 let k = k.to_ascii_lowercase();
-                match patterns.iter().position(|p| *p == k) {
-                    Some(p) => keyword_rules[p].push(i),
-                    None => {
-                        patterns.push(k);
-                        keyword_rules.push(vec![i]);
-                    }
+                let p = patterns
+                    .iter()
+                    .position(|p| k.contains(p.as_str()))
+                    .expect("every keyword holds a pattern");
+                if !keyword_rules[p].contains(&i) {
+                    keyword_rules[p].push(i);
                 }
             }
         }
-        // A DFA: overlapping search runs over every byte of every file, and the
-        // keyword set is small enough (a few hundred states) for its memory.
         let keywords = AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .kind(Some(aho_corasick::AhoCorasickKind::DFA))
@@ -545,7 +558,14 @@ impl RuleSet {
             .iter()
             .filter(|r| r.applies_to(doc.format))
             .count();
-        for m in self.keywords.find_overlapping_iter(doc.bytes) {
+        let mut at = 0;
+        while let Some(m) = self
+            .keywords
+            .find(aho_corasick::Input::new(doc.bytes).range(at..))
+        {
+            // The keywords are substring-free, so restarting past this match's start
+            // still finds every other keyword occurrence, even one overlapping it.
+            at = m.start() + 1;
             let p = m.pattern().as_usize();
             if std::mem::replace(&mut seen[p], true) {
                 continue;
