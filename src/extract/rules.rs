@@ -703,6 +703,33 @@ negative_examples = ['ref']
             "{msg}"
         );
     }
+    #[test]
+    fn prefilter_finds_overlapping_and_contained_keywords() {
+        let rule = |id: &str, kw: &str, pat: &str| {
+            format!(
+                "[[rule]]\nid = \"{id}\"\ndescription = \"d\"\nconfidence = \"high\"\nkeywords = [\"{kw}\"]\npattern = '''(?P<secret>{pat})'''\nexamples = ['x']\nnegative_examples = ['y']\n"
+            )
+        };
+        let toml = [
+            rule("a", "secret", "secret"),
+            rule("b", "retok", "retok"),
+            rule("c", "secret_key", "secret_key"),
+        ]
+        .concat();
+        let set = RuleSet::from_sources(vec![("t.toml".into(), toml)]).unwrap();
+        let found = |text: &[u8]| {
+            let doc = Document::new("a", text, Format::Text);
+            let mut out = Extracted::default();
+            set.extract(&doc, &mut out);
+            let mut ids: Vec<String> = out.candidates.iter().map(|c| c.rule.clone()).collect();
+            ids.sort();
+            ids.dedup();
+            ids
+        };
+        assert_eq!(found(b"secretok"), ["a", "b"]);
+        assert_eq!(found(b"x secret_key"), ["a", "c"]);
+        assert!(found(b"nothing here").is_empty());
+    }
 }
 
 /// The built-in rules, checked on every `cargo test`: each one compiles, has the
