@@ -20,7 +20,10 @@
 //!
 //! Patterns may use these fragments:
 //! - `{str}`: a quoted string literal in any language's style (prefixes, triple quotes, backticks)
-//! - `{value}`: a quoted literal or a bare value up to whitespace (`.env`, YAML, properties)
+//! - `{value}`: a quoted literal or a bare value. When every format of the rule is YAML
+//!   or `.env` a bare value runs to the end of the line or a ` #` comment (YAML plain
+//!   scalars and dotenv values hold spaces); otherwise it stops at whitespace (shell,
+//!   Dockerfile). In YAML a bare `|` / `>` is a block scalar, read to its dedent.
 //! - `{list}`: a bracketed or parenthesised list
 //!
 //! Every rule carries `examples` (each must give a finding) and `negative_examples`
@@ -46,6 +49,8 @@ include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 
 const STR: &str = r#"(?:[rRbBuUfF]{0,2}(?:"""(?s:.*?)"""|'''(?s:.*?)'''|"(?:[^"\\\n]|\\(?s:.))*"|'(?:[^'\\\n]|\\(?s:.))*'|`(?:[^`\\]|\\(?s:.))*`))"#;
 const BARE: &str = r#"(?:[^\s'"`\[{(#,;][^\s]*)"#;
+/// A bare value that may hold spaces: words up to the end of the line or a ` #` comment.
+const BARE_LINE: &str = r#"(?:[^\s'"`\[{(#,;][^ \t\r\n]*(?:[ \t]+[^ \t\r\n#][^ \t\r\n]*)*)"#;
 const LIST: &str = r#"(?:\[[^\]]*\]|\([^)]*\))"#;
 
 /// One rule file.
@@ -199,10 +204,19 @@ impl Rule {
                 )))
             }
         };
+        let bare = if !formats.is_empty()
+            && formats
+                .iter()
+                .all(|f| matches!(f, Format::Yaml | Format::Dotenv))
+        {
+            BARE_LINE
+        } else {
+            BARE
+        };
         let expanded = spec
             .pattern
             .replace("{str}", STR)
-            .replace("{value}", &format!("(?:{STR}|{BARE})"))
+            .replace("{value}", &format!("(?:{STR}|{bare})"))
             .replace("{list}", LIST);
         let regex = RegexBuilder::new(&expanded)
             .unicode(false)
@@ -1041,6 +1055,37 @@ mod spot {
             "pem-private-key-escaped",
             "private key",
             pem,
+        );
+    }
+    #[test]
+    fn yaml_and_dotenv_plain_values_run_to_the_comment() {
+        let found = scan(
+            "db:\n  password: Tr0ub4dor &3 horse-Bx7  # shared\n",
+            Format::Yaml,
+        );
+        has(
+            &found,
+            "config-secret-yaml",
+            "password",
+            "Tr0ub4dor &3 horse-Bx7",
+        );
+        let found = scan(
+            "ADMIN_PASSWORD=Tr0ub4dor &3 horse-Bx7 # x\n",
+            Format::Dotenv,
+        );
+        has(
+            &found,
+            "config-secret-dotenv",
+            "ADMIN_PASSWORD",
+            "Tr0ub4dor &3 horse-Bx7",
+        );
+        // In shell the value ends at the first space.
+        let found = scan("ADMIN_PASSWORD=Tr0ub4dor-horse-Bx7 echo\n", Format::Shell);
+        has(
+            &found,
+            "config-secret-shell",
+            "ADMIN_PASSWORD",
+            "Tr0ub4dor-horse-Bx7",
         );
     }
 }
