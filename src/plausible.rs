@@ -146,7 +146,16 @@ pub fn is_placeholder(text: &str) -> bool {
     if PLACEHOLDER_EXACT.contains(&lower.as_str()) {
         return true;
     }
-    if PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w)) {
+    // In a long value (a PEM block, a JWT) a short word can occur by chance: there it
+    // only counts as a whole word.
+    let long = lower.len() > 100;
+    if PLACEHOLDER_WORDS.iter().any(|w| {
+        if long {
+            contains_word(&lower, w)
+        } else {
+            lower.contains(w)
+        }
+    }) {
         return true;
     }
     // A name standing in for the value: `yourMasterKey`, `app_secret`, `MY-API-TOKEN`.
@@ -174,6 +183,18 @@ pub fn is_placeholder(text: &str) -> bool {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_'));
     templated
+}
+
+/// `word` occurs in `text` as a whole word: no letter or digit joins its edges.
+fn contains_word(text: &str, word: &str) -> bool {
+    let b = text.as_bytes();
+    text.match_indices(word).any(|(i, w)| {
+        let before = i.checked_sub(1).map(|j| b[j]);
+        let after = b.get(i + w.len()).copied();
+        let alnum = |c: Option<u8>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+        // Only a word's alphanumeric edges need a boundary (`your-` ends in one).
+        !(alnum(w.bytes().next()) && alnum(before)) && !(alnum(w.bytes().last()) && alnum(after))
+    })
 }
 
 pub fn is_uuid(text: &str) -> bool {
@@ -271,5 +292,17 @@ mod tests {
             check(b"aaaaaaaabbbbbbbb", 8, Some(3.0)),
             Err(NotASecret::LowEntropy)
         );
+    }
+
+    #[test]
+    fn long_values_need_whole_placeholder_words() {
+        let pem_like = format!(
+            "{}Todo{}",
+            "Lc6LC3W157qwf4UJ0WFF".repeat(3),
+            "KY9Tt7CNw4pexe".repeat(3)
+        );
+        assert!(check(pem_like.as_bytes(), 8, None).is_ok());
+        let long_placeholder = format!("{} your-key-here {}", "x1".repeat(50), "y2".repeat(10));
+        assert!(check(long_placeholder.as_bytes(), 8, None).is_err());
     }
 }
