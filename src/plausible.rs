@@ -193,7 +193,9 @@ fn contains_word(text: &str, word: &str) -> bool {
         let after = b.get(i + w.len()).copied();
         let alnum = |c: Option<u8>| c.is_some_and(|c| c.is_ascii_alphanumeric());
         // Only a word's alphanumeric edges need a boundary (`your-` ends in one).
-        !(alnum(w.bytes().next()) && alnum(before)) && !(alnum(w.bytes().last()) && alnum(after))
+        let joined_before = alnum(w.bytes().next()) && alnum(before);
+        let joined_after = alnum(w.bytes().last()) && alnum(after);
+        !joined_before && !joined_after
     })
 }
 
