@@ -14,7 +14,7 @@ const RING: &str = "fixtures/ring.json";
 
 #[test]
 fn fingerprint_of_stdin() {
-    let out = stalekey(&["fingerprint"]).stdin("test").run();
+    let out = sk(&["fingerprint"]).stdin("test").run();
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(
         out.stdout,
@@ -67,10 +67,20 @@ fn base64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// `stalekey` with no global git excludes (a developer's `~/.config/git/ignore` listing
+/// `.env` must not change what these tests see).
+const NOWHERE: &str = "/nonexistent/stalekey-test-home";
+
+fn sk(args: &[&str]) -> Run {
+    stalekey(args)
+        .env("HOME", NOWHERE)
+        .env("XDG_CONFIG_HOME", NOWHERE)
+}
+
 fn scan_fixtures(extra: &[&str]) -> Output {
     let mut args = vec!["scan", "fixtures", "--ring", RING];
     args.extend_from_slice(extra);
-    stalekey(&args).run()
+    sk(&args).run()
 }
 
 fn json(out: &Output) -> Value {
@@ -365,7 +375,7 @@ fn exit_codes_follow_fail_on() {
 
     let tree = Tree::new();
     tree.write("app/settings.py", "DEBUG = True\nPORT = 8080\n");
-    let out = stalekey(&["scan", tree.path().to_str().unwrap()]).run();
+    let out = sk(&["scan", tree.path().to_str().unwrap()]).run();
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("no findings"), "{}", out.stdout);
 
@@ -376,9 +386,9 @@ fn exit_codes_follow_fail_on() {
     );
     tree.write("app/token.txt", format!("token {KEY_A}\n"));
     let path = tree.path().to_str().unwrap();
-    assert_eq!(stalekey(&["scan", path]).run().code, 1);
+    assert_eq!(sk(&["scan", path]).run().code, 1);
     assert_eq!(
-        stalekey(&["scan", path, "--fail-on", "stale,compromised"])
+        sk(&["scan", path, "--fail-on", "stale,compromised"])
             .run()
             .code,
         0
@@ -400,18 +410,18 @@ fn bad_arguments_exit_2_without_a_report() {
         &["frobnicate"],
     ];
     for args in cases {
-        let out = stalekey(args).run();
+        let out = sk(args).run();
         assert_eq!(out.code, 2, "{args:?}\n{}{}", out.stdout, out.stderr);
         assert!(out.stdout.is_empty(), "{args:?} printed a report");
         assert!(!out.stderr.is_empty(), "{args:?} said nothing");
     }
-    let out = stalekey(&["scan", "fixtures", "--ring", "fixtures/no-such-ring.json"]).run();
+    let out = sk(&["scan", "fixtures", "--ring", "fixtures/no-such-ring.json"]).run();
     assert!(
         out.stderr.contains("fixtures/no-such-ring.json"),
         "{}",
         out.stderr
     );
-    let out = stalekey(&["scan", "fixtures/no-such-dir"]).run();
+    let out = sk(&["scan", "fixtures/no-such-dir"]).run();
     assert!(
         out.stderr.contains("fixtures/no-such-dir"),
         "{}",
@@ -424,7 +434,7 @@ fn dangling_symlink_given_explicitly_exits_2() {
     let tree = Tree::new();
     let link = tree.path().join("gone.py");
     std::os::unix::fs::symlink(tree.path().join("missing.py"), &link).unwrap();
-    let out = stalekey(&["scan", link.to_str().unwrap()]).run();
+    let out = sk(&["scan", link.to_str().unwrap()]).run();
     assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.is_empty());
     assert!(out.stderr.contains("gone.py"), "{}", out.stderr);
@@ -488,7 +498,7 @@ fn malformed_rings_exit_2_naming_file_entry_and_problem() {
         let ring_path = tree.write("ring.json", &text);
         let ring_arg = ring_path.to_str().unwrap();
         for format in ["text", "json"] {
-            let out = stalekey(&[
+            let out = sk(&[
                 "scan",
                 tree.path().join("src").to_str().unwrap(),
                 "--ring",
@@ -511,10 +521,10 @@ fn malformed_rings_exit_2_naming_file_entry_and_problem() {
         }
         // The same ring as the default .stalekey/ring.json and via STALEKEY_RING.
         tree.write("src/.stalekey/ring.json", &text);
-        let out = stalekey(&["scan", tree.path().join("src").to_str().unwrap()]).run();
+        let out = sk(&["scan", tree.path().join("src").to_str().unwrap()]).run();
         assert_eq!(out.code, 2, "{what} (default ring): {}", out.stderr);
         assert!(out.stderr.contains(".stalekey/ring.json"), "{}", out.stderr);
-        let out = stalekey(&["scan", "fixtures/go-service"])
+        let out = sk(&["scan", "fixtures/go-service"])
             .env("STALEKEY_RING", ring_arg)
             .run();
         assert_eq!(out.code, 2, "{what} (STALEKEY_RING): {}", out.stderr);
@@ -530,7 +540,7 @@ fn malformed_rings_exit_2_naming_file_entry_and_problem() {
 fn run_unprivileged(args: &[&str], probe: &Path) -> Option<Output> {
     if std::fs::read(probe).is_err() {
         // Permissions work as they should: run as is.
-        return Some(stalekey(args).run());
+        return Some(sk(args).run());
     }
     // Root reads anything. Drop the capabilities that let it, if setpriv can.
     const DROP: &str = "--bounding-set=-dac_override,-dac_read_search";
@@ -549,6 +559,8 @@ fn run_unprivileged(args: &[&str], probe: &Path) -> Option<Output> {
         .current_dir(root())
         .env_remove("STALEKEY_RING")
         .env_remove("NO_COLOR")
+        .env("HOME", NOWHERE)
+        .env("XDG_CONFIG_HOME", NOWHERE)
         .output()
         .expect("run setpriv");
     Some(Output {
@@ -618,7 +630,7 @@ fn binary_files_are_skipped_and_counted() {
     tree.write("bin/tool", &blob);
     tree.write("src/a.txt", format!("key: {KEY_A}\n"));
     tree.write("ring.json", ring_json(&[("a", "svc", "revoked", KEY_A)]));
-    let out = stalekey(&[
+    let out = sk(&[
         "scan",
         tree.path().to_str().unwrap(),
         "--ring",
@@ -654,7 +666,7 @@ fn max_filesize_skips_large_files_but_not_sql_dumps() {
     tree.write("ring.json", ring_json(&[("a", "svc", "retired", KEY_A)]));
     let ring = tree.path().join("ring.json");
     let scan = |limit: &str| {
-        stalekey(&[
+        sk(&[
             "scan",
             tree.path().to_str().unwrap(),
             "--ring",
@@ -705,7 +717,7 @@ fn hidden_files_need_hidden_but_dotenv_files_do_not() {
             "json",
         ];
         args.extend_from_slice(extra);
-        let report = json(&stalekey(&args).run());
+        let report = json(&sk(&args).run());
         findings(&report)
             .iter()
             .map(|f| f["path"].as_str().unwrap().to_string())
@@ -725,7 +737,7 @@ fn hidden_files_need_hidden_but_dotenv_files_do_not() {
     tree2.write(".env", format!("API_TOKEN={KEY_A}\n"));
     tree2.write(".envrc", format!("export API_TOKEN={KEY_A}\n"));
     tree2.write("ring.json", ring_json(&[("a", "svc", "active", KEY_A)]));
-    let out = stalekey(&[
+    let out = sk(&[
         "scan",
         tree2.path().to_str().unwrap(),
         "--ring",
@@ -761,7 +773,7 @@ fn gitignored_files_need_no_ignore() {
             "json",
         ];
         args.extend_from_slice(extra);
-        let report = json(&stalekey(&args).run());
+        let report = json(&sk(&args).run());
         findings(&report)
             .iter()
             .map(|f| f["path"].as_str().unwrap().to_string())
@@ -814,7 +826,7 @@ fn text_report_colour_and_summary_line() {
     assert!(always.stdout.contains("\x1b["), "--color always colours");
     let never = scan_fixtures(&["--color", "never"]);
     assert_eq!(never.stdout, plain.stdout);
-    let no_color = stalekey(&["scan", "fixtures", "--ring", RING])
+    let no_color = sk(&["scan", "fixtures", "--ring", RING])
         .env("NO_COLOR", "1")
         .run();
     assert_eq!(no_color.stdout, plain.stdout);
@@ -830,7 +842,9 @@ fn colour_on_a_terminal_unless_no_color() {
         c.args(["-qec", &cmd, "/dev/null"])
             .current_dir(root())
             .env_remove("STALEKEY_RING")
-            .env_remove("NO_COLOR");
+            .env_remove("NO_COLOR")
+            .env("HOME", NOWHERE)
+            .env("XDG_CONFIG_HOME", NOWHERE);
         if no_color {
             c.env("NO_COLOR", "1");
         }
@@ -872,7 +886,7 @@ fn output_file_receives_the_report() {
 
 #[test]
 fn stalekey_ring_environment_variable_is_honoured() {
-    let with_env = stalekey(&["scan", "fixtures", "--format", "json"])
+    let with_env = sk(&["scan", "fixtures", "--format", "json"])
         .env("STALEKEY_RING", RING)
         .run();
     let with_flag = scan_fixtures(&["--format", "json"]);
@@ -882,12 +896,12 @@ fn stalekey_ring_environment_variable_is_honoured() {
     let tree = Tree::new();
     tree.write("ring.json", ring_json(&[("a", "svc", "active", KEY_A)]));
     let other = tree.path().join("ring.json");
-    let out = stalekey(&["scan", "fixtures", "--format", "json", "--ring", RING])
+    let out = sk(&["scan", "fixtures", "--format", "json", "--ring", RING])
         .env("STALEKEY_RING", other.to_str().unwrap())
         .run();
     assert_eq!(json(&out)["ring"]["path"], RING);
     // An empty STALEKEY_RING is unset: the default ring (none here) applies.
-    let out = stalekey(&["scan", "fixtures/go-service", "--format", "json"])
+    let out = sk(&["scan", "fixtures/go-service", "--format", "json"])
         .env("STALEKEY_RING", "")
         .run();
     assert_eq!(out.code, 1, "{}", out.stderr);
@@ -909,7 +923,7 @@ fn default_ring_under_the_scanned_root_is_used() {
     for extra in [&[][..], &["--hidden"][..]] {
         let mut args = vec!["scan", root_arg, "--format", "json"];
         args.extend_from_slice(extra);
-        let out = stalekey(&args).run();
+        let out = sk(&args).run();
         assert_eq!(out.code, 1, "{}", out.stderr);
         let report = json(&out);
         let ring_path = report["ring"]["path"].as_str().unwrap();
@@ -937,12 +951,10 @@ fn default_ring_under_the_scanned_root_is_used() {
         );
     }
     // Scanning from inside the root with the default PATH (.) finds it too.
-    let out = stalekey(&["scan", "--format", "json"])
-        .cwd(tree.path())
-        .run();
+    let out = sk(&["scan", "--format", "json"]).cwd(tree.path()).run();
     assert_eq!(json(&out)["ring"]["keys"], 2, "{}", out.stderr);
     assert_eq!(json(&out)["ring"]["path"], ".stalekey/ring.json");
-    let out = stalekey(&["scan", "./", "--format", "json"])
+    let out = sk(&["scan", "./", "--format", "json"])
         .cwd(tree.path())
         .run();
     assert_eq!(json(&out)["ring"]["path"], ".stalekey/ring.json");
@@ -961,7 +973,7 @@ fn overlapping_roots_scan_each_file_once() {
     ] {
         let mut args = vec!["scan", "--ring", RING, "--format", "json"];
         args.extend_from_slice(roots);
-        let out = stalekey(&args).run();
+        let out = sk(&args).run();
         let report = json(&out);
         assert_eq!(
             findings(&report).len(),
@@ -986,7 +998,7 @@ fn overlapping_roots_name_each_file_the_same_way_every_run() {
     let fixtures = root().join("fixtures");
     let ring = root().join(RING);
     let ring = ring.to_str().unwrap();
-    let single = stalekey(&["scan", ".", "--ring", ring, "--format", "json"])
+    let single = sk(&["scan", ".", "--ring", ring, "--format", "json"])
         .cwd(&fixtures)
         .run();
     let single = json(&single);
@@ -998,7 +1010,7 @@ fn overlapping_roots_name_each_file_the_same_way_every_run() {
     };
     // Root `.` adds no prefix; a file under both roots is named by the first root.
     for _ in 0..3 {
-        let out = stalekey(&[
+        let out = sk(&[
             "scan",
             ".",
             "flask-app",
@@ -1013,7 +1025,7 @@ fn overlapping_roots_name_each_file_the_same_way_every_run() {
         .run();
         assert_eq!(paths(&json(&out)), paths(&single));
     }
-    let out = stalekey(&[
+    let out = sk(&[
         "scan",
         "flask-app",
         ".",
@@ -1091,6 +1103,8 @@ fn a_pipe_given_explicitly_is_scanned() {
         .args(["-c", &script])
         .current_dir(root())
         .env_remove("STALEKEY_RING")
+        .env("HOME", NOWHERE)
+        .env("XDG_CONFIG_HOME", NOWHERE)
         .output()
     else {
         eprintln!("note: a_pipe_given_explicitly: bash is not available, skipped");
@@ -1125,7 +1139,7 @@ fn symlinks_given_explicitly_are_followed_but_not_inside_a_tree() {
     std::os::unix::fs::symlink(real.join("conf"), real.join("conf-again")).unwrap();
     let ring = tree.path().join("ring.json");
     let scan = |path: &str| {
-        let out = stalekey(&[
+        let out = sk(&[
             "scan",
             path,
             "--ring",
