@@ -32,7 +32,7 @@
 //! on files containing one of them).
 
 use super::literal::{self, Dialect};
-use super::{Candidate, Confidence, Document, Extracted, Kind};
+use super::{Candidate, Confidence, Document, Extracted, Kind, Origin};
 use crate::error::{Error, Result};
 use crate::format::Format;
 use crate::judge;
@@ -594,10 +594,26 @@ impl RuleSet {
                 break;
             }
         }
+        let first_new = out.candidates.len();
         for (i, rule) in self.rules.iter().enumerate() {
             if hit[i] && rule.applies_to(doc.format) {
                 rule.extract(doc, out);
             }
+        }
+        // Where a format extractor already read the value (a Kubernetes Secret's base64
+        // `data:`), a rule's reading of the raw text is wrong: drop it.
+        let structured: HashSet<(u32, u32)> = out.candidates[..first_new]
+            .iter()
+            .filter(|c| c.origin == Origin::Structured && c.kind == Kind::Literal)
+            .map(|c| (c.line, c.column))
+            .collect();
+        if !structured.is_empty() {
+            let mine = out.candidates.split_off(first_new);
+            out.candidates.extend(
+                mine.into_iter().filter(|c| {
+                    c.kind != Kind::Literal || !structured.contains(&(c.line, c.column))
+                }),
+            );
         }
     }
 }
@@ -1086,6 +1102,21 @@ mod spot {
             "config-secret-shell",
             "ADMIN_PASSWORD",
             "Tr0ub4dor-horse-Bx7",
+        );
+    }
+
+    #[test]
+    fn rules_do_not_reread_values_a_format_extractor_read() {
+        let text = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\ndata:\n  password: Y2hhbmdlbWU=\n  api_token: eDhzQV9xTTJ2Ykw5cFQ0blIzd0s=\n";
+        let set = RuleSet::embedded().unwrap();
+        let doc = Document::new("s.yaml", text.as_bytes(), Format::Yaml);
+        let mut out = Extracted::default();
+        super::super::kube::extract(&doc, &mut out);
+        set.extract(&doc, &mut out);
+        let rules: Vec<&str> = out.candidates.iter().map(|c| c.rule.as_str()).collect();
+        assert_eq!(
+            rules,
+            [super::super::kube::RULE_DATA, super::super::kube::RULE_DATA]
         );
     }
 }
