@@ -27,9 +27,10 @@
 //! - `{list}`: a bracketed or parenthesised list
 //!
 //! Every rule carries `examples` (each must give a finding) and `negative_examples`
-//! (none may), checked by the tests below in the rule's first format; each example must
-//! contain one of the rule's `keywords` (a case-insensitive prefilter: a rule only runs
-//! on files containing one of them).
+//! (none may), in the rule's first format: the tests below check the built-in rules,
+//! and rule files given with `--rules DIR` are checked when loaded (an error names the
+//! file, the rule and the example). Each example must contain one of the rule's
+//! `keywords` (a case-insensitive prefilter: a rule only runs on files holding one).
 
 use super::literal::{self, Dialect};
 use super::{Candidate, Confidence, Document, Extracted, Kind, Origin};
@@ -378,6 +379,32 @@ impl Rule {
         }
     }
 
+    /// Checks the rule against its own examples (each positive gives a finding, no
+    /// negative does); the problem names the example by its number.
+    pub fn check_examples(&self) -> std::result::Result<(), String> {
+        let finds = |text: &str| {
+            let doc = Document::new("example", text.as_bytes(), self.example_format());
+            let mut out = Extracted::default();
+            self.extract(&doc, &mut out);
+            out.candidates.iter().any(|c| match (&c.value, c.kind) {
+                (Some(v), Kind::Literal) => self.plausible(v.expose()),
+                (None, Kind::Reference) => true,
+                _ => false,
+            })
+        };
+        for (i, ex) in self.spec.examples.iter().enumerate() {
+            if !finds(ex) {
+                return Err(format!("examples[{i}] gives no finding"));
+            }
+        }
+        for (i, ex) in self.spec.negative_examples.iter().enumerate() {
+            if finds(ex) {
+                return Err(format!("negative_examples[{i}] gives a finding"));
+            }
+        }
+        Ok(())
+    }
+
     /// Does this unmatched value pass the rule's plausibility bar?
     pub fn plausible(&self, value: &[u8]) -> bool {
         plausible::check(value, self.spec.min_len, self.spec.entropy).is_ok()
@@ -488,8 +515,18 @@ impl RuleSet {
             )));
         }
         extra.sort();
+        let extra_files: HashSet<String> = extra.iter().map(|(f, _)| f.clone()).collect();
         sources.extend(extra);
-        Self::from_sources(sources)
+        let set = Self::from_sources(sources)?;
+        // A user's rule must do what its examples say (the built-in ones are tested).
+        for rule in set.rules.iter().filter(|r| extra_files.contains(&r.file)) {
+            rule.check_examples().map_err(|problem| Error::Rules {
+                file: rule.file.clone(),
+                rule: rule.spec.id.clone(),
+                problem,
+            })?;
+        }
+        Ok(set)
     }
 
     /// Parses and compiles rule files given as (file name, text).
@@ -633,7 +670,7 @@ description = "d"
 confidence = "high"
 keywords = ["key"]
 pattern = '''KEY\s*=\s*(?P<secret>{str})'''
-examples = ['KEY = "x"']
+examples = ['KEY = "v8hnkYYYX1XcGYeL0n71F1BD"']
 negative_examples = ['KEY = y']
 "#;
 
@@ -723,6 +760,20 @@ negative_examples = ['ref']
             .to_string();
         assert!(msg.contains("zz-bad.toml: bad-rule: bad pattern"), "{msg}");
         std::fs::remove_file(dir.path().join("zz-bad.toml")).unwrap();
+        let wrong = BASE.replace("\"t\"", "\"wrong-example\"").replace(
+            "negative_examples = ['KEY = y']",
+            "negative_examples = [\"KEY = 'hePeB92gJoIDWWw7H0RCRLm'\"]",
+        );
+        std::fs::write(dir.path().join("zz-wrong.toml"), wrong).unwrap();
+        let msg = RuleSet::with_extra_dir(dir.path())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            msg.contains("zz-wrong.toml: wrong-example: negative_examples[0] gives a finding"),
+            "{msg}"
+        );
+        std::fs::remove_file(dir.path().join("zz-wrong.toml")).unwrap();
         std::fs::write(dir.path().join("dup.toml"), &mine).unwrap();
         let msg = RuleSet::with_extra_dir(dir.path())
             .err()
