@@ -85,6 +85,9 @@ pub fn decode(raw: &[u8], dialect: Dialect) -> Option<Vec<u8>> {
         Dialect::Python => {
             if f_prefix {
                 let body = unbrace_fstring(body)?;
+                if raw_prefix {
+                    return Some(body);
+                }
                 return escapes(&body, Esc::Python, triple);
             }
             if raw_prefix {
@@ -405,11 +408,23 @@ fn has_shell_expansion(s: &[u8]) -> bool {
     false
 }
 
+/// `$name` or `${` (or `{$`) not escaped by a backslash.
 fn has_php_interpolation(s: &[u8]) -> bool {
-    s.windows(2).enumerate().any(|(i, w)| {
-        let escaped = i > 0 && s[i - 1] == b'\\';
-        !escaped && w[0] == b'$' && (w[1].is_ascii_alphabetic() || matches!(w[1], b'_' | b'{'))
-    })
+    let mut i = 0;
+    while i < s.len() {
+        match s[i] {
+            b'\\' => i += 1,
+            b'$' if s
+                .get(i + 1)
+                .is_some_and(|&c| c.is_ascii_alphabetic() || matches!(c, b'_' | b'{')) =>
+            {
+                return true
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    false
 }
 
 /// Inside shell double quotes a backslash only escapes `$`, `` ` ``, `"`, `\\` and a
@@ -774,6 +789,8 @@ mod tests {
         assert_eq!(d(r#""\N{BULLET}""#, P), None);
         assert_eq!(decode(br#"b"\xe9""#, P).unwrap(), vec![0xe9]);
         assert_eq!(d(r#""\xe9""#, P).unwrap(), "é");
+        assert_eq!(d(r#"rf"\n{{x}}""#, P).unwrap(), r"\n{x}");
+        assert_eq!(d(r#"Rf"{x}""#, P), None);
     }
 
     #[test]
@@ -802,6 +819,12 @@ mod tests {
         assert_eq!(d(r#""\b\u0041""#, Dialect::Php).unwrap(), r"\b\u0041");
         assert_eq!(d(r#""\u{41}\x42\103\e""#, Dialect::Php).unwrap(), "ABC\x1b");
         assert_eq!(d(r#""a\sb""#, Dialect::Ruby).unwrap(), "a b");
+        assert_eq!(
+            d(r#""a\\$b""#, Dialect::Php),
+            None,
+            "\\\\ does not escape the $"
+        );
+        assert_eq!(d(r#""a\\\$b""#, Dialect::Php).unwrap(), r"a\$b");
     }
 
     #[test]
