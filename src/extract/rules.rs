@@ -1,5 +1,13 @@
 //! Detection rules as data (`rules/*.toml`), embedded at build time.
 //!
+//! Each `[[rule]]` has: `id` (unique, `a-z0-9-`), `description`, `confidence`
+//! (`high` | `medium` | `low`: the severity of an untracked finding), `kind` (`literal`,
+//! default, or `reference`), `formats` (names from `format.rs`; none: every text
+//! format), `keywords`, `pattern`, `decode`, `name`, `min_len` (default 8) and
+//! `entropy` (bits per byte; with it the value must also mix two classes of
+//! characters and not be a git object id) — the last two only judge values that are
+//! not in the ring — and `examples` / `negative_examples`.
+//!
 //! A rule is a regex (on bytes, Unicode off) with named captures: `secret` (one literal
 //! or bare value), `list` (a list whose every string literal is its own consumer, named
 //! `NAME[i]`) and `name` (what holds it). A regex may not repeat a group name, so where
