@@ -96,6 +96,10 @@ pub struct RuleSpec {
     /// Minimum Shannon entropy (bits per byte) of an unmatched value.
     #[serde(default)]
     pub entropy: Option<f64>,
+    /// How far past a keyword a match may reach, in bytes (to the end of that line);
+    /// `0`: the whole file (for rules whose keyword may stand far from the match).
+    #[serde(default = "default_window")]
+    pub window: usize,
     pub examples: Vec<String>,
     pub negative_examples: Vec<String>,
 }
@@ -106,6 +110,14 @@ fn default_kind() -> Kind {
 fn default_decode() -> String {
     "literal".into()
 }
+fn default_window() -> usize {
+    DEFAULT_WINDOW
+}
+
+/// Default reach of a match past its keyword: long enough for a multi-line list or a
+/// triple-quoted string, short enough that a rare keyword in a big file costs little.
+pub const DEFAULT_WINDOW: usize = 2048;
+
 fn default_min_len() -> usize {
     8
 }
@@ -297,8 +309,25 @@ impl Rule {
 
     /// Runs the rule over the whole document.
     pub fn extract(&self, doc: &Document, out: &mut Extracted) {
+        self.extract_range(doc, 0, doc.bytes.len(), out);
+    }
+
+    /// Runs the rule on matches that start in `start..end` and end by `end`; positions
+    /// stay relative to the whole document (look-arounds see the bytes before `start`).
+    pub fn extract_range(&self, doc: &Document, start: usize, end: usize, out: &mut Extracted) {
         let dialect = Dialect::of(doc.format);
-        for caps in self.regex.captures_iter(doc.bytes) {
+        let haystack = &doc.bytes[..end];
+        let mut at = start;
+        while at <= end {
+            let Some(caps) = self.regex.captures_at(haystack, at) else {
+                break;
+            };
+            let whole = caps.get(0).expect("group 0 always matches");
+            at = if whole.end() > whole.start() {
+                whole.end()
+            } else {
+                whole.end() + 1
+            };
             let name = self.name_of(&caps);
             if self.spec.kind == Kind::Reference {
                 let Some(n) = name.clone() else { continue };
@@ -482,6 +511,34 @@ fn value_start(raw: &[u8], dialect: Dialect) -> usize {
     }
 }
 
+/// The ranges a rule searches: from the start of the line before each keyword hit to
+/// the end of the line `window` bytes past it, overlapping ranges merged. A `window`
+/// of 0 is the whole document.
+fn windows(bytes: &[u8], hits: &[usize], window: usize) -> Vec<(usize, usize)> {
+    if hits.is_empty() {
+        return Vec::new();
+    }
+    if window == 0 {
+        return vec![(0, bytes.len())];
+    }
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for &h in hits {
+        let line_start = memchr::memrchr(b'\n', &bytes[..h]).map_or(0, |n| n + 1);
+        let start = if line_start == 0 {
+            0
+        } else {
+            memchr::memrchr(b'\n', &bytes[..line_start - 1]).map_or(0, |n| n + 1)
+        };
+        let reach = (h + window).min(bytes.len());
+        let end = memchr::memchr(b'\n', &bytes[reach..]).map_or(bytes.len(), |n| reach + n);
+        match out.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => out.push((start, end)),
+        }
+    }
+    out
+}
+
 /// Every rule, with a keyword prefilter.
 pub struct RuleSet {
     rules: Vec<Rule>,
@@ -607,16 +664,19 @@ impl RuleSet {
         self.rules.iter().find(|r| r.spec.id == id)
     }
 
-    /// Runs the rules whose keywords occur in the document.
+    /// Runs the rules whose keywords occur in the document, each only around its
+    /// keywords' occurrences (see `window`).
     pub fn extract(&self, doc: &Document, out: &mut Extracted) {
-        let mut hit = vec![false; self.rules.len()];
-        let mut seen = vec![false; self.keyword_rules.len()];
-        // Rules that apply to this format and are not yet triggered: stop when none is.
-        let mut waiting = self
+        // For each rule that applies to this format, the keyword occurrences.
+        let mut hits: Vec<Vec<usize>> = vec![Vec::new(); self.rules.len()];
+        let applies: Vec<bool> = self
             .rules
             .iter()
-            .filter(|r| r.applies_to(doc.format))
-            .count();
+            .map(|r| r.applies_to(doc.format))
+            .collect();
+        if !applies.iter().any(|&a| a) {
+            return;
+        }
         let mut at = 0;
         while let Some(m) = self
             .keywords
@@ -625,24 +685,16 @@ impl RuleSet {
             // The keywords are substring-free, so restarting past this match's start
             // still finds every other keyword occurrence, even one overlapping it.
             at = m.start() + 1;
-            let p = m.pattern().as_usize();
-            if std::mem::replace(&mut seen[p], true) {
-                continue;
-            }
-            for &r in &self.keyword_rules[p] {
-                if !hit[r] && self.rules[r].applies_to(doc.format) {
-                    waiting -= 1;
+            for &r in &self.keyword_rules[m.pattern().as_usize()] {
+                if applies[r] {
+                    hits[r].push(m.start());
                 }
-                hit[r] = true;
-            }
-            if waiting == 0 {
-                break;
             }
         }
         let first_new = out.candidates.len();
-        for (i, rule) in self.rules.iter().enumerate() {
-            if hit[i] && rule.applies_to(doc.format) {
-                rule.extract(doc, out);
+        for (rule, hits) in self.rules.iter().zip(&hits) {
+            for (start, end) in windows(doc.bytes, hits, rule.spec.window) {
+                rule.extract_range(doc, start, end, out);
             }
         }
         // Where a format extractor already read the value (a Kubernetes Secret's base64
@@ -927,6 +979,55 @@ mod builtin {
                 );
             }
         }
+    }
+
+    /// Rules search only near their keywords: in every positive example, each match
+    /// must lie in a window around one of the rule's keyword occurrences (else the
+    /// rule needs a larger `window`, or `window = 0`).
+    #[test]
+    fn matches_lie_within_their_keyword_window() {
+        for rule in set().rules() {
+            if rule.spec.window == 0 {
+                continue;
+            }
+            for ex in &rule.spec.examples {
+                let lower = ex.to_ascii_lowercase();
+                let mut hits: Vec<usize> = rule
+                    .spec
+                    .keywords
+                    .iter()
+                    .flat_map(|k| {
+                        lower
+                            .match_indices(&k.to_ascii_lowercase())
+                            .map(|(i, _)| i)
+                            .collect::<Vec<_>>()
+                    })
+                    .collect();
+                hits.sort();
+                let wins = windows(ex.as_bytes(), &hits, rule.spec.window);
+                for m in rule.regex.find_iter(ex.as_bytes()) {
+                    assert!(
+                        wins.iter().any(|&(s, e)| s <= m.start() && m.end() <= e),
+                        "{}: in example {ex:?} the match at {}..{} is outside every keyword window",
+                        rule.id(),
+                        m.start(),
+                        m.end()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn windows_merge_and_reach_line_ends() {
+        let text = b"a\nbb key\ncc\ndd\nee key2\nff\n";
+        // Hit at 5 (`key` on line 2): from line 1 to the end of the line 4 bytes on.
+        assert_eq!(windows(text, &[5], 4), vec![(0, 11)]);
+        assert_eq!(windows(text, &[5, 18], 2), vec![(0, 8), (12, 22)]);
+        assert_eq!(windows(text, &[5, 18], 4), vec![(0, 11), (12, 22)]);
+        assert_eq!(windows(text, &[5, 9], 6), vec![(0, 22)]);
+        assert_eq!(windows(text, &[18], 1), vec![(12, 22)]);
+        assert_eq!(windows(text, &[18], 0), vec![(0, text.len())]);
     }
 
     #[test]
