@@ -16,13 +16,14 @@ use std::collections::HashSet;
 pub const RULE_TOKEN: &str = "ring-key";
 pub const RULE_BASE64: &str = "ring-key-base64";
 
-/// With keys of unknown length, how many later boundaries a start is paired with.
-const ANY_MAX_PAIRS: usize = 64;
+/// With keys of unknown length, the longest segment hashed.
 const ANY_MAX_LEN: usize = 1024;
 
 const WS: u8 = 1;
 const DELIM: u8 = 2;
 const B64: u8 = 4;
+/// A delimiter after which a key may start (not `.`: `config.key` is not a key start).
+const START: u8 = 8;
 
 const fn classes() -> [u8; 256] {
     let mut t = [0u8; 256];
@@ -59,6 +60,9 @@ const fn classes() -> [u8; 256] {
                 | b'*'
         ) {
             t[i] |= DELIM;
+            if c != b'.' {
+                t[i] |= START;
+            }
         }
         if c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'-' | b'_') {
             t[i] |= B64;
@@ -117,43 +121,81 @@ impl RingTokens {
 
     /// Calls `hit(offset, len)` for each delimited substring of `run` that is a ring key.
     fn scan_run(&self, run: &[u8], scratch: &mut Scratch, mut hit: impl FnMut(usize, usize)) {
-        let n = run.len();
-        scratch.is_boundary.clear();
-        scratch.is_boundary.resize(n + 1, false);
-        scratch.boundaries.clear();
-        for p in 0..=n {
-            let b = p == 0
-                || p == n
-                || CLASS[run[p - 1] as usize] & DELIM != 0
-                || CLASS[run[p] as usize] & DELIM != 0;
-            if b {
-                scratch.is_boundary[p] = true;
-                scratch.boundaries.push(p);
-            }
-        }
-        for (bi, &p) in scratch.boundaries.iter().enumerate() {
-            match &self.lengths {
-                Lengths::Exact(lengths) => {
+        match &self.lengths {
+            Lengths::Exact(lengths) => {
+                // Every substring of a ring key's length that starts after a delimiter
+                // (or at the run's start) and ends before one (or at the run's end).
+                let n = run.len();
+                scratch.is_end.clear();
+                scratch
+                    .is_end
+                    .extend(run.iter().map(|&c| CLASS[c as usize] & DELIM != 0));
+                scratch.is_end.push(true);
+                for p in 0..n {
+                    if p > 0 && CLASS[run[p - 1] as usize] & START == 0 {
+                        continue;
+                    }
                     for &len in lengths {
                         let q = p + len;
                         if q > n {
                             break;
                         }
-                        if scratch.is_boundary[q]
+                        if scratch.is_end[q]
                             && self.fingerprints.contains(&Fingerprint::of(&run[p..q]))
                         {
                             hit(p, len);
                         }
                     }
                 }
-                Lengths::Any => {
-                    for &q in scratch.boundaries[bi + 1..].iter().take(ANY_MAX_PAIRS) {
-                        if q - p > ANY_MAX_LEN {
-                            break;
+            }
+            Lengths::Any => {
+                // Keys of unknown length: the run split at ever finer delimiters.
+                scratch.segments.clear();
+                for level in 0..=3 {
+                    segments(run, level, &mut scratch.segments);
+                }
+                // The run without surrounding punctuation (`(KEY).` in prose).
+                let lead = run.iter().take_while(|&&c| level(c) == 1).count();
+                let trail = run[lead..]
+                    .iter()
+                    .rev()
+                    .take_while(|&&c| matches!(level(c), 1 | 3))
+                    .count();
+                if lead + trail < run.len() && run.len() - lead - trail <= ANY_MAX_LEN {
+                    scratch.segments.push((lead, run.len() - trail));
+                }
+                // Quoted values, whatever delimiters they hold.
+                for (i, &q) in run
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &c)| matches!(c, b'"' | b'\'' | b'`'))
+                {
+                    if let Some(j) = run[i + 1..].iter().position(|&c| c == q) {
+                        if j > 0 && j <= ANY_MAX_LEN {
+                            scratch.segments.push((i + 1, i + 1 + j));
                         }
-                        if self.fingerprints.contains(&Fingerprint::of(&run[p..q])) {
-                            hit(p, q - p);
-                        }
+                    }
+                }
+                // `NAME=value` and `name: value` where the value holds delimiters.
+                for (i, _) in run
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &c)| c == b'=' || c == b':')
+                {
+                    let mut end = run.len();
+                    while end > i + 1 && matches!(level(run[end - 1]), 1 | 3) {
+                        end -= 1;
+                    }
+                    if end > i + 1 && end - i - 1 <= ANY_MAX_LEN {
+                        scratch.segments.push((i + 1, end));
+                        scratch.segments.push((i + 1, run.len()));
+                    }
+                }
+                scratch.segments.sort_unstable();
+                scratch.segments.dedup();
+                for &(p, q) in &scratch.segments {
+                    if self.fingerprints.contains(&Fingerprint::of(&run[p..q])) {
+                        hit(p, q - p);
                     }
                 }
             }
@@ -221,8 +263,45 @@ fn decode_base64(text: &[u8]) -> Option<Vec<u8>> {
 
 #[derive(Default)]
 struct Scratch {
-    is_boundary: Vec<bool>,
-    boundaries: Vec<usize>,
+    is_end: Vec<bool>,
+    segments: Vec<(usize, usize)>,
+}
+
+/// How coarse a delimiter is: level-1 delimiters (quotes, brackets, `,`, `;`) split
+/// first, then `=`, `:`, `@`, `&`, ... (level 2), then `/` and `.` (level 3).
+fn level(c: u8) -> u8 {
+    match c {
+        b'"' | b'\'' | b'`' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'<' | b'>' | b','
+        | b';' => 1,
+        b'=' | b':' | b'@' | b'&' | b'?' | b'#' | b'|' | b'*' | b'\\' => 2,
+        b'/' | b'.' => 3,
+        _ => 0,
+    }
+}
+
+/// Pushes the segments of `run` between delimiters of level `1..=max` (level 0: the
+/// whole run). An `=` splits only before a token character: base64 padding (`=` before
+/// another delimiter or the end) stays in its segment.
+fn segments(run: &[u8], max: u8, out: &mut Vec<(usize, usize)>) {
+    let splits = |i: usize| {
+        let l = level(run[i]);
+        if l == 0 || l > max {
+            return false;
+        }
+        if run[i] == b'=' {
+            return run.get(i + 1).is_some_and(|&c| level(c) == 0);
+        }
+        true
+    };
+    let mut start = 0;
+    for i in 0..=run.len() {
+        if i == run.len() || splits(i) {
+            if i > start && i - start <= ANY_MAX_LEN {
+                out.push((start, i));
+            }
+            start = i + 1;
+        }
+    }
 }
 
 /// Calls `f(offset, run)` for each whitespace-separated run at least `min_len` long.
@@ -250,10 +329,10 @@ mod tests {
 
     const KEY: &str = "Qm9vdHN0cmFwS2V5LTIwMjYtMTEtQUJD";
 
-    fn ring(with_length: bool) -> Ring {
-        let fp = Fingerprint::of(KEY.as_bytes());
+    fn ring_of(key: &str, with_length: bool) -> Ring {
+        let fp = Fingerprint::of(key.as_bytes());
         let len = if with_length {
-            format!(r#", "length": {}"#, KEY.len())
+            format!(r#", "length": {}"#, key.len())
         } else {
             String::new()
         };
@@ -265,7 +344,11 @@ mod tests {
     }
 
     fn find(text: &str, with_length: bool) -> Vec<(u32, u32, String)> {
-        let r = ring(with_length);
+        find_key(KEY, text, with_length)
+    }
+
+    fn find_key(key: &str, text: &str, with_length: bool) -> Vec<(u32, u32, String)> {
+        let r = ring_of(key, with_length);
         let tokens = RingTokens::new(&r);
         let doc = Document::new("a", text.as_bytes(), Format::Text);
         let mut out = Extracted::default();
@@ -309,5 +392,27 @@ mod tests {
     fn partial_or_extended_keys_do_not_match() {
         assert!(find(&format!("{KEY}x"), true).is_empty());
         assert!(find(&KEY[1..], false).is_empty());
+    }
+
+    #[test]
+    fn keys_with_delimiters_and_padding_are_found() {
+        for key in [
+            "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA==",
+            "dj(x=7@k#2&q*v!z^4%w-insecure",
+        ] {
+            for with_length in [true, false] {
+                for (text, col) in [
+                    (format!("TOKEN={key}"), 7),
+                    (format!("k: \"{key}\","), 5),
+                    (format!("the key is {key}."), 12),
+                ] {
+                    assert_eq!(
+                        find_key(key, &text, with_length),
+                        vec![(1, col, RULE_TOKEN.to_string())],
+                        "{text} (length known: {with_length})"
+                    );
+                }
+            }
+        }
     }
 }
