@@ -16,6 +16,9 @@ use std::collections::HashSet;
 pub const RULE_TOKEN: &str = "ring-key";
 pub const RULE_BASE64: &str = "ring-key-base64";
 
+/// With keys of unknown length, the shortest segment hashed: a key without a `length`
+/// in the ring is looked for at 8 bytes or more (shorter keys need their `length`).
+pub const ANY_MIN_LEN: usize = 8;
 /// With keys of unknown length, the longest segment hashed.
 const ANY_MAX_LEN: usize = 1024;
 
@@ -86,7 +89,7 @@ impl RingTokens {
         let lengths = ring.lengths();
         let min_len = match &lengths {
             Lengths::Exact(v) => v.first().copied().unwrap_or(1),
-            Lengths::Any => 1,
+            Lengths::Any => ANY_MIN_LEN,
         };
         RingTokens {
             fingerprints: ring.keys().iter().map(|k| k.fingerprint).collect(),
@@ -194,7 +197,9 @@ impl RingTokens {
                 scratch.segments.sort_unstable();
                 scratch.segments.dedup();
                 for &(p, q) in &scratch.segments {
-                    if self.fingerprints.contains(&Fingerprint::of(&run[p..q])) {
+                    if q - p >= ANY_MIN_LEN
+                        && self.fingerprints.contains(&Fingerprint::of(&run[p..q]))
+                    {
                         hit(p, q - p);
                     }
                 }
