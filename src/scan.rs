@@ -4,6 +4,7 @@
 use crate::extract::{Document, Extractors};
 use crate::finding::Finding;
 use crate::format::Format;
+use crate::ignorefile::Ignores;
 use crate::judge;
 use crate::matcher;
 use crate::read::{self, ReadOutcome};
@@ -16,6 +17,8 @@ use std::time::Instant;
 pub struct ScanOptions {
     pub walk: WalkOptions,
     pub max_filesize: Option<u64>,
+    /// Findings to leave out of the report (and count in `stats.ignored`).
+    pub ignores: Ignores,
 }
 
 /// Counts for the report's `stats`.
@@ -31,6 +34,8 @@ pub struct Stats {
     pub too_large: u64,
     /// Files and directories that could not be read (each also a warning).
     pub unreadable: u64,
+    /// Findings left out by `.stalekeyignore` or an inline `stalekey:allow`.
+    pub ignored: u64,
     pub duration_ms: u64,
 }
 
@@ -79,7 +84,9 @@ pub fn scan(opts: &ScanOptions, extractors: &Extractors, ring: &Ring) -> ScanOut
         WalkItem::File { path, shown } => match read::read(&path, &shown, opts.max_filesize) {
             ReadOutcome::Text { bytes, format } => {
                 let (findings, warnings) = scan_document(&shown, &bytes, format, extractors, ring);
+                let (findings, ignored) = opts.ignores.filter(findings, &bytes);
                 let mut c = collected.lock().unwrap();
+                c.stats.ignored += ignored;
                 c.stats.files += 1;
                 c.stats.bytes += bytes.len() as u64;
                 c.findings.extend(findings);
