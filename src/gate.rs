@@ -2,13 +2,17 @@
 //!
 //! The gate does not fork the pipeline: the scan runs as usual under the real ring, then
 //! its findings are judged again under a *simulated* ring, the ring as it will be after
-//! the rotation of SERVICE: its active key becomes a fallback, its pending key (the new
-//! key) becomes active, and with `--finalize` the grace period ends, so every fallback
-//! key is retired. [`judge::verdict_for_state`] gives the verdicts after the rotation.
+//! the next step of SERVICE's rotation. [`judge::verdict_for_state`] gives the verdicts.
+//!
+//! - `--rotate SERVICE`: the rotation: the active key becomes a fallback, the pending key
+//!   (the new key; `--to ID` when there are several) becomes active.
+//! - `--rotate SERVICE --finalize`: the end of the grace period of a rotation already
+//!   made in the ring: every fallback key is retired, the active key stays.
 //!
 //! The gate fails when a consumer would then hold, as a literal, a key of SERVICE that is
-//! not the new active key (the key it pins now, fallback keys, retired and revoked keys),
-//! or data encrypted under such a key (`reencrypt` findings attributed to SERVICE).
+//! not the active key after the step (the key it pins now, fallback keys, retired and
+//! revoked keys), or data encrypted under such a key (`reencrypt` findings attributed to
+//! SERVICE).
 
 use crate::error::{Error, Result};
 use crate::extract::Kind;
@@ -22,7 +26,8 @@ use std::collections::HashMap;
 pub struct Rotation {
     pub service: String,
     pub finalize: bool,
-    /// The pending key that becomes active; `None`: a key not yet in the ring.
+    /// The active key after the step: the pending key that becomes active, or with
+    /// `--finalize` the current active key; `None`: a key not yet in the ring.
     pub new_active: Option<String>,
     /// Every key of the service: (id, state now, state after), in ring order.
     pub changes: Vec<(String, KeyState, KeyState)>,
@@ -36,8 +41,9 @@ impl Rotation {
     }
 }
 
-/// Simulates the rotation of `service`; `to` names the pending key that becomes active
-/// (default: the service's only pending key, if it has one).
+/// Simulates the rotation of `service` (or with `finalize` the end of its grace period);
+/// `to` names the pending key that becomes active (default: the service's only pending
+/// key, if it has one).
 pub fn simulate(ring: &Ring, service: &str, to: Option<&str>, finalize: bool) -> Result<Rotation> {
     let services = ring.services();
     if !services.contains(service) {
@@ -64,6 +70,35 @@ pub fn simulate(ring: &Ring, service: &str, to: Option<&str>, finalize: bool) ->
         .filter(|k| k.state == KeyState::Pending)
         .map(|k| k.id.as_str())
         .collect();
+    if finalize {
+        if let Some(id) = to {
+            return Err(Error::Usage(format!(
+                "gate: --to {id:?} names the key a rotation makes active; --finalize ends the grace period of a rotation already made"
+            )));
+        }
+        let mut changes = Vec::new();
+        let mut after = HashMap::new();
+        let active: Vec<&str> = keys
+            .iter()
+            .filter(|k| k.state == KeyState::Active)
+            .map(|k| k.id.as_str())
+            .collect();
+        for k in &keys {
+            let next = match k.state {
+                KeyState::Fallback => KeyState::Retired,
+                other => other,
+            };
+            changes.push((k.id.clone(), k.state, next));
+            after.insert(k.id.clone(), next);
+        }
+        return Ok(Rotation {
+            service: service.to_string(),
+            finalize,
+            new_active: (active.len() == 1).then(|| active[0].to_string()),
+            changes,
+            after,
+        });
+    }
     let new_active = match to {
         Some(id) => {
             if !pending.contains(&id) {
@@ -93,7 +128,6 @@ pub fn simulate(ring: &Ring, service: &str, to: Option<&str>, finalize: bool) ->
     let mut after = HashMap::new();
     for k in keys {
         let next = match k.state {
-            KeyState::Active | KeyState::Fallback if finalize => KeyState::Retired,
             KeyState::Active => KeyState::Fallback,
             KeyState::Pending if new_active.as_deref() == Some(k.id.as_str()) => KeyState::Active,
             other => other,
@@ -119,7 +153,8 @@ pub enum Action {
     DropFromFallbackList,
     /// Re-encrypt data at rest under the new key.
     Reencrypt,
-    /// Holds the new key as a literal: fine for this rotation, pinned for the next one.
+    /// Holds the active key after the step as a literal: fine for this step, pinned for
+    /// the next rotation.
     NextRotation,
 }
 
@@ -209,7 +244,7 @@ pub fn judge_rotation(findings: &[Finding], rotation: &Rotation) -> GateOutcome 
             after.verdict = verdict;
             after.severity = severity;
         }
-        let is_new = rotation.new_active.as_deref() == Some(key.id.as_str());
+        let is_new = state_after == KeyState::Active;
         let held = match f.name.as_deref() {
             Some(name) => format!("{name} holds {}", key.id),
             None => format!("holds {}", key.id),
@@ -235,7 +270,8 @@ pub fn judge_rotation(findings: &[Finding], rotation: &Rotation) -> GateOutcome 
             _ if is_new => (
                 Action::NextRotation,
                 format!(
-                    "{held}, the new active key, as a literal: fine for this rotation, but it will be pinned; move it to the environment or the secret store before the next one"
+                    "{held}, the active key after the {}, as a literal: fine for now, but pinned; move it to the environment or the secret store before the next rotation",
+                    if rotation.finalize { "grace period" } else { "rotation" }
                 ),
             ),
             _ if f.name.as_deref().is_some_and(is_fallback_name)
@@ -352,9 +388,12 @@ mod tests {
         assert_eq!(rot.state_after("s/2"), Some(KeyState::Active));
         assert_eq!(rot.state_after("s/0"), Some(KeyState::Fallback));
         assert_eq!(rot.state_after("t/1"), None);
+        assert!(simulate(&r, "s", Some("s/2"), true).is_err());
         let fin = simulate(&r, "s", None, true).unwrap();
-        assert_eq!(fin.state_after("s/1"), Some(KeyState::Retired));
+        assert_eq!(fin.state_after("s/1"), Some(KeyState::Active));
+        assert_eq!(fin.state_after("s/2"), Some(KeyState::Pending));
         assert_eq!(fin.state_after("s/0"), Some(KeyState::Retired));
+        assert_eq!(fin.new_active.as_deref(), Some("s/1"));
     }
 
     #[test]
@@ -401,16 +440,24 @@ mod tests {
         assert!(data.message.starts_with("re-encrypt 3 rows of token"));
         assert_eq!(out.blocking(), 2);
 
-        let fin = simulate(&r, "s", None, true).unwrap();
-        let fallback = vec![finding(
-            "s/1",
-            "s",
-            KeyState::Active,
-            Kind::Literal,
-            "SECRET_KEY_FALLBACKS",
-        )];
-        let out = judge_rotation(&fallback, &fin);
+        // After the rotation: s/1 is a fallback, s/2 active; finalizing retires s/1.
+        let rotated = ring(&[("s/1", "s", "fallback"), ("s/2", "s", "active")]);
+        let fin = simulate(&rotated, "s", None, true).unwrap();
+        let held = vec![
+            finding(
+                "s/1",
+                "s",
+                KeyState::Fallback,
+                Kind::Literal,
+                "SECRET_KEY_FALLBACKS",
+            ),
+            finding("s/2", "s", KeyState::Active, Kind::Literal, "SECRET_KEY"),
+        ];
+        let out = judge_rotation(&held, &fin);
         assert_eq!(out.items[0].after.verdict, Verdict::Stale);
         assert_eq!(out.items[0].action, Action::DropFromFallbackList);
+        assert!(out.items[0].blocking);
+        assert_eq!(out.items[1].after.verdict, Verdict::Pinned);
+        assert!(!out.items[1].blocking);
     }
 }

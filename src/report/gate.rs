@@ -130,17 +130,13 @@ pub fn write_text(
     };
     let r = &g.rotation;
     let what = if r.finalize {
-        "rotation of {} and end of its grace period"
+        format!("end of the grace period of {}'s rotation", r.service)
     } else {
-        "rotation of {}"
+        format!("rotation of {}", r.service)
     };
-    writeln!(
-        out,
-        "{}",
-        paint("1", &format!("gate: {}", what.replace("{}", &r.service)))
-    )?;
+    writeln!(out, "{}", paint("1", &format!("gate: {what}")))?;
     for (id, from, to) in &r.changes {
-        let note = if r.new_active.as_deref() == Some(id) {
+        let note = if r.new_active.as_deref() == Some(id) && !r.finalize {
             "  (the new key)"
         } else {
             ""
@@ -151,7 +147,12 @@ pub fn write_text(
             writeln!(out, "  key {id}: {from} → {to}{note}")?;
         }
     }
-    if r.new_active.is_none() {
+    if r.finalize && r.changes.iter().all(|(_, from, to)| from == to) {
+        writeln!(
+            out,
+            "  no fallback key to retire: has the rotation been made in the ring? (`stalekey ring set-state`)"
+        )?;
+    } else if r.new_active.is_none() && !r.finalize {
         writeln!(
             out,
             "  new active key: not in the ring yet (add it with `stalekey ring add --state pending`)"
@@ -161,7 +162,15 @@ pub fn write_text(
     let blocking: Vec<_> = g.items.iter().filter(|i| i.blocking).collect();
     let notes: Vec<_> = g.items.iter().filter(|i| !i.blocking).collect();
     for (title, group, code) in [
-        ("must change before the rotation", &blocking, "1;31"),
+        (
+            if r.finalize {
+                "must change before the grace period ends"
+            } else {
+                "must change before the rotation"
+            },
+            &blocking,
+            "1;31",
+        ),
         ("notes", &notes, "33"),
     ] {
         if group.is_empty() {
@@ -184,6 +193,11 @@ pub fn write_text(
         writeln!(out)?;
     }
     let n = g.blocking();
+    let step = if r.finalize {
+        "end of the grace period"
+    } else {
+        "rotation"
+    };
     let ignored = if stats.ignored > 0 {
         format!(" ({} ignored findings not considered)", stats.ignored)
     } else {
@@ -192,14 +206,14 @@ pub fn write_text(
     if n == 0 {
         writeln!(
             out,
-            "stalekey gate: no consumer of {} holds a key the rotation would leave behind{ignored}: {}",
+            "stalekey gate: no consumer of {} holds a key the {step} would leave behind{ignored}: {}",
             r.service,
             paint("32", "pass")
         )
     } else {
         writeln!(
             out,
-            "stalekey gate: {n} consumer{} of {} must change before the rotation{ignored}: {}",
+            "stalekey gate: {n} consumer{} of {} must change before the {step}{ignored}: {}",
             if n == 1 { "" } else { "s" },
             r.service,
             paint("1;31", "fail")
