@@ -268,7 +268,7 @@ pub fn load_ring(explicit: Option<&Path>, first_root: &Path) -> Result<Ring> {
 
 impl ScanConfig {
     pub fn from_args(args: ScanArgs) -> Result<ScanConfig> {
-        for p in args.paths.iter().filter(|_| !args.staged) {
+        for p in &args.paths {
             std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
             if p.is_dir() {
                 std::fs::read_dir(p).map_err(|e| Error::io(p, e))?;

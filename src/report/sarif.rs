@@ -237,7 +237,8 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 fn uri(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"/-._~!$&'()*+,;=:@".contains(&b) {
+        // `:` is encoded too: `c:d.py` must not read as a URI with the scheme `c`.
+        if b.is_ascii_alphanumeric() || b"/-._~!$&'()*+,;=@".contains(&b) {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -255,5 +256,6 @@ mod tests {
         assert_eq!(uri("a/b c.py"), "a/b%20c.py");
         assert_eq!(uri("é.txt"), "%C3%A9.txt");
         assert_eq!(uri("conf/app.env"), "conf/app.env");
+        assert_eq!(uri("c:d.py"), "c%3Ad.py");
     }
 }

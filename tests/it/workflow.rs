@@ -877,3 +877,23 @@ fn runbook() {
     let ring = std::fs::read_to_string(t.path().join("stalekey-demo/.stalekey/ring.json")).unwrap();
     assert!(ring.contains("\"state\": \"retired\"") && ring.contains("\"state\": \"active\""));
 }
+
+#[test]
+fn fingerprint_strips_one_newline_only_when_asked() {
+    let plain = fingerprint(KEY_A);
+    let out = stalekey(&["fingerprint"]).stdin(format!("{KEY_A}\n")).run();
+    assert_ne!(out.stdout.trim(), plain, "the newline is part of the key");
+    for input in [format!("{KEY_A}\n"), format!("{KEY_A}\r\n")] {
+        let out = stalekey(&["fingerprint", "--strip-newline"])
+            .stdin(input)
+            .run();
+        assert_eq!(out.stdout.trim(), plain);
+    }
+    let out = stalekey(&["fingerprint", "--strip-newline"])
+        .stdin(format!("{KEY_A}\n\n"))
+        .run();
+    assert_ne!(out.stdout.trim(), plain, "only one newline is stripped");
+    let out = stalekey(&["fingerprint"]).stdin("").run();
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("no key on stdin"), "{}", out.stderr);
+}
