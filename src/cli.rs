@@ -498,6 +498,11 @@ fn run_ring(args: RingArgs) -> Result<i32> {
             let mut bytes = match &add.from_env {
                 Some(var) => key_from_env(var)?,
                 None => {
+                    if std::io::stdin().is_terminal() {
+                        return Err(Error::Usage(
+                            "ring add: pipe the key in (printf %s \"$KEY\" | stalekey ring add ...) or use --from-env VAR: a key typed on a terminal would be echoed".into(),
+                        ));
+                    }
                     let mut b = Vec::new();
                     std::io::stdin()
                         .read_to_end(&mut b)
