@@ -5,11 +5,16 @@ use crate::error::{Error, Result};
 use crate::extract::rules::RuleSet;
 use crate::extract::Extractors;
 use crate::finding::Verdict;
+use crate::gate;
+use crate::hook;
+use crate::ignorefile::Ignores;
 use crate::read::parse_size;
 use crate::report::{self, OutputFormat, Report, TextStyle};
-use crate::ring::Ring;
-use crate::scan::{self, ScanOptions};
+use crate::ring::{KeyState, Ring};
+use crate::ringcmd::{self, RingDoc};
+use crate::scan::{self, ScanOptions, ScanOutcome};
 use crate::secret::Secret;
+use crate::staged::{self, StagedOptions};
 use crate::walk::WalkOptions;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Read, Write};
@@ -33,8 +38,96 @@ pub struct Cli {
 pub enum Command {
     /// Report every consumer of a key under PATH (default: .)
     Scan(ScanArgs),
+    /// CI gate before rotating SERVICE: fails (exit 1) when a consumer of SERVICE would
+    /// be left on an old key, or data would stay encrypted under one
+    Gate(GateArgs),
+    /// Manage the key ring (fingerprints and rotation states, never keys)
+    Ring(RingArgs),
     /// Print the fingerprint (sha256:…) of the key read from stdin
     Fingerprint(FingerprintArgs),
+    /// Install a git pre-commit hook that runs `stalekey scan --staged`
+    InstallHook(InstallHookArgs),
+}
+
+#[derive(Args)]
+pub struct GateArgs {
+    /// The service about to rotate: its active key becomes a fallback, its pending key
+    /// (the new one) becomes active
+    #[arg(long, value_name = "SERVICE")]
+    pub rotate: String,
+    /// Simulate the end of the grace period too: fallback keys are retired
+    #[arg(long)]
+    pub finalize: bool,
+    /// The pending key that becomes active (default: the service's only pending key)
+    #[arg(long, value_name = "ID")]
+    pub to: Option<String>,
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+#[derive(Args)]
+pub struct RingArgs {
+    /// Key ring file [default: .stalekey/ring.json]
+    #[arg(long, env = "STALEKEY_RING", value_name = "FILE", global = true)]
+    pub ring: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: RingCommand,
+}
+
+#[derive(Subcommand)]
+pub enum RingCommand {
+    /// Add a key: read from stdin (or --from-env VAR), never from an argument; only its
+    /// fingerprint and length are written
+    Add(RingAddArgs),
+    /// List the ring's keys
+    List,
+    /// Move a key along its lifecycle: pending → active → fallback → retired; revoked
+    /// from any state
+    SetState {
+        id: String,
+        #[arg(value_parser = parse_state)]
+        state: KeyState,
+    },
+    /// Add the secret-like variables of a .env file as keys of SERVICE (id SERVICE/VAR)
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        service: String,
+        #[arg(long, value_parser = parse_state, default_value = "active")]
+        state: KeyState,
+    },
+}
+
+#[derive(Args)]
+pub struct RingAddArgs {
+    #[arg(long)]
+    pub id: String,
+    #[arg(long)]
+    pub service: String,
+    #[arg(long, value_parser = parse_state)]
+    pub state: KeyState,
+    /// Read the key from this environment variable instead of stdin
+    #[arg(long, value_name = "VAR")]
+    pub from_env: Option<String>,
+    /// Strip one trailing newline (\n or \r\n) from stdin
+    #[arg(long)]
+    pub strip_newline: bool,
+    /// Free text kept with the key
+    #[arg(long)]
+    pub note: Option<String>,
+}
+
+#[derive(Args)]
+pub struct InstallHookArgs {
+    /// Replace a pre-commit hook that stalekey did not write
+    #[arg(long)]
+    pub force: bool,
+}
+
+fn parse_state(text: &str) -> std::result::Result<KeyState, String> {
+    KeyState::parse(text).ok_or_else(|| {
+        format!("unknown state {text:?} (expected pending, active, fallback, retired or revoked)")
+    })
 }
 
 #[derive(Args)]
@@ -71,6 +164,10 @@ pub struct ScanArgs {
     pub max_filesize: String,
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+    /// Scan what is staged in git (what `git commit` would record), not the working
+    /// tree; PATHs become pathspecs and reports show paths from the repository root
+    #[arg(long)]
+    pub staged: bool,
 }
 
 #[derive(Args)]
@@ -84,6 +181,8 @@ pub struct FingerprintArgs {
 pub enum FormatArg {
     Text,
     Json,
+    Sarif,
+    Github,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -112,7 +211,10 @@ pub fn main() -> i32 {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => run_scan(args),
+        Command::Gate(args) => run_gate(args),
+        Command::Ring(args) => run_ring(args),
         Command::Fingerprint(args) => run_fingerprint(args),
+        Command::InstallHook(args) => run_install_hook(args),
     };
     match result {
         Ok(code) => code,
@@ -132,6 +234,10 @@ pub struct ScanConfig {
     pub output: Option<PathBuf>,
     pub fail_on: Vec<Verdict>,
     pub color: bool,
+    /// `--staged`: scan the git index instead of walking the paths.
+    pub staged: bool,
+    /// Warnings found while configuring (malformed ignore-file lines).
+    pub warnings: Vec<String>,
 }
 
 pub fn parse_fail_on(values: Option<&[String]>) -> Result<Vec<Verdict>> {
@@ -207,7 +313,18 @@ impl ScanConfig {
             ColorArg::Never => false,
             ColorArg::Auto => args.output.is_none() && !no_color && std::io::stdout().is_terminal(),
         };
-        let exclude = ring.path.iter().map(PathBuf::from).collect();
+        let (ignores, warnings) = if args.staged {
+            let root = staged::repo_root()?;
+            Ignores::load_file(&root.join(crate::ignorefile::IGNORE_FILE))
+        } else {
+            Ignores::load(&args.paths)
+        };
+        let exclude = ring
+            .path
+            .iter()
+            .map(PathBuf::from)
+            .chain(ignores.files.iter().cloned())
+            .collect();
         Ok(ScanConfig {
             options: ScanOptions {
                 walk: WalkOptions {
@@ -218,28 +335,65 @@ impl ScanConfig {
                     exclude,
                 },
                 max_filesize: Some(max_filesize),
+                ignores,
             },
             ring,
             rules,
             format: match args.format {
                 FormatArg::Text => OutputFormat::Text,
                 FormatArg::Json => OutputFormat::Json,
+                FormatArg::Sarif => OutputFormat::Sarif,
+                FormatArg::Github => OutputFormat::Github,
             },
             output: args.output,
             fail_on: parse_fail_on(args.fail_on.as_deref())?,
             color,
+            staged: args.staged,
+            warnings,
         })
     }
 }
 
+/// Runs the pipeline over the walked paths, or over the staged blobs with `--staged`.
 #[allow(clippy::print_stderr)]
-fn run_scan(args: ScanArgs) -> Result<i32> {
-    let config = ScanConfig::from_args(args)?;
-    let extractors = Extractors::new(config.rules, &config.ring);
-    let outcome = scan::scan(&config.options, &extractors, &config.ring);
+fn collect(
+    options: &ScanOptions,
+    staged: bool,
+    warnings: &[String],
+    extractors: &Extractors,
+    ring: &Ring,
+) -> Result<ScanOutcome> {
+    for w in warnings {
+        eprintln!("stalekey: warning: {w}");
+    }
+    let outcome = if staged {
+        let opts = StagedOptions {
+            pathspecs: options.walk.roots.clone(),
+            max_filesize: options.max_filesize,
+            threads: options.walk.threads,
+            exclude: options.walk.exclude.clone(),
+            ignores: options.ignores.clone(),
+        };
+        staged::scan_staged(&opts, extractors, ring)?
+    } else {
+        scan::scan(options, extractors, ring)
+    };
     for w in &outcome.warnings {
         eprintln!("stalekey: warning: {w}");
     }
+    Ok(outcome)
+}
+
+fn run_scan(args: ScanArgs) -> Result<i32> {
+    let config = ScanConfig::from_args(args)?;
+    let extractors = Extractors::new(config.rules, &config.ring);
+    let outcome = collect(
+        &config.options,
+        config.staged,
+        &config.warnings,
+        &extractors,
+        &config.ring,
+    )?;
     let report = Report {
         ring_path: config.ring.path.as_deref(),
         ring_keys: config.ring.len(),
@@ -301,5 +455,286 @@ fn run_fingerprint(args: FingerprintArgs) -> Result<i32> {
     }
     let fp = Secret::new(bytes).fingerprint();
     write_output(None, |out| writeln!(out, "{fp}"))?;
+    Ok(0)
+}
+
+fn run_gate(args: GateArgs) -> Result<i32> {
+    if args.scan.fail_on.is_some() {
+        return Err(Error::Usage(
+            "gate: --fail-on applies to scan; the gate fails on the consumers the rotation would leave behind".into(),
+        ));
+    }
+    let config = ScanConfig::from_args(args.scan)?;
+    if config.format == OutputFormat::Sarif {
+        return Err(Error::Usage(
+            "gate: --format must be text, json or github (SARIF is for scan)".into(),
+        ));
+    }
+    let rotation = gate::simulate(
+        &config.ring,
+        &args.rotate,
+        args.to.as_deref(),
+        args.finalize,
+    )?;
+    let extractors = Extractors::new(config.rules, &config.ring);
+    let outcome = collect(
+        &config.options,
+        config.staged,
+        &config.warnings,
+        &extractors,
+        &config.ring,
+    )?;
+    let result = gate::judge_rotation(&outcome.findings, &rotation);
+    let report = Report {
+        ring_path: config.ring.path.as_deref(),
+        ring_keys: config.ring.len(),
+        stats: &outcome.stats,
+        findings: &outcome.findings,
+        fail_on: &config.fail_on,
+    };
+    let style = TextStyle {
+        color: config.color,
+    };
+    write_output(config.output.as_deref(), |out| match config.format {
+        OutputFormat::Json => {
+            report::json::write_with(&report, Some(&report::gate::json_section(&result)), out)
+        }
+        OutputFormat::Github => report::gate::write_github(&result, out),
+        _ => report::gate::write_text(&result, &outcome.stats, &style, out),
+    })?;
+    Ok(if result.passes() { 0 } else { 1 })
+}
+
+fn ring_path(explicit: Option<PathBuf>) -> PathBuf {
+    explicit.unwrap_or_else(|| PathBuf::from(ringcmd::DEFAULT_RING))
+}
+
+#[allow(clippy::print_stderr)]
+fn run_ring(args: RingArgs) -> Result<i32> {
+    let path = ring_path(args.ring);
+    match args.command {
+        RingCommand::Add(add) => {
+            let mut bytes = match &add.from_env {
+                Some(var) => key_from_env(var)?,
+                None => {
+                    if std::io::stdin().is_terminal() {
+                        return Err(Error::Usage(
+                            "ring add: pipe the key in (printf %s \"$KEY\" | stalekey ring add ...) or use --from-env VAR: a key typed on a terminal would be echoed".into(),
+                        ));
+                    }
+                    let mut b = Vec::new();
+                    std::io::stdin()
+                        .read_to_end(&mut b)
+                        .map_err(|e| Error::io("stdin", e))?;
+                    if add.strip_newline {
+                        strip_one_newline(&mut b);
+                    } else if b.ends_with(b"\n") {
+                        eprintln!("stalekey: warning: {}: the key read from stdin ends with a newline, which is part of the key (use --strip-newline, or printf %s \"$KEY\" |)", add.id);
+                    }
+                    b
+                }
+            };
+            if bytes.is_empty() {
+                return Err(Error::Usage(format!(
+                    "ring add: no key on {}",
+                    match &add.from_env {
+                        Some(var) => format!("${var}"),
+                        None =>
+                            "stdin (pipe it in: printf %s \"$KEY\" | stalekey ring add ...)".into(),
+                    }
+                )));
+            }
+            let secret = Secret::new(std::mem::take(&mut bytes));
+            let mut doc = RingDoc::open(&path, true)?;
+            let warnings = doc.add(
+                ringcmd::NewKey {
+                    id: add.id.clone(),
+                    service: add.service.clone(),
+                    state: add.state,
+                    created: ringcmd::today(),
+                    note: add.note,
+                },
+                &secret,
+            )?;
+            for w in warnings {
+                eprintln!("stalekey: warning: {w}");
+            }
+            doc.save()?;
+            let fp = secret.fingerprint();
+            write_output(None, |out| {
+                writeln!(
+                    out,
+                    "added {} (service {}, {}, {fp}, {} bytes) to {}",
+                    add.id,
+                    add.service,
+                    add.state,
+                    secret.len(),
+                    path.display()
+                )
+            })?;
+        }
+        RingCommand::List => {
+            let doc = RingDoc::open(&path, false)?;
+            write_output(None, |out| ring_table(&doc, out))?;
+        }
+        RingCommand::SetState { id, state } => {
+            let mut doc = RingDoc::open(&path, false)?;
+            let from = doc.set_state(&id, state)?;
+            doc.save()?;
+            write_output(None, |out| {
+                writeln!(out, "{id}: {from} → {state} in {}", path.display())
+            })?;
+        }
+        RingCommand::Import {
+            file,
+            service,
+            state,
+        } => {
+            let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e))?;
+            let shown = file.display().to_string();
+            let (vars, warnings) = ringcmd::parse_dotenv(&text, &shown);
+            for w in warnings {
+                eprintln!("stalekey: warning: {w}");
+            }
+            let mut doc = RingDoc::open(&path, true)?;
+            let mut added = Vec::new();
+            for var in &vars {
+                if let ringcmd::ImportDecision::Skip(why) = ringcmd::import_decision(var) {
+                    eprintln!(
+                        "stalekey: note: {shown}:{}: {} not imported: {why}",
+                        var.line, var.name
+                    );
+                    continue;
+                }
+                let id = format!("{service}/{}", var.name);
+                let warnings = doc.add(
+                    ringcmd::NewKey {
+                        id: id.clone(),
+                        service: service.clone(),
+                        state,
+                        created: ringcmd::today(),
+                        note: Some(format!("imported from {}", var.name)),
+                    },
+                    &var.value,
+                )?;
+                for w in warnings {
+                    eprintln!("stalekey: warning: {w}");
+                }
+                added.push(id);
+            }
+            if added.is_empty() {
+                return Err(Error::Usage(format!(
+                    "ring import: {shown}: no secret-like variable to import"
+                )));
+            }
+            doc.save()?;
+            write_output(None, |out| {
+                writeln!(
+                    out,
+                    "imported {} keys of {service} ({state}) into {}: {}",
+                    added.len(),
+                    path.display(),
+                    added.join(", ")
+                )
+            })?;
+        }
+    }
+    Ok(0)
+}
+
+fn key_from_env(var: &str) -> Result<Vec<u8>> {
+    match std::env::var_os(var) {
+        Some(v) => Ok(os_bytes(v)),
+        None => Err(Error::Usage(format!(
+            "ring add: --from-env: ${var} is not set"
+        ))),
+    }
+}
+
+#[cfg(unix)]
+fn os_bytes(v: std::ffi::OsString) -> Vec<u8> {
+    use std::os::unix::ffi::OsStringExt;
+    v.into_vec()
+}
+
+#[cfg(not(unix))]
+fn os_bytes(v: std::ffi::OsString) -> Vec<u8> {
+    v.to_string_lossy().into_owned().into_bytes()
+}
+
+fn strip_one_newline(bytes: &mut Vec<u8>) {
+    if bytes.ends_with(b"\r\n") {
+        bytes.truncate(bytes.len() - 2);
+    } else if bytes.ends_with(b"\n") {
+        bytes.pop();
+    }
+}
+
+fn ring_table(doc: &RingDoc, out: &mut dyn Write) -> std::io::Result<()> {
+    let header = [
+        "ID",
+        "SERVICE",
+        "STATE",
+        "CREATED",
+        "LENGTH",
+        "FINGERPRINT",
+        "NOTE",
+    ];
+    let rows: Vec<[String; 7]> = doc
+        .entries()
+        .iter()
+        .map(|e| {
+            [
+                e.id.clone(),
+                e.service.clone(),
+                e.state.clone(),
+                e.created.clone().unwrap_or_else(|| "-".into()),
+                e.length.map_or_else(|| "-".into(), |l| l.to_string()),
+                format!("{}…", &e.fingerprint[..e.fingerprint.len().min(19)]),
+                e.note.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(|h| h.chars().count());
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut text = String::new();
+        for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
+            if i + 1 == cells.len() {
+                text.push_str(c);
+            } else {
+                text.push_str(&format!("{c:<w$}  "));
+            }
+        }
+        text.trim_end().to_string()
+    };
+    writeln!(out, "{}", line(&header.map(String::from)))?;
+    for r in &rows {
+        writeln!(out, "{}", line(r))?;
+    }
+    if rows.is_empty() {
+        writeln!(out, "(no keys: add one with `stalekey ring add`)")?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::print_stderr)]
+fn run_install_hook(args: InstallHookArgs) -> Result<i32> {
+    let (verb, path) = match hook::install(args.force)? {
+        hook::Installed::Created(p) => ("installed", p),
+        hook::Installed::Updated(p) => ("updated", p),
+        hook::Installed::Replaced(p) => ("replaced the existing hook with", p),
+    };
+    write_output(None, |out| {
+        writeln!(
+            out,
+            "{verb} {}: `git commit` now runs `stalekey scan --staged`",
+            path.display()
+        )
+    })?;
     Ok(0)
 }

@@ -4,6 +4,7 @@
 use crate::extract::{Document, Extractors};
 use crate::finding::Finding;
 use crate::format::Format;
+use crate::ignorefile::Ignores;
 use crate::judge;
 use crate::matcher;
 use crate::read::{self, ReadOutcome};
@@ -16,6 +17,8 @@ use std::time::Instant;
 pub struct ScanOptions {
     pub walk: WalkOptions,
     pub max_filesize: Option<u64>,
+    /// Findings to leave out of the report (and count in `stats.ignored`).
+    pub ignores: Ignores,
 }
 
 /// Counts for the report's `stats`.
@@ -31,6 +34,8 @@ pub struct Stats {
     pub too_large: u64,
     /// Files and directories that could not be read (each also a warning).
     pub unreadable: u64,
+    /// Findings left out by `.stalekeyignore` or an inline `stalekey:allow`.
+    pub ignored: u64,
     pub duration_ms: u64,
 }
 
@@ -62,7 +67,7 @@ pub fn scan_document(
 /// Runs `f`, turning a panic (a bug in an extractor, on one odd file) into `None`, so
 /// that one file cannot abort the whole scan. The panic's message is not kept: it may
 /// quote the text being parsed (str slicing does), and that text may be a secret.
-fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
+pub(crate) fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok()
 }
 
@@ -85,10 +90,12 @@ pub fn scan(opts: &ScanOptions, extractors: &Extractors, ring: &Ring) -> ScanOut
         }
         WalkItem::File { path, shown } => match read::read(&path, &shown, opts.max_filesize) {
             ReadOutcome::Text { bytes, format } => {
-                let scanned = guarded(|| scan_document(&shown, &bytes, format, extractors, ring));
+                let scanned = guarded(|| scan_document(&shown, &bytes, format, extractors, ring))
+                    .map(|(findings, warnings)| (opts.ignores.filter(findings, &bytes), warnings));
                 let mut c = collected.lock().unwrap();
                 match scanned {
-                    Some((findings, warnings)) => {
+                    Some(((findings, ignored), warnings)) => {
+                        c.stats.ignored += ignored;
                         c.stats.files += 1;
                         c.stats.bytes += bytes.len() as u64;
                         c.findings.extend(findings);

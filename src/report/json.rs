@@ -10,13 +10,16 @@ use std::io::{self, Write};
 pub const SCHEMA: &str = "stalekey.report/v1";
 
 #[derive(Serialize)]
-struct Wire<'a> {
+struct Wire<'a, G: Serialize> {
     schema: &'static str,
     tool: Tool,
     ring: Ring<'a>,
     stats: Stats,
     findings: Vec<WireFinding<'a>>,
     summary: Summary<'a>,
+    /// `stalekey gate` only: the rotation and what must change (see report/gate.rs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gate: Option<&'a G>,
 }
 
 #[derive(Serialize)]
@@ -39,6 +42,7 @@ struct Stats {
     binary: u64,
     too_large: u64,
     unreadable: u64,
+    ignored: u64,
     duration_ms: u64,
 }
 
@@ -101,6 +105,15 @@ fn finding(f: &Finding) -> WireFinding<'_> {
 }
 
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    write_with::<()>(report, None, out)
+}
+
+/// The report with an extra top-level section (`gate`), written last.
+pub fn write_with<G: Serialize>(
+    report: &Report,
+    gate: Option<&G>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let mut by_service: BTreeMap<&str, BTreeMap<&'static str, usize>> = BTreeMap::new();
     for f in report.findings {
         if let Some(k) = &f.key {
@@ -129,6 +142,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             binary: s.binary,
             too_large: s.too_large,
             unreadable: s.unreadable,
+            ignored: s.ignored,
             duration_ms: s.duration_ms,
         },
         findings: report.findings.iter().map(finding).collect(),
@@ -140,6 +154,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 .collect(),
             by_service,
         },
+        gate,
     };
     serde_json::to_writer_pretty(&mut *out, &wire)?;
     out.write_all(b"\n")

@@ -1,7 +1,10 @@
 //! Report: one result type ([`Report`]) and one writer per output format. Only reporters
 //! write to the user; the library never prints.
 
+pub mod gate;
+pub mod github;
 pub mod json;
+pub mod sarif;
 pub mod text;
 
 use crate::finding::{Finding, Verdict};
@@ -13,6 +16,8 @@ use std::io::{self, Write};
 pub enum OutputFormat {
     Text,
     Json,
+    Sarif,
+    Github,
 }
 
 /// Everything a report shows.
@@ -55,5 +60,7 @@ pub fn write(
     match format {
         OutputFormat::Text => text::write(report, style, out),
         OutputFormat::Json => json::write(report, out),
+        OutputFormat::Sarif => sarif::write(report, out),
+        OutputFormat::Github => github::write(report, out),
     }
 }

@@ -123,10 +123,11 @@ fn summary(out: &mut dyn Write, p: &Paint, report: &Report) -> io::Result<()> {
     };
     writeln!(
         out,
-        "stalekey: {findings} in {} files ({}), {} skipped, ring {} ({} keys): {verdict}",
+        "stalekey: {findings} in {} files ({}), {} skipped, {} ignored, ring {} ({} keys): {verdict}",
         s.files,
         human_bytes(s.bytes),
         s.skipped,
+        s.ignored,
         report.ring_path.unwrap_or("none"),
         report.ring_keys,
     )

@@ -1,0 +1,515 @@
+//! Ring management (SPEC §1, §4): `ring add`, `ring list`, `ring set-state`, `ring import`.
+//!
+//! The ring on disk is edited as its wire form ([`RingFile`]) and re-validated with
+//! [`Ring::parse`] before every write, so a command can never leave a ring that `scan`
+//! would refuse. Every write is atomic (temporary file in the same directory, fsync,
+//! rename, fsync of the directory) and stable (keys sorted by service then id, 2-space
+//! JSON, trailing newline), so ring diffs read well in review.
+//!
+//! Keys come in as bytes (stdin, an environment variable, a `.env` file) and only their
+//! fingerprint and length are kept; nothing here formats a key.
+
+use crate::error::{Error, Result};
+use crate::judge::is_secret_name;
+use crate::plausible;
+use crate::ring::{KeyState, Ring, RingEntry, RingFile};
+use crate::secret::Secret;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The ring file when neither `--ring` nor `STALEKEY_RING` is given.
+pub const DEFAULT_RING: &str = ".stalekey/ring.json";
+
+/// Keys shorter than this draw a warning: their fingerprint could be brute-forced.
+pub const MIN_KEY_LEN: usize = 16;
+/// Estimated bits (character-frequency entropy × length) under which a key is weak.
+const MIN_KEY_BITS: f64 = 48.0;
+/// Bits per byte under which a key is weak whatever its length.
+const MIN_BITS_PER_BYTE: f64 = 3.0;
+
+/// A ring file being edited.
+pub struct RingDoc {
+    pub path: PathBuf,
+    file: RingFile,
+}
+
+impl RingDoc {
+    /// Opens and validates the ring; a missing file is an empty ring when `create`.
+    pub fn open(path: &Path, create: bool) -> Result<RingDoc> {
+        let shown = path.display().to_string();
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if create && e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(RingDoc {
+                    path: path.to_path_buf(),
+                    file: RingFile {
+                        version: 1,
+                        keys: Vec::new(),
+                    },
+                })
+            }
+            Err(e) => {
+                return Err(Error::Ring {
+                    path: shown,
+                    entry: "file".into(),
+                    problem: format!("cannot read: {e}"),
+                })
+            }
+        };
+        Ring::parse(&text, &shown)?;
+        let file: RingFile = serde_json::from_str(&text).map_err(|e| Error::Ring {
+            path: shown.clone(),
+            entry: "file".into(),
+            problem: e.to_string(),
+        })?;
+        Ok(RingDoc {
+            path: path.to_path_buf(),
+            file,
+        })
+    }
+
+    pub fn entries(&self) -> &[RingEntry] {
+        &self.file.keys
+    }
+
+    fn shown(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn err(&self, problem: String) -> Error {
+        Error::Usage(format!("key ring {}: {problem}", self.shown()))
+    }
+
+    /// Adds a key; the id and the fingerprint must be new. Returns warnings.
+    pub fn add(&mut self, key: NewKey, secret: &Secret) -> Result<Vec<String>> {
+        if key.id.trim().is_empty() {
+            return Err(self.err("--id must not be empty".into()));
+        }
+        if key.service.trim().is_empty() {
+            return Err(self.err("--service must not be empty".into()));
+        }
+        if secret.is_empty() {
+            return Err(self.err(format!("{}: the key is empty", key.id)));
+        }
+        if self.file.keys.iter().any(|e| e.id == key.id) {
+            return Err(self.err(format!("id {:?} is already in the ring", key.id)));
+        }
+        let fp = secret.fingerprint().to_string();
+        if let Some(other) = self.file.keys.iter().find(|e| e.fingerprint == fp) {
+            return Err(self.err(format!(
+                "{}: this key is already in the ring as {:?} (service {})",
+                key.id, other.id, other.service
+            )));
+        }
+        let mut warnings: Vec<String> = key_warnings(secret.expose())
+            .into_iter()
+            .map(|w| format!("{}: {w}", key.id))
+            .collect();
+        if key.state == KeyState::Active {
+            if let Some(other) = self
+                .file
+                .keys
+                .iter()
+                .find(|e| e.service == key.service && e.state == "active")
+            {
+                warnings.push(format!(
+                    "{}: service {} already has an active key ({}); move it to fallback with `stalekey ring set-state {} fallback`",
+                    key.id, key.service, other.id, other.id
+                ));
+            }
+        }
+        self.file.keys.push(RingEntry {
+            id: key.id,
+            service: key.service,
+            state: key.state.as_str().to_string(),
+            fingerprint: fp,
+            length: Some(secret.len()),
+            created: Some(key.created),
+            note: key.note,
+        });
+        Ok(warnings)
+    }
+
+    /// Moves a key along its lifecycle; returns the state it left.
+    pub fn set_state(&mut self, id: &str, to: KeyState) -> Result<KeyState> {
+        let shown = self.shown();
+        let Some(entry) = self.file.keys.iter_mut().find(|e| e.id == id) else {
+            let ids: Vec<&str> = self.file.keys.iter().map(|e| e.id.as_str()).collect();
+            return Err(Error::Usage(format!(
+                "key ring {shown}: no key with id {id:?} (ids: {})",
+                if ids.is_empty() {
+                    "none".to_string()
+                } else {
+                    ids.join(", ")
+                }
+            )));
+        };
+        // The ring was validated on open: the state parses.
+        let from = KeyState::parse(&entry.state).unwrap_or(KeyState::Pending);
+        check_transition(from, to)
+            .map_err(|e| Error::Usage(format!("key ring {shown}: {id}: {e}")))?;
+        entry.state = to.as_str().to_string();
+        Ok(from)
+    }
+
+    /// Writes the ring atomically, sorted by service then id.
+    pub fn save(&mut self) -> Result<()> {
+        let text = self.render()?;
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        atomic_write(&self.path, text.as_bytes()).map_err(|e| Error::io(&self.path, e))
+    }
+
+    /// The stable text of the ring, validated as `scan` would read it.
+    pub fn render(&mut self) -> Result<String> {
+        self.file.keys.sort_by(|a, b| {
+            (a.service.as_str(), a.id.as_str()).cmp(&(b.service.as_str(), b.id.as_str()))
+        });
+        let mut text = serde_json::to_string_pretty(&self.file)
+            .map_err(|e| self.err(format!("cannot serialize: {e}")))?;
+        text.push('\n');
+        Ring::parse(&text, &self.shown())?;
+        Ok(text)
+    }
+}
+
+/// A key to add, without its bytes.
+pub struct NewKey {
+    pub id: String,
+    pub service: String,
+    pub state: KeyState,
+    pub created: String,
+    pub note: Option<String>,
+}
+
+/// The rotation lifecycle: pending → active → fallback → retired; revoked from anywhere.
+pub fn check_transition(from: KeyState, to: KeyState) -> std::result::Result<(), String> {
+    use KeyState::*;
+    let ok = matches!(
+        (from, to),
+        (Pending, Active) | (Active, Fallback) | (Fallback, Retired)
+    ) || (to == Revoked && from != Revoked);
+    if ok {
+        return Ok(());
+    }
+    let next = match from {
+        Pending => "active or revoked",
+        Active => "fallback or revoked",
+        Fallback => "retired or revoked",
+        Retired => "revoked",
+        Revoked => "nothing (revoked is final)",
+    };
+    Err(format!(
+        "cannot move from {from} to {to} (the lifecycle is pending → active → fallback → retired, revoked from any state; from {from} the next state is {next})"
+    ))
+}
+
+/// Warnings about a key whose fingerprint could be brute-forced from a committed ring.
+pub fn key_warnings(key: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    if key.len() < MIN_KEY_LEN {
+        out.push(format!(
+            "the key is only {} bytes (under {MIN_KEY_LEN}): its fingerprint in a committed ring could be brute-forced; rotate to a random key of 32 bytes or more",
+            key.len()
+        ));
+        return out;
+    }
+    let per_byte = plausible::shannon_entropy(key);
+    let bits = per_byte * key.len() as f64;
+    if per_byte < MIN_BITS_PER_BYTE || bits < MIN_KEY_BITS {
+        out.push(format!(
+            "the key has low entropy (about {bits:.0} bits by character frequency): its fingerprint in a committed ring could be brute-forced; rotate to a random key of 32 bytes or more"
+        ));
+    }
+    out
+}
+
+/// Today's date (UTC) as `YYYY-MM-DD`, for `created`.
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    civil_date((secs / 86_400) as i64)
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm).
+fn civil_date(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync,
+/// rename over the target, fsync of the directory.
+pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "ring.json".into());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)?;
+        #[cfg(unix)]
+        std::fs::File::open(dir)?.sync_all()?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// One variable of a `.env` file: name, value bytes (held as a [`Secret`]) and line.
+pub struct EnvVar {
+    pub name: String,
+    pub value: Secret,
+    pub line: u32,
+}
+
+/// Parses a `.env` file (`NAME=value`, `export NAME=value`, single or double quotes,
+/// `#` comments). Returns the variables and warnings naming `shown` and the line.
+pub fn parse_dotenv(text: &str, shown: &str) -> (Vec<EnvVar>, Vec<String>) {
+    let mut vars = Vec::new();
+    let mut warnings = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line_no = i as u32 + 1;
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line).trim_start();
+        let Some((name, rest)) = line.split_once('=') else {
+            warnings.push(format!("{shown}:{line_no}: not NAME=value, skipped"));
+            continue;
+        };
+        let name = name.trim();
+        let valid_name = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        if !valid_name {
+            warnings.push(format!(
+                "{shown}:{line_no}: {name:?} is not a variable name, skipped"
+            ));
+            continue;
+        }
+        match dotenv_value(rest.trim_start()) {
+            Ok(value) => vars.push(EnvVar {
+                name: name.to_string(),
+                value: Secret::new(value),
+                line: line_no,
+            }),
+            Err(problem) => warnings.push(format!("{shown}:{line_no}: {name}: {problem}, skipped")),
+        }
+    }
+    (vars, warnings)
+}
+
+fn dotenv_value(rest: &str) -> std::result::Result<Vec<u8>, &'static str> {
+    let tail_ok = |tail: &str| {
+        let t = tail.trim();
+        t.is_empty() || t.starts_with('#')
+    };
+    if let Some(body) = rest.strip_prefix('\'') {
+        let end = body.find('\'').ok_or("unterminated single quote")?;
+        if !tail_ok(&body[end + 1..]) {
+            return Err("text after the closing quote");
+        }
+        return Ok(body.as_bytes()[..end].to_vec());
+    }
+    if let Some(body) = rest.strip_prefix('"') {
+        let mut out = Vec::new();
+        let mut chars = body.char_indices();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '"' => {
+                    if !tail_ok(&body[i + 1..]) {
+                        return Err("text after the closing quote");
+                    }
+                    return Ok(out);
+                }
+                '\\' => {
+                    let (_, e) = chars.next().ok_or("unterminated double quote")?;
+                    match e {
+                        'n' => out.push(b'\n'),
+                        'r' => out.push(b'\r'),
+                        't' => out.push(b'\t'),
+                        other => {
+                            let mut buf = [0u8; 4];
+                            out.extend_from_slice(other.encode_utf8(&mut buf).as_bytes());
+                        }
+                    }
+                }
+                other => {
+                    let mut buf = [0u8; 4];
+                    out.extend_from_slice(other.encode_utf8(&mut buf).as_bytes());
+                }
+            }
+        }
+        return Err("unterminated double quote (multi-line values are not supported)");
+    }
+    let value = match rest.find(" #").or_else(|| rest.find("\t#")) {
+        Some(i) => &rest[..i],
+        None => rest,
+    };
+    Ok(value.trim().as_bytes().to_vec())
+}
+
+/// What `ring import` makes of one variable.
+pub enum ImportDecision {
+    Import,
+    Skip(String),
+}
+
+/// Only secret-like variables with a real value are imported.
+pub fn import_decision(var: &EnvVar) -> ImportDecision {
+    if !is_secret_name(&var.name) {
+        return ImportDecision::Skip("not a secret-like name".into());
+    }
+    let bytes = var.value.expose();
+    if bytes.is_empty() {
+        return ImportDecision::Skip("empty value".into());
+    }
+    let text = String::from_utf8_lossy(bytes);
+    if text.starts_with('$') || plausible::is_placeholder(text.trim()) {
+        return ImportDecision::Skip("a placeholder or a reference, not a key".into());
+    }
+    ImportDecision::Import
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifecycle_transitions() {
+        use KeyState::*;
+        for (from, to) in [
+            (Pending, Active),
+            (Active, Fallback),
+            (Fallback, Retired),
+            (Pending, Revoked),
+            (Retired, Revoked),
+        ] {
+            assert!(check_transition(from, to).is_ok(), "{from} -> {to}");
+        }
+        for (from, to) in [
+            (Active, Pending),
+            (Pending, Fallback),
+            (Retired, Active),
+            (Revoked, Active),
+            (Revoked, Revoked),
+            (Active, Active),
+        ] {
+            let e = check_transition(from, to).unwrap_err();
+            assert!(e.contains(&format!("from {from} to {to}")), "{e}");
+        }
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(civil_date(0), "1970-01-01");
+        assert_eq!(civil_date(20_424), "2025-12-02");
+        assert_eq!(civil_date(11_016), "2000-02-29");
+        assert_eq!(today().len(), 10);
+    }
+
+    #[test]
+    fn weak_keys_warn() {
+        assert!(key_warnings(b"short")[0].contains("only 5 bytes"));
+        assert!(key_warnings(b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")[0].contains("low entropy"));
+        assert!(key_warnings(b"q3T9vXk2Lm8Pz4Rw7Yb1Nc6Hd0Fs5GjA").is_empty());
+    }
+
+    #[test]
+    fn dotenv_parsing() {
+        let text = "# c\nexport A_KEY=plain # comment\nB_SECRET='sin gle'\nC_TOKEN=\"d\\\"q\\n\"\nbad line\n9X=1\nD_KEY=\"open\n";
+        let (vars, warnings) = parse_dotenv(text, "x.env");
+        let got: Vec<(&str, &[u8], u32)> = vars
+            .iter()
+            .map(|v| (v.name.as_str(), v.value.expose(), v.line))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("A_KEY", &b"plain"[..], 2),
+                ("B_SECRET", &b"sin gle"[..], 3),
+                ("C_TOKEN", &b"d\"q\n"[..], 4)
+            ]
+        );
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert!(warnings[0].starts_with("x.env:5: "), "{warnings:?}");
+        assert!(warnings[1].starts_with("x.env:6: "), "{warnings:?}");
+        assert!(warnings[2].contains("x.env:7: D_KEY: unterminated"));
+    }
+
+    #[test]
+    fn render_is_sorted_and_validated() {
+        let mut doc = RingDoc {
+            path: PathBuf::from("r.json"),
+            file: RingFile {
+                version: 1,
+                keys: Vec::new(),
+            },
+        };
+        for (id, service, bytes) in [
+            ("b/1", "zeta", "ZmFzdGVyLXRoYW4tYS1zcGVlZGluZy1idWxsZXQ"),
+            ("a/2", "alpha", "bW9yZS1wb3dlcmZ1bC10aGFuLWEtbG9jb21vdGl2ZQ"),
+            ("a/1", "alpha", "YWJsZS10by1sZWFwLXRhbGwtYnVpbGRpbmdz"),
+        ] {
+            let key = NewKey {
+                id: id.into(),
+                service: service.into(),
+                state: KeyState::Pending,
+                created: "2026-11-01".into(),
+                note: None,
+            };
+            doc.add(key, &Secret::from_slice(bytes.as_bytes())).unwrap();
+        }
+        let text = doc.render().unwrap();
+        let ids: Vec<&str> = doc.entries().iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["a/1", "a/2", "b/1"]);
+        assert!(text.ends_with("}\n"));
+        assert!(text.contains("\n  \"keys\": [\n    {\n      \"id\": \"a/1\""));
+        // Same key twice is refused, naming the id it is already under.
+        let again = NewKey {
+            id: "c/1".into(),
+            service: "c".into(),
+            state: KeyState::Active,
+            created: "2026-11-01".into(),
+            note: None,
+        };
+        let e = doc
+            .add(
+                again,
+                &Secret::from_slice(b"YWJsZS10by1sZWFwLXRhbGwtYnVpbGRpbmdz"),
+            )
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("already in the ring as \"a/1\""),
+            "{e}"
+        );
+    }
+}
