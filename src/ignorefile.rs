@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08   # a value, anywhere
-//! tests/fixtures/app.py:12:secret-key-setting                               # one place
+//! tests/fixtures/app.py:12:python-secret-key                               # one place
 //! ```
 //!
 //! Ignored findings are never silently dropped: they are counted in the report's stats
@@ -193,7 +193,7 @@ mod tests {
     fn entries_and_malformed_lines() {
         let mut ig = Ignores::default();
         let text = format!(
-            "# comment\n{FP}  # test key\n./a/b.py:3:secret-key-setting\nsha256:nothex\nnot an entry\na.py:0:r\nc:d.py:7:r\n"
+            "# comment\n{FP}  # test key\n./a/b.py:3:python-secret-key\nsha256:nothex\nnot an entry\na.py:0:r\nc:d.py:7:r\n"
         );
         let w = ig.add(&text, ".stalekeyignore", "");
         assert_eq!(w.len(), 3, "{w:?}");
@@ -201,8 +201,8 @@ mod tests {
         assert!(w[1].starts_with(".stalekeyignore:5: expected"));
         assert!(w[2].starts_with(".stalekeyignore:6: expected"));
         assert!(ig.matches(&finding("x.py", 9, "r", Some(FP))));
-        assert!(ig.matches(&finding("a/b.py", 3, "secret-key-setting", None)));
-        assert!(!ig.matches(&finding("a/b.py", 4, "secret-key-setting", None)));
+        assert!(ig.matches(&finding("a/b.py", 3, "python-secret-key", None)));
+        assert!(!ig.matches(&finding("a/b.py", 4, "python-secret-key", None)));
         assert!(ig.matches(&finding("c:d.py", 7, "r", None)));
     }
 

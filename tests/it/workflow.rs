@@ -471,7 +471,7 @@ fn ignore_file_and_inline_allow_are_counted_never_dropped_silently() {
     t.write(
         ".stalekeyignore",
         format!(
-            "# test keys\n{}   # a fixture\nb.py:1:secret-key-setting\nsha256:xyz\nb.py:one:rule\n",
+            "# test keys\n{}   # a fixture\nb.py:1:python-secret-key\nsha256:xyz\nb.py:one:rule\n",
             fingerprint(KEY_A)
         ),
     );
@@ -735,7 +735,7 @@ fn staged_scans_the_index_not_the_working_tree() {
     // .stalekeyignore at the repository root applies; gate takes --staged too.
     t.write(
         ".stalekeyignore",
-        "src/app/settings.py:3:secret-key-setting\n",
+        "src/app/settings.py:3:python-secret-key\n",
     );
     let out = stalekey(&["scan", "--staged", "--format", "json"])
         .cwd(t.path())
