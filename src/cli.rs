@@ -71,6 +71,10 @@ pub struct ScanArgs {
     pub max_filesize: String,
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+    /// Directory nginx `include` paths are relative to (default: the directory of the
+    /// top nginx.conf found in the scan)
+    #[arg(long, value_name = "DIR")]
+    pub nginx_prefix: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -170,6 +174,14 @@ impl ScanConfig {
                 std::fs::File::open(p).map_err(|e| Error::io(p, e))?;
             }
         }
+        if let Some(dir) = &args.nginx_prefix {
+            if !dir.is_dir() {
+                return Err(Error::Usage(format!(
+                    "--nginx-prefix {}: not a directory",
+                    dir.display()
+                )));
+            }
+        }
         let ring = load_ring(args.ring.as_deref(), &args.paths[0])?;
         let rules = match &args.rules {
             Some(dir) => RuleSet::with_extra_dir(dir)?,
@@ -199,6 +211,7 @@ impl ScanConfig {
                     exclude,
                 },
                 max_filesize: Some(max_filesize),
+                nginx_prefix: args.nginx_prefix,
             },
             ring,
             rules,
