@@ -1,4 +1,5 @@
 //! Integration tests: run the real binary. One test binary, one module per area.
 
 mod harness;
+mod nginx;
 mod scan;

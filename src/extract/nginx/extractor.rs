@@ -258,7 +258,7 @@ pub fn extract(doc: &Document, nginx: &Nginx, index: Option<&NginxIndex>, out: &
     let cfg = parser::parse(doc.bytes);
     for e in &cfg.errors {
         out.warnings.push(format!(
-            "{}:{}: nginx: {} (the file is still scanned as plain text)",
+            "{}:{}: nginx: {} (still scanned for ring keys as plain text)",
             doc.path, e.line, e.message
         ));
     }

@@ -45,6 +45,7 @@ struct Frame {
 pub fn parse(src: &[u8]) -> Config {
     let tokens = tokenizer::tokenize(src);
     let mut errors = tokens.errors;
+    let runaway = tokens.runaway;
     let mut stack = vec![Frame {
         owner: None,
         open_line: 0,
@@ -134,13 +135,13 @@ pub fn parse(src: &[u8]) -> Config {
             }
         }
     }
-    if let Some(first) = words.first() {
+    if let Some(first) = words.first().filter(|_| !runaway) {
         errors.push(SyntaxError {
             line: first.line,
             message: "unexpected end of file: directive is not terminated by \";\"".into(),
         });
     }
-    if stack.len() > 1 {
+    if stack.len() > 1 && !runaway {
         let open = stack.last().map_or(0, |f| f.open_line);
         let n = stack.len() - 1 + flattened;
         errors.push(SyntaxError {
@@ -245,6 +246,13 @@ mod tests {
         let src = "a {".repeat(depth);
         let c = parse(src.as_bytes());
         assert_eq!(c.errors.len(), 2, "{:?}", c.errors);
+    }
+
+    #[test]
+    fn an_unterminated_string_is_one_error() {
+        let c = parse(b"server {\n location / {\n  set $a \"x;\n }\n}\n");
+        assert_eq!(c.errors.len(), 1, "{:?}", c.errors);
+        assert_eq!(c.errors[0].line, 3);
     }
 
     #[test]

@@ -69,6 +69,9 @@ pub struct SyntaxError {
 pub struct Tokens {
     pub tokens: Vec<Token>,
     pub errors: Vec<SyntaxError>,
+    /// A quoted string or Lua block ran to the end of the file: what follows it was
+    /// swallowed, so problems at the end of the file are consequences, not news.
+    pub runaway: bool,
 }
 
 struct Lexer<'a> {
@@ -169,6 +172,7 @@ pub fn tokenize(src: &[u8]) -> Tokens {
                     Quote::Single
                 };
                 if !closed {
+                    out.runaway = true;
                     out.errors.push(SyntaxError {
                         line,
                         message: "unterminated quoted string (no closing quote before the end of the file)"
@@ -231,6 +235,7 @@ fn lua_body(lx: &mut Lexer, open_line: u32, out: &mut Tokens) {
     let mut depth = 0usize;
     loop {
         let Some(c) = lx.peek() else {
+            out.runaway = true;
             out.errors.push(SyntaxError {
                 line: open_line,
                 message: "unterminated Lua block (no closing \"}\" before the end of the file)"
