@@ -423,6 +423,11 @@ pub fn pieces(src: &[u8], tok: &Token) -> Vec<Piece> {
 
 /// The decoded text of a word with variables written back as `$name`.
 pub fn text(src: &[u8], tok: &Token) -> Vec<u8> {
+    let raw = &src[tok.content()];
+    if memchr::memchr(b'\\', raw).is_none() {
+        // No escapes: variables are written back as they are.
+        return raw.to_vec();
+    }
     let mut out = Vec::new();
     for p in pieces(src, tok) {
         match p {
