@@ -249,3 +249,26 @@ fn conf_files_are_nginx_by_place_or_content_only() {
         ]
     );
 }
+
+#[test]
+fn each_scanned_root_resolves_includes_against_its_own_prefix() {
+    let strip = |v: &serde_json::Value, root: &str| -> Vec<serde_json::Value> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| {
+                let path = f["path"].as_str()?.strip_prefix(root)?.to_string();
+                let mut f = f.clone();
+                f["path"] = path.into();
+                Some(f)
+            })
+            .collect()
+    };
+    let (both_out, both) = scan_json("fixtures/edge", &["fixtures/edge-malformed"]);
+    let (_, edge) = scan_json("fixtures/edge", &[]);
+    let (_, malformed) = scan_json("fixtures/edge-malformed", &[]);
+    assert_eq!(strip(&both, "fixtures/edge/"), strip(&edge, ""));
+    assert_eq!(strip(&both, "fixtures/edge-malformed/"), strip(&malformed, ""));
+    assert_eq!(both_out.stderr.matches("include cycle").count(), 1);
+}

@@ -212,12 +212,10 @@ pub fn label(src: &[u8], d: &Directive, nginx: Option<&Nginx>) -> Option<String>
     }
     let shown = |tok: &Token| {
         let text = tokenizer::text(src, tok);
-        let secretish = nginx.is_some_and(|n| n.is_ring_key(&text))
-            || (text.len() >= 20 && plausible::check(&text, 20, Some(3.5)).is_ok());
-        if secretish {
+        if nginx.is_some_and(|n| n.is_ring_key(&text)) {
             "…".to_string()
         } else {
-            String::from_utf8_lossy(&text).into_owned()
+            redact(&text)
         }
     };
     if name == "server" {
@@ -237,6 +235,32 @@ pub fn label(src: &[u8], d: &Directive, nginx: Option<&Nginx>) -> Option<String>
         out.push_str(&shown(a));
     }
     Some(out)
+}
+
+/// Block arguments for a context label, with every run of 20 or more key-like bytes
+/// that looks random replaced by `…`: a key in a location path never reaches a report.
+fn redact(text: &[u8]) -> String {
+    let keyish = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'_' | b'-' | b'=' | b'.');
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        if !keyish(text[i]) {
+            out.push(text[i]);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < text.len() && keyish(text[i]) {
+            i += 1;
+        }
+        let run = &text[start..i];
+        if run.len() >= 20 && plausible::check(run, 20, Some(3.5)).is_ok() {
+            out.extend_from_slice("…".as_bytes());
+        } else {
+            out.extend_from_slice(run);
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 struct Walker<'a, 'd> {
@@ -635,7 +659,9 @@ impl Walker<'_, '_> {
     fn include(&mut self, d: &Directive) {
         let Some(a) = d.args.first() else { return };
         let target = word(self.src, a);
-        let followed = self.index.is_some_and(|ix| ix.includes_in_scan(&target));
+        let followed = self
+            .index
+            .is_some_and(|ix| ix.includes_in_scan(self.doc.path, &target));
         if !followed {
             self.reference(a, RULE_INCLUDE, target);
         }
@@ -952,6 +978,13 @@ mod tests {
         let f = one(&format!(
             "location /hook/{K2} {{ set $api_secret \"{K1}\"; }}"
         ));
-        assert_eq!(f.context.as_deref(), Some("location …"));
+        assert_eq!(f.context.as_deref(), Some("location /hook/…"));
+        let f = one(&format!(
+            "location ~* ^/api/v[0-9]+/(users|orders)/ {{ set $api_secret \"{K1}\"; }}"
+        ));
+        assert_eq!(
+            f.context.as_deref(),
+            Some("location ~* ^/api/v[0-9]+/(users|orders)/")
+        );
     }
 }

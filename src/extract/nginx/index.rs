@@ -1,8 +1,8 @@
 //! The include index of a scan's nginx files, built once before they are extracted.
 //!
 //! nginx resolves a relative `include` against its prefix (the directory of the main
-//! `nginx.conf`); stalekey uses `--nginx-prefix DIR` or the directory of the
-//! shallowest `nginx.conf` in the scan, else the first scanned directory. Absolute
+//! `nginx.conf`); stalekey uses `--nginx-prefix DIR` or, per scanned root, the
+//! directory of the root's shallowest `nginx.conf`, else the root itself. Absolute
 //! paths under a usual install prefix (`/etc/nginx/…`) are mapped onto that prefix, so
 //! a scanned copy of `/etc/nginx` resolves its own includes. A target among the scan's
 //! nginx files is followed: its findings keep their own path and line, and their
@@ -41,48 +41,71 @@ struct Site {
 
 #[derive(Default)]
 pub struct NginxIndex {
-    prefix: PathBuf,
+    /// The prefix of each scan root (same order as the roots).
+    prefixes: Vec<PathBuf>,
+    /// Root index of each document, by shown path.
+    root_of: HashMap<String, usize>,
     /// Context prefix of each included document, by shown path.
     base: HashMap<String, Vec<String>>,
-    /// Include argument → does it name files of the scan?
-    in_scan: HashMap<String, bool>,
+    /// (root, include argument) → does it name files of the scan?
+    in_scan: HashMap<(usize, String), bool>,
     sinks: HashSet<String>,
     warnings: Vec<String>,
 }
 
 impl NginxIndex {
-    /// Builds the index over the scan's nginx documents.
+    /// Builds the index over the scan's nginx documents. Each scan root has its own
+    /// prefix (`prefix` when given, else the directory of the root's shallowest
+    /// `nginx.conf`, else the root itself).
     pub fn build(docs: &[NginxDoc], prefix: Option<&Path>, roots: &[PathBuf]) -> NginxIndex {
         let cwd = std::env::current_dir().unwrap_or_default();
         let abs =
             |p: &Path| -> PathBuf { p.canonicalize().unwrap_or_else(|_| normalize(&cwd.join(p))) };
         let canon: Vec<PathBuf> = docs.iter().map(|d| abs(&d.path)).collect();
-        let prefix = match prefix {
-            Some(p) => abs(p),
-            None => {
+        let root_of: Vec<usize> = docs
+            .iter()
+            .map(|d| {
+                roots
+                    .iter()
+                    .position(|r| d.path.starts_with(r))
+                    .unwrap_or(0)
+            })
+            .collect();
+        let prefixes: Vec<PathBuf> = (0..roots.len().max(1))
+            .map(|r| {
+                if let Some(p) = prefix {
+                    return abs(p);
+                }
                 let top = docs
                     .iter()
                     .enumerate()
-                    .filter(|(_, d)| d.shown.rsplit('/').next() == Some("nginx.conf"))
+                    .filter(|(i, d)| {
+                        root_of[*i] == r && d.shown.rsplit('/').next() == Some("nginx.conf")
+                    })
                     .min_by_key(|(_, d)| (d.shown.matches('/').count(), d.shown.clone()));
-                match top {
-                    Some((i, _)) => canon[i].parent().map(Path::to_path_buf).unwrap_or_default(),
-                    None => roots
-                        .first()
-                        .map(|r| {
-                            let r = abs(r);
-                            if r.is_dir() {
-                                r
-                            } else {
-                                r.parent().map(Path::to_path_buf).unwrap_or(r)
-                            }
-                        })
-                        .unwrap_or(cwd.clone()),
+                match (top, roots.get(r)) {
+                    (Some((i, _)), _) => {
+                        canon[i].parent().map(Path::to_path_buf).unwrap_or_default()
+                    }
+                    (None, Some(root)) => {
+                        let root = abs(root);
+                        if root.is_dir() {
+                            root
+                        } else {
+                            root.parent().map(Path::to_path_buf).unwrap_or(root)
+                        }
+                    }
+                    (None, None) => cwd.clone(),
                 }
-            }
-        };
+            })
+            .collect();
         let mut index = NginxIndex {
-            prefix,
+            prefixes,
+            root_of: docs
+                .iter()
+                .zip(&root_of)
+                .map(|(d, &r)| (d.shown.clone(), r))
+                .collect(),
             ..NginxIndex::default()
         };
         let by_path: HashMap<&Path, usize> = canon
@@ -92,15 +115,17 @@ impl NginxIndex {
             .collect();
         let mut edges: Vec<Vec<(usize, Site)>> = Vec::new();
         let mut uses = BTreeMap::new();
-        for d in docs {
+        for (i, d) in docs.iter().enumerate() {
             let cfg = parser::parse(&d.bytes);
             extractor::collect_uses(&d.bytes, &cfg.directives, &mut uses, &mut index.sinks);
             let mut sites = Vec::new();
             collect_includes(&d.bytes, &cfg.directives, &mut Vec::new(), &mut sites);
             let mut out = Vec::new();
             for site in sites {
-                let targets = index.resolve(&site.arg, &canon, &by_path);
-                index.in_scan.insert(site.arg.clone(), !targets.is_empty());
+                let targets = index.resolve(root_of[i], &site.arg, &canon, &by_path);
+                index
+                    .in_scan
+                    .insert((root_of[i], site.arg.clone()), !targets.is_empty());
                 for t in targets {
                     out.push((
                         t,
@@ -118,8 +143,10 @@ impl NginxIndex {
         index
     }
 
-    pub fn prefix(&self) -> &Path {
-        &self.prefix
+    /// The prefix includes of the document resolve against.
+    pub fn prefix_of(&self, shown: &str) -> &Path {
+        let r = self.root_of.get(shown).copied().unwrap_or(0);
+        &self.prefixes[r.min(self.prefixes.len() - 1)]
     }
 
     /// Problems found while following includes (cycles), one line each.
@@ -138,20 +165,31 @@ impl NginxIndex {
         self.base.get(shown).cloned().unwrap_or_default()
     }
 
-    /// Does this include argument name files of the scan?
-    pub fn includes_in_scan(&self, arg: &str) -> bool {
-        self.in_scan.get(arg).copied().unwrap_or(false)
+    /// Does this include argument, in this document, name files of the scan?
+    pub fn includes_in_scan(&self, shown: &str, arg: &str) -> bool {
+        let r = self.root_of.get(shown).copied().unwrap_or(0);
+        self.in_scan
+            .get(&(r, arg.to_string()))
+            .copied()
+            .unwrap_or(false)
     }
 
     /// The scan documents an include argument names.
-    fn resolve(&self, arg: &str, canon: &[PathBuf], by_path: &HashMap<&Path, usize>) -> Vec<usize> {
+    fn resolve(
+        &self,
+        root: usize,
+        arg: &str,
+        canon: &[PathBuf],
+        by_path: &HashMap<&Path, usize>,
+    ) -> Vec<usize> {
+        let prefix = &self.prefixes[root.min(self.prefixes.len() - 1)];
         let rel = if arg.starts_with('/') {
             match INSTALL_PREFIXES.iter().find_map(|p| arg.strip_prefix(p)) {
-                Some(rest) => self.prefix.join(rest),
+                Some(rest) => prefix.join(rest),
                 None => PathBuf::from(arg),
             }
         } else {
-            self.prefix.join(arg)
+            prefix.join(arg)
         };
         let target = normalize(&rel);
         if arg.contains(['*', '?', '[']) {
@@ -416,7 +454,7 @@ mod tests {
             doc(d, "loop/b.conf", "server { include loop/a.conf; }\n"),
         ];
         let ix = NginxIndex::build(&docs, None, &[d.to_path_buf()]);
-        assert_eq!(ix.prefix(), d.canonicalize().unwrap());
+        assert_eq!(ix.prefix_of("conf.d/api.conf"), d.canonicalize().unwrap());
         assert!(ix.base_context("conf.d/api.conf").is_empty());
         assert_eq!(
             ix.base_context("snippets/auth.conf"),
@@ -426,8 +464,8 @@ mod tests {
                 "include /etc/nginx/snippets/auth.conf"
             ]
         );
-        assert!(ix.includes_in_scan("conf.d/*.conf"));
-        assert!(!ix.includes_in_scan("/etc/nginx/outside/x.conf"));
+        assert!(ix.includes_in_scan("nginx.conf", "conf.d/*.conf"));
+        assert!(!ix.includes_in_scan("nginx.conf", "/etc/nginx/outside/x.conf"));
         assert_eq!(ix.warnings().len(), 1, "{:?}", ix.warnings());
         assert!(
             ix.warnings()[0].contains("include cycle loop/a.conf -> loop/b.conf -> loop/a.conf")
