@@ -433,7 +433,15 @@ impl Walker<'_, '_> {
                     if let Some(a) = d.args.first() {
                         let file = word(self.src, a);
                         if !file.starts_with("data:") && !file.starts_with("engine:") {
-                            self.reference(a, RULE_FILE, file);
+                            // The directive says the file holds a secret; references are
+                            // only reported under secret-looking names, so a file named
+                            // plainly (`global.pass`) is named with its directive.
+                            let name = if is_secret_name(&file) {
+                                file
+                            } else {
+                                format!("{name} {file}")
+                            };
+                            self.reference(a, RULE_FILE, name);
                         }
                     }
                 }
@@ -917,7 +925,7 @@ mod tests {
     #[test]
     fn files_env_and_includes_are_references() {
         let (f, _) = run(
-            "auth_basic_user_file /etc/nginx/.htpasswd;\nssl_password_file /etc/keys/pass.txt;\nauth_jwt_key_file conf/jwt.jwk;\nenv API_TOKEN;\ninclude /etc/nginx/secrets/*.conf;\nssl_certificate_key data:$pem;\n",
+            "auth_basic_user_file /etc/nginx/.htpasswd;\nssl_password_file /etc/nginx/tls/global.pass;\nauth_jwt_key_file conf/jwt.jwk;\nenv API_TOKEN;\ninclude /etc/nginx/secrets/*.conf;\nssl_certificate_key data:$pem;\nssl_certificate_key /etc/nginx/tls/api.key;\n",
         );
         let got: Vec<(u32, &str, &str, Kind)> = f
             .iter()
@@ -927,8 +935,18 @@ mod tests {
             got,
             vec![
                 (1, RULE_FILE, "/etc/nginx/.htpasswd", Kind::Reference),
-                (2, RULE_FILE, "/etc/keys/pass.txt", Kind::Reference),
-                (3, RULE_FILE, "conf/jwt.jwk", Kind::Reference),
+                (
+                    2,
+                    RULE_FILE,
+                    "ssl_password_file /etc/nginx/tls/global.pass",
+                    Kind::Reference
+                ),
+                (
+                    3,
+                    RULE_FILE,
+                    "auth_jwt_key_file conf/jwt.jwk",
+                    Kind::Reference
+                ),
                 (4, RULE_ENV, "API_TOKEN", Kind::Reference),
                 (
                     5,
@@ -936,6 +954,7 @@ mod tests {
                     "/etc/nginx/secrets/*.conf",
                     Kind::Reference
                 ),
+                (7, RULE_FILE, "/etc/nginx/tls/api.key", Kind::Reference),
             ]
         );
         let f = one(&format!("env SIGNING_KEY={K1};"));
