@@ -122,8 +122,8 @@ fn authorization(bytes: &[u8], offsets: &[usize]) -> Vec<(Value, &'static str, C
             return vec![(v, RULE_AUTHORIZATION, Confidence::High)];
         }
     };
-    // Offsets of the credential after the scheme.
-    let first = offsets.iter().position(|&o| o == v.offset).unwrap_or(0);
+    // Index in `bytes` of the scheme's first byte; the credential follows the space.
+    let first = bytes.iter().position(|&b| !space(b)).unwrap_or(0);
     let cred_bytes = &bytes[first + rest..first + v.bytes.len()];
     let cred_offs = &offsets[first + rest..first + v.bytes.len()];
     let Some(cred) = trimmed(cred_bytes, cred_offs, space) else {

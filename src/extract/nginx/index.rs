@@ -1,8 +1,8 @@
 //! The include index of a scan's nginx files, built once before they are extracted.
 //!
 //! nginx resolves a relative `include` against its prefix (the directory of the main
-//! `nginx.conf`); stalekey uses `--nginx-prefix DIR` or, per scanned root, the
-//! directory of the root's shallowest `nginx.conf`, else the root itself. Absolute
+//! `nginx.conf`); stalekey uses `--nginx-prefix DIR`, else the nearest directory above
+//! the including file that holds a scanned `nginx.conf`, else the scanned root. Absolute
 //! paths under a usual install prefix (`/etc/nginx/…`) are mapped onto that prefix, so
 //! a scanned copy of `/etc/nginx` resolves its own includes. A target among the scan's
 //! nginx files is followed: its findings keep their own path and line, and their
@@ -41,78 +41,95 @@ struct Site {
 
 #[derive(Default)]
 pub struct NginxIndex {
-    /// The prefix of each scan root (same order as the roots).
+    /// The distinct prefixes includes are resolved against.
     prefixes: Vec<PathBuf>,
-    /// Root index of each document, by shown path.
-    root_of: HashMap<String, usize>,
+    /// Prefix of each document, by shown path.
+    prefix_of: HashMap<String, usize>,
     /// Context prefix of each included document, by shown path.
     base: HashMap<String, Vec<String>>,
-    /// (root, include argument) → does it name files of the scan?
+    /// (prefix, include argument) → does it name files of the scan?
     in_scan: HashMap<(usize, String), bool>,
     sinks: HashSet<String>,
     warnings: Vec<String>,
 }
 
+/// The scan's nginx files by canonical path, for include resolution.
+struct Files<'a> {
+    by_path: HashMap<&'a Path, usize>,
+    /// Canonical paths as text, sorted, for glob patterns (a range per literal prefix).
+    sorted: Vec<(String, usize)>,
+}
+
 impl NginxIndex {
-    /// Builds the index over the scan's nginx documents. Each scan root has its own
-    /// prefix (`prefix` when given, else the directory of the root's shallowest
-    /// `nginx.conf`, else the root itself).
+    /// Builds the index over the scan's nginx documents. A document's includes resolve
+    /// against `prefix` when given, else against the nearest directory above it (within
+    /// its scan root) that holds a scanned `nginx.conf`, else against its scan root: a
+    /// repository with several nginx trees resolves each against its own `nginx.conf`.
     pub fn build(docs: &[NginxDoc], prefix: Option<&Path>, roots: &[PathBuf]) -> NginxIndex {
         let cwd = std::env::current_dir().unwrap_or_default();
         let abs =
             |p: &Path| -> PathBuf { p.canonicalize().unwrap_or_else(|_| normalize(&cwd.join(p))) };
         let canon: Vec<PathBuf> = docs.iter().map(|d| abs(&d.path)).collect();
-        let root_of: Vec<usize> = docs
+        let root_dirs: Vec<PathBuf> = roots
             .iter()
-            .map(|d| {
-                roots
-                    .iter()
-                    .position(|r| d.path.starts_with(r))
-                    .unwrap_or(0)
-            })
-            .collect();
-        let prefixes: Vec<PathBuf> = (0..roots.len().max(1))
             .map(|r| {
-                if let Some(p) = prefix {
-                    return abs(p);
-                }
-                let top = docs
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, d)| {
-                        root_of[*i] == r && d.shown.rsplit('/').next() == Some("nginx.conf")
-                    })
-                    .min_by_key(|(_, d)| (d.shown.matches('/').count(), d.shown.clone()));
-                match (top, roots.get(r)) {
-                    (Some((i, _)), _) => {
-                        canon[i].parent().map(Path::to_path_buf).unwrap_or_default()
-                    }
-                    (None, Some(root)) => {
-                        let root = abs(root);
-                        if root.is_dir() {
-                            root
-                        } else {
-                            root.parent().map(Path::to_path_buf).unwrap_or(root)
-                        }
-                    }
-                    (None, None) => cwd.clone(),
+                let r = abs(r);
+                if r.is_dir() {
+                    r
+                } else {
+                    r.parent().map(Path::to_path_buf).unwrap_or(r)
                 }
             })
             .collect();
-        let mut index = NginxIndex {
-            prefixes,
-            root_of: docs
+        let conf_dirs: HashSet<&Path> = docs
+            .iter()
+            .zip(&canon)
+            .filter(|(d, _)| d.shown.rsplit('/').next() == Some("nginx.conf"))
+            .filter_map(|(_, c)| c.parent())
+            .collect();
+        let mut index = NginxIndex::default();
+        let mut interned: HashMap<PathBuf, usize> = HashMap::new();
+        let mut doc_prefix = Vec::with_capacity(docs.len());
+        for (d, c) in docs.iter().zip(&canon) {
+            let root = roots
                 .iter()
-                .zip(&root_of)
-                .map(|(d, &r)| (d.shown.clone(), r))
-                .collect(),
-            ..NginxIndex::default()
-        };
-        let by_path: HashMap<&Path, usize> = canon
+                .position(|r| d.path.starts_with(r))
+                .and_then(|i| root_dirs.get(i))
+                .cloned()
+                .unwrap_or_else(|| cwd.clone());
+            let p = match prefix {
+                Some(p) => abs(p),
+                None => c
+                    .ancestors()
+                    .skip(1)
+                    .take_while(|a| a.starts_with(&root))
+                    .find(|a| conf_dirs.contains(a))
+                    .map(Path::to_path_buf)
+                    .unwrap_or(root),
+            };
+            let next = interned.len();
+            let id = *interned.entry(p.clone()).or_insert_with(|| {
+                index.prefixes.push(p);
+                next
+            });
+            index.prefix_of.insert(d.shown.clone(), id);
+            doc_prefix.push(id);
+        }
+        let mut sorted: Vec<(String, usize)> = canon
             .iter()
             .enumerate()
-            .map(|(i, p)| (p.as_path(), i))
+            .map(|(i, p)| (p.to_string_lossy().into_owned(), i))
             .collect();
+        sorted.sort();
+        let files = Files {
+            by_path: canon
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.as_path(), i))
+                .collect(),
+            sorted,
+        };
+        let mut resolved: HashMap<(usize, String), Vec<usize>> = HashMap::new();
         let mut edges: Vec<Vec<(usize, Site)>> = Vec::new();
         let mut uses = BTreeMap::new();
         for (i, d) in docs.iter().enumerate() {
@@ -122,10 +139,12 @@ impl NginxIndex {
             collect_includes(&d.bytes, &cfg.directives, &mut Vec::new(), &mut sites);
             let mut out = Vec::new();
             for site in sites {
-                let targets = index.resolve(root_of[i], &site.arg, &canon, &by_path);
-                index
-                    .in_scan
-                    .insert((root_of[i], site.arg.clone()), !targets.is_empty());
+                let key = (doc_prefix[i], site.arg.clone());
+                let targets = resolved
+                    .entry(key.clone())
+                    .or_insert_with(|| index.resolve(key.0, &site.arg, &files))
+                    .clone();
+                index.in_scan.insert(key, !targets.is_empty());
                 for t in targets {
                     out.push((
                         t,
@@ -143,10 +162,11 @@ impl NginxIndex {
         index
     }
 
-    /// The prefix includes of the document resolve against.
-    pub fn prefix_of(&self, shown: &str) -> &Path {
-        let r = self.root_of.get(shown).copied().unwrap_or(0);
-        &self.prefixes[r.min(self.prefixes.len() - 1)]
+    /// The prefix the document's includes resolve against.
+    pub fn prefix_of(&self, shown: &str) -> Option<&Path> {
+        self.prefix_of
+            .get(shown)
+            .map(|&i| self.prefixes[i].as_path())
     }
 
     /// Problems found while following includes (cycles), one line each.
@@ -167,22 +187,17 @@ impl NginxIndex {
 
     /// Does this include argument, in this document, name files of the scan?
     pub fn includes_in_scan(&self, shown: &str, arg: &str) -> bool {
-        let r = self.root_of.get(shown).copied().unwrap_or(0);
-        self.in_scan
-            .get(&(r, arg.to_string()))
-            .copied()
-            .unwrap_or(false)
+        self.prefix_of.get(shown).is_some_and(|&p| {
+            self.in_scan
+                .get(&(p, arg.to_string()))
+                .copied()
+                .unwrap_or(false)
+        })
     }
 
     /// The scan documents an include argument names.
-    fn resolve(
-        &self,
-        root: usize,
-        arg: &str,
-        canon: &[PathBuf],
-        by_path: &HashMap<&Path, usize>,
-    ) -> Vec<usize> {
-        let prefix = &self.prefixes[root.min(self.prefixes.len() - 1)];
+    fn resolve(&self, prefix: usize, arg: &str, files: &Files) -> Vec<usize> {
+        let prefix = &self.prefixes[prefix];
         let rel = if arg.starts_with('/') {
             match INSTALL_PREFIXES.iter().find_map(|p| arg.strip_prefix(p)) {
                 Some(rest) => prefix.join(rest),
@@ -192,23 +207,28 @@ impl NginxIndex {
             prefix.join(arg)
         };
         let target = normalize(&rel);
-        if arg.contains(['*', '?', '[']) {
-            let pattern = target.to_string_lossy().into_owned();
-            let mut hits: Vec<usize> = canon
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| glob_match(pattern.as_bytes(), p.to_string_lossy().as_bytes()))
-                .map(|(i, _)| i)
-                .collect();
-            // nginx includes glob matches in name order.
-            hits.sort_by(|a, b| canon[*a].cmp(&canon[*b]));
-            hits
-        } else {
-            let real = target.canonicalize().unwrap_or(target);
-            by_path
-                .get(real.as_path())
-                .map(|&i| vec![i])
-                .unwrap_or_default()
+        let pattern = target.to_string_lossy().into_owned();
+        match pattern.find(['*', '?', '[']) {
+            Some(first_glob) => {
+                // Only files under the pattern's literal directory can match.
+                let dir = &pattern[..pattern[..first_glob].rfind('/').map_or(0, |i| i + 1)];
+                let from = files.sorted.partition_point(|(p, _)| p.as_str() < dir);
+                // Sorted by path text: nginx includes glob matches in name order.
+                files.sorted[from..]
+                    .iter()
+                    .take_while(|(p, _)| p.starts_with(dir))
+                    .filter(|(p, _)| glob_match(pattern.as_bytes(), p.as_bytes()))
+                    .map(|(_, i)| *i)
+                    .collect()
+            }
+            None => {
+                let real = target.canonicalize().unwrap_or(target);
+                files
+                    .by_path
+                    .get(real.as_path())
+                    .map(|&i| vec![i])
+                    .unwrap_or_default()
+            }
         }
     }
 
@@ -443,6 +463,47 @@ mod tests {
     }
 
     #[test]
+    fn each_nginx_tree_resolves_against_its_own_nginx_conf() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let docs = vec![
+            doc(
+                d,
+                "edge/nginx.conf",
+                "http { server { server_name edge; include snippets/k.conf; } }",
+            ),
+            doc(d, "edge/snippets/k.conf", "set $api_key x;"),
+            doc(
+                d,
+                "internal/etc/nginx.conf",
+                "http { server { server_name internal; include snippets/k.conf; } }",
+            ),
+            doc(d, "internal/etc/snippets/k.conf", "set $api_key y;"),
+            doc(
+                d,
+                "internal/etc/conf.d/x.conf",
+                "server { server_name x; include snippets/k.conf; }",
+            ),
+        ];
+        let ix = NginxIndex::build(&docs, None, &[d.to_path_buf()]);
+        let d = d.canonicalize().unwrap();
+        assert_eq!(
+            ix.prefix_of("edge/snippets/k.conf"),
+            Some(d.join("edge").as_path())
+        );
+        assert_eq!(
+            ix.prefix_of("internal/etc/conf.d/x.conf"),
+            Some(d.join("internal/etc").as_path())
+        );
+        assert_eq!(ix.base_context("edge/snippets/k.conf")[0], "server edge");
+        assert_eq!(
+            ix.base_context("internal/etc/snippets/k.conf")[0],
+            "server internal"
+        );
+        assert!(ix.warnings().is_empty());
+    }
+
+    #[test]
     fn includes_give_context_and_cycles_warn_once() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
@@ -454,7 +515,8 @@ mod tests {
             doc(d, "loop/b.conf", "server { include loop/a.conf; }\n"),
         ];
         let ix = NginxIndex::build(&docs, None, &[d.to_path_buf()]);
-        assert_eq!(ix.prefix_of("conf.d/api.conf"), d.canonicalize().unwrap());
+        let d_canon = d.canonicalize().unwrap();
+        assert_eq!(ix.prefix_of("conf.d/api.conf"), Some(d_canon.as_path()));
         assert!(ix.base_context("conf.d/api.conf").is_empty());
         assert_eq!(
             ix.base_context("snippets/auth.conf"),
