@@ -66,6 +66,11 @@ fn is_authorization(name: &str) -> bool {
     )
 }
 
+/// A directive's name as written (names have no escapes), without allocating.
+fn name_of<'a>(src: &'a [u8], tok: &Token) -> &'a str {
+    std::str::from_utf8(&src[tok.content()]).unwrap_or("")
+}
+
 fn word(src: &[u8], tok: &Token) -> String {
     String::from_utf8_lossy(&tokenizer::text(src, tok)).into_owned()
 }
@@ -89,6 +94,9 @@ fn literal(src: &[u8], tok: &Token) -> Option<(Vec<u8>, Vec<usize>)> {
 }
 
 fn vars(src: &[u8], tok: &Token) -> Vec<String> {
+    if memchr::memchr(b'$', &src[tok.content()]).is_none() {
+        return Vec::new();
+    }
     tokenizer::pieces(src, tok)
         .into_iter()
         .filter_map(|p| match p {
@@ -206,7 +214,7 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// A context label part for a block directive; `None` for `http` (implied).
 pub fn label(src: &[u8], d: &Directive, nginx: Option<&Nginx>) -> Option<String> {
-    let name = word(src, &d.name);
+    let name = name_of(src, &d.name);
     if name == "http" {
         return None;
     }
@@ -221,7 +229,7 @@ pub fn label(src: &[u8], d: &Directive, nginx: Option<&Nginx>) -> Option<String>
     if name == "server" {
         let server_name = d.block.as_ref().and_then(|b| {
             b.iter()
-                .find(|c| word(src, &c.name) == "server_name")
+                .find(|c| name_of(src, &c.name) == "server_name")
                 .and_then(|c| c.args.first())
         });
         return Some(match server_name {
@@ -229,7 +237,7 @@ pub fn label(src: &[u8], d: &Directive, nginx: Option<&Nginx>) -> Option<String>
             None => "server".to_string(),
         });
     }
-    let mut out = name;
+    let mut out = name.to_string();
     for a in &d.args {
         out.push(' ');
         out.push_str(&shown(a));
@@ -316,9 +324,9 @@ pub fn collect_uses(
     sinks: &mut HashSet<String>,
 ) {
     for d in ds {
-        let name = word(src, &d.name);
+        let name = name_of(src, &d.name);
         // The first argument of `set` and the second of `map` are definitions.
-        let defined = match name.as_str() {
+        let defined = match name {
             "set" => Some(0),
             "map" => Some(1),
             _ => None,
@@ -334,26 +342,25 @@ pub fn collect_uses(
                 }
             }
         }
-        let sink_args: Vec<&Token> = if HEADER_DIRECTIVES.contains(&name.as_str())
-            || PARAM_DIRECTIVES.contains(&name.as_str())
-        {
-            match (d.args.first(), d.args.get(1)) {
-                (Some(n), Some(v)) if secret_header(&word(src, n)) => vec![v],
-                _ => Vec::new(),
-            }
-        } else if name == "more_set_headers" {
-            d.args
-                .iter()
-                .filter(|a| {
-                    let t = word(src, a);
-                    t.split_once(':').is_some_and(|(h, _)| secret_header(h))
-                })
-                .collect()
-        } else if matches!(name.as_str(), "secure_link_md5" | "secure_link_secret") {
-            d.args.iter().collect()
-        } else {
-            Vec::new()
-        };
+        let sink_args: Vec<&Token> =
+            if HEADER_DIRECTIVES.contains(&name) || PARAM_DIRECTIVES.contains(&name) {
+                match (d.args.first(), d.args.get(1)) {
+                    (Some(n), Some(v)) if secret_header(&word(src, n)) => vec![v],
+                    _ => Vec::new(),
+                }
+            } else if name == "more_set_headers" {
+                d.args
+                    .iter()
+                    .filter(|a| {
+                        let t = word(src, a);
+                        t.split_once(':').is_some_and(|(h, _)| secret_header(h))
+                    })
+                    .collect()
+            } else if matches!(name, "secure_link_md5" | "secure_link_secret") {
+                d.args.iter().collect()
+            } else {
+                Vec::new()
+            };
         for a in sink_args {
             sinks.extend(vars(src, a));
         }
@@ -411,8 +418,8 @@ impl Walker<'_, '_> {
 
     fn walk(&mut self, ds: &[Directive]) {
         for d in ds {
-            let name = word(self.src, &d.name);
-            match name.as_str() {
+            let name = name_of(self.src, &d.name);
+            match name {
                 "set" => self.set(d),
                 n if HEADER_DIRECTIVES.contains(&n) || PARAM_DIRECTIVES.contains(&n) => {
                     self.header(d, PARAM_DIRECTIVES.contains(&n))
@@ -450,10 +457,13 @@ impl Walker<'_, '_> {
                 _ => {}
             }
             for a in &d.args {
+                if memchr::memmem::find(&self.src[a.content()], b"://").is_none() {
+                    continue;
+                }
                 if let Some((bytes, offsets)) = literal(self.src, a) {
                     for v in url_passwords(&bytes, &offsets) {
                         if self.keep(&v.bytes, true) {
-                            self.push(v, RULE_URL, Confidence::High, name.clone(), Vec::new());
+                            self.push(v, RULE_URL, Confidence::High, name.to_string(), Vec::new());
                         }
                     }
                 }
@@ -609,8 +619,7 @@ impl Walker<'_, '_> {
         let signal = is_secret_name(&bare) || self.sinks.contains(&bare);
         let used_at = self.uses.get(&bare).cloned().unwrap_or_default();
         for e in block {
-            let key = word(self.src, &e.name);
-            match key.as_str() {
+            match name_of(self.src, &e.name) {
                 "hostnames" | "volatile" => continue,
                 "include" => {
                     self.include(e);
