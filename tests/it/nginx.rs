@@ -269,6 +269,9 @@ fn each_scanned_root_resolves_includes_against_its_own_prefix() {
     let (_, edge) = scan_json("fixtures/edge", &[]);
     let (_, malformed) = scan_json("fixtures/edge-malformed", &[]);
     assert_eq!(strip(&both, "fixtures/edge/"), strip(&edge, ""));
-    assert_eq!(strip(&both, "fixtures/edge-malformed/"), strip(&malformed, ""));
+    assert_eq!(
+        strip(&both, "fixtures/edge-malformed/"),
+        strip(&malformed, "")
+    );
     assert_eq!(both_out.stderr.matches("include cycle").count(), 1);
 }
