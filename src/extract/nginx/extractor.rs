@@ -218,14 +218,7 @@ pub fn label(src: &[u8], d: &Directive, nginx: Option<&Nginx>) -> Option<String>
     if name == "http" {
         return None;
     }
-    let shown = |tok: &Token| {
-        let text = tokenizer::text(src, tok);
-        if nginx.is_some_and(|n| n.is_ring_key(&text)) {
-            "…".to_string()
-        } else {
-            redact(&text)
-        }
-    };
+    let ring_key = |tok: &Token| nginx.is_some_and(|n| n.is_ring_key(&tokenizer::text(src, tok)));
     if name == "server" {
         let server_name = d.block.as_ref().and_then(|b| {
             b.iter()
@@ -233,16 +226,32 @@ pub fn label(src: &[u8], d: &Directive, nginx: Option<&Nginx>) -> Option<String>
                 .and_then(|c| c.args.first())
         });
         return Some(match server_name {
-            Some(n) => format!("server {}", shown(n)),
+            Some(n) if ring_key(n) => "server …".to_string(),
+            Some(n) => format!("server {}", redact(&tokenizer::text(src, n))),
             None => "server".to_string(),
         });
     }
-    let mut out = name.to_string();
-    for a in &d.args {
-        out.push(' ');
-        out.push_str(&shown(a));
-    }
-    Some(out)
+    let (Some(first), Some(last)) = (d.args.first(), d.args.last()) else {
+        return Some(name.to_string());
+    };
+    let args = if d.args.iter().any(ring_key) {
+        d.args
+            .iter()
+            .map(|a| {
+                if ring_key(a) {
+                    "…".to_string()
+                } else {
+                    redact(&src[a.start..a.end])
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else {
+        // As written, quotes included, so `if ($a = "")` reads as in the file.
+        let span = redact(&src[first.start..last.end]);
+        span.split_ascii_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    Some(format!("{name} {args}"))
 }
 
 /// Block arguments for a context label, with every run of 20 or more key-like bytes
@@ -999,6 +1008,17 @@ mod tests {
         assert!(w[0].starts_with("edge/x.conf:2: nginx: unexpected end of file: 2 block(s)"));
         assert!(w[1].starts_with("edge/x.conf:4: nginx: unexpected end of file: directive"));
         assert!(w.iter().all(|w| !w.contains(K1) && !w.contains(K2)));
+    }
+
+    #[test]
+    fn context_shows_block_arguments_as_written() {
+        let f = one(&format!(
+            "server {{\n server_name \"a.example.com\";\n if ($secure_link = \"\") {{ set $api_token {K1}; }}\n}}"
+        ));
+        assert_eq!(
+            f.context.as_deref(),
+            Some("server a.example.com > if ($secure_link = \"\")")
+        );
     }
 
     #[test]
