@@ -882,9 +882,13 @@ mod tests {
         assert!(run(&format!("proxy_set_header X-Request-Id {K1};"))
             .0
             .is_empty());
-        assert!(run("proxy_set_header X-Api-Key changeme-please;")
-            .0
-            .is_empty());
+        for plain in [
+            "proxy_set_header X-Api-Key changeme-please;",
+            "add_header X-Auth-Mode internal-only;",
+            "add_header X-Token-Policy \"rotate-weekly\";",
+        ] {
+            assert!(run(plain).0.is_empty(), "{plain}");
+        }
     }
 
     #[test]
