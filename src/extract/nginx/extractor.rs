@@ -948,7 +948,7 @@ mod tests {
     #[test]
     fn files_env_and_includes_are_references() {
         let (f, _) = run(
-            "auth_basic_user_file /etc/nginx/.htpasswd;\nssl_password_file /etc/nginx/tls/global.pass;\nauth_jwt_key_file conf/jwt.jwk;\nenv API_TOKEN;\ninclude /etc/nginx/secrets/*.conf;\nssl_certificate_key data:$pem;\nssl_certificate_key /etc/nginx/tls/api.key;\n",
+            "auth_basic_user_file /etc/nginx/.htpasswd;\nssl_password_file /etc/nginx/tls/global.pass;\nauth_jwt_key_file conf/jwt.jwk;\nenv API_TOKEN;\ninclude /etc/nginx/secrets/*.conf;\nssl_certificate_key data:$pem;\nssl_certificate_key /etc/nginx/tls/api.key;\nssl_session_ticket_key tls/ticket.key;\n",
         );
         let got: Vec<(u32, &str, &str, Kind)> = f
             .iter()
@@ -978,6 +978,7 @@ mod tests {
                     Kind::Reference
                 ),
                 (7, RULE_FILE, "/etc/nginx/tls/api.key", Kind::Reference),
+                (8, RULE_FILE, "tls/ticket.key", Kind::Reference),
             ]
         );
         let f = one(&format!("env SIGNING_KEY={K1};"));
