@@ -168,6 +168,10 @@ pub struct ScanArgs {
     /// tree; PATHs become pathspecs and reports show paths from the repository root
     #[arg(long)]
     pub staged: bool,
+    /// Directory nginx `include` paths are relative to (default: the directory of the
+    /// top nginx.conf found in the scan)
+    #[arg(long, value_name = "DIR")]
+    pub nginx_prefix: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -295,6 +299,14 @@ impl ScanConfig {
             }
             // A pipe (`<(...)`) is not opened here: that would consume or block it.
         }
+        if let Some(dir) = &args.nginx_prefix {
+            if !dir.is_dir() {
+                return Err(Error::Usage(format!(
+                    "--nginx-prefix {}: not a directory",
+                    dir.display()
+                )));
+            }
+        }
         let ring = load_ring(args.ring.as_deref(), &args.paths[0])?;
         let rules = match &args.rules {
             Some(dir) => RuleSet::with_extra_dir(dir)?,
@@ -336,6 +348,7 @@ impl ScanConfig {
                 },
                 max_filesize: Some(max_filesize),
                 ignores,
+                nginx_prefix: args.nginx_prefix,
             },
             ring,
             rules,

@@ -193,6 +193,51 @@ mod tests {
     }
 
     #[test]
+    fn nginx_by_directory() {
+        for path in [
+            "nginx.conf",
+            "etc/nginx/nginx.conf",
+            "etc/nginx/mime.conf",
+            "edge/conf.d/api.conf",
+            "sites-available/default.conf",
+            "etc/nginx/sites-enabled/api.conf",
+            "snippets/auth.conf",
+        ] {
+            assert_eq!(
+                Format::detect(path, b"key = value\n"),
+                Format::Nginx,
+                "{path}"
+            );
+        }
+        // Only `.conf` files there: other names keep their own format.
+        assert_eq!(Format::detect("conf.d/README.md", b""), Format::Text);
+        assert_eq!(
+            Format::detect("nginxish/app.conf", b"a = b\n"),
+            Format::Text
+        );
+    }
+
+    #[test]
+    fn nginx_by_content_blocks() {
+        for head in [
+            "http {\n",
+            "upstream api {\n",
+            "  location = /auth {\n",
+            "server{\n",
+        ] {
+            assert_eq!(
+                Format::detect("etc/app.conf", head.as_bytes()),
+                Format::Nginx,
+                "{head}"
+            );
+        }
+        assert_eq!(
+            Format::detect("etc/app.conf", b"server = 10.0.0.1\nlocation = eu\n"),
+            Format::Text
+        );
+    }
+
+    #[test]
     fn conf_is_nginx_only_by_place_or_content() {
         assert_eq!(
             Format::detect("etc/app.conf", b"key = value\n"),

@@ -1,6 +1,7 @@
 //! The scan pipeline: walk → read → extract → match → judge, per file in parallel, then
 //! one sort so that the thread count never changes the result.
 
+use crate::extract::nginx::{NginxDoc, NginxIndex};
 use crate::extract::{Document, Extractors};
 use crate::finding::Finding;
 use crate::format::Format;
@@ -10,6 +11,7 @@ use crate::matcher;
 use crate::read::{self, ReadOutcome};
 use crate::ring::Ring;
 use crate::walk::{self, WalkItem, WalkOptions};
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -19,6 +21,9 @@ pub struct ScanOptions {
     pub max_filesize: Option<u64>,
     /// Findings to leave out of the report (and count in `stats.ignored`).
     pub ignores: Ignores,
+    /// Where nginx `include`s are resolved (default: the directory of the shallowest
+    /// `nginx.conf` in the scan).
+    pub nginx_prefix: Option<PathBuf>,
 }
 
 /// Counts for the report's `stats`.
@@ -54,7 +59,19 @@ pub fn scan_document(
     extractors: &Extractors,
     ring: &Ring,
 ) -> (Vec<Finding>, Vec<String>) {
-    let doc = Document::new(shown, bytes, format);
+    scan_document_with(shown, bytes, format, extractors, ring, None)
+}
+
+/// [`scan_document`] for an nginx file of a scan, with the scan's include index.
+pub fn scan_document_with(
+    shown: &str,
+    bytes: &[u8],
+    format: Format,
+    extractors: &Extractors,
+    ring: &Ring,
+    nginx: Option<&NginxIndex>,
+) -> (Vec<Finding>, Vec<String>) {
+    let doc = Document::new(shown, bytes, format).with_nginx_index(nginx);
     let extracted = extractors.run(&doc);
     let matched = extracted
         .candidates
@@ -76,6 +93,8 @@ struct Collected {
     findings: Vec<Finding>,
     stats: Stats,
     warnings: Vec<String>,
+    /// nginx files, extracted after the walk once their include index is built.
+    nginx: Vec<NginxDoc>,
 }
 
 pub fn scan(opts: &ScanOptions, extractors: &Extractors, ring: &Ring) -> ScanOutcome {
@@ -89,6 +108,13 @@ pub fn scan(opts: &ScanOptions, extractors: &Extractors, ring: &Ring) -> ScanOut
             c.warnings.push(format!("{shown}: cannot read: {message}"));
         }
         WalkItem::File { path, shown } => match read::read(&path, &shown, opts.max_filesize) {
+            ReadOutcome::Text {
+                bytes,
+                format: Format::Nginx,
+            } => {
+                let mut c = collected.lock().unwrap();
+                c.nginx.push(NginxDoc { shown, path, bytes });
+            }
             ReadOutcome::Text { bytes, format } => {
                 let scanned = guarded(|| scan_document(&shown, &bytes, format, extractors, ring))
                     .map(|(findings, warnings)| (opts.ignores.filter(findings, &bytes), warnings));
@@ -132,6 +158,16 @@ pub fn scan(opts: &ScanOptions, extractors: &Extractors, ring: &Ring) -> ScanOut
         },
     });
     let mut c = collected.into_inner().unwrap();
+    if !c.nginx.is_empty() {
+        let docs = std::mem::take(&mut c.nginx);
+        let (findings, warnings, stats) = scan_nginx(&docs, opts, extractors, ring);
+        c.findings.extend(findings);
+        c.warnings.extend(warnings);
+        c.stats.files += stats.files;
+        c.stats.bytes += stats.bytes;
+        c.stats.skipped += stats.skipped;
+        c.stats.ignored += stats.ignored;
+    }
     c.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     c.warnings.sort();
     c.stats.duration_ms = started.elapsed().as_millis() as u64;
@@ -140,6 +176,74 @@ pub fn scan(opts: &ScanOptions, extractors: &Extractors, ring: &Ring) -> ScanOut
         stats: c.stats,
         warnings: c.warnings,
     }
+}
+
+/// The scan's nginx files: one include index over all of them, then each file is
+/// extracted with it, on up to `threads` threads.
+fn scan_nginx(
+    docs: &[NginxDoc],
+    opts: &ScanOptions,
+    extractors: &Extractors,
+    ring: &Ring,
+) -> (Vec<Finding>, Vec<String>, Stats) {
+    let index = NginxIndex::build(docs, opts.nginx_prefix.as_deref(), &opts.walk.roots);
+    let mut warnings = index.warnings().to_vec();
+    let threads = opts.walk.threads.clamp(1, docs.len());
+    let chunk = docs.len().div_ceil(threads);
+    let results: Vec<(Vec<Finding>, Vec<String>, Stats)> = std::thread::scope(|s| {
+        let handles: Vec<_> = docs
+            .chunks(chunk)
+            .map(|part| {
+                let index = &index;
+                s.spawn(move || {
+                    let mut out = (Vec::new(), Vec::new(), Stats::default());
+                    for d in part {
+                        let scanned = guarded(|| {
+                            scan_document_with(
+                                &d.shown,
+                                &d.bytes,
+                                Format::Nginx,
+                                extractors,
+                                ring,
+                                Some(index),
+                            )
+                        });
+                        let Some((f, w)) = scanned else {
+                            out.2.skipped += 1;
+                            out.1.push(format!(
+                                "{}: skipped: internal error while scanning it \
+                                 (a stalekey bug: please report it)",
+                                d.shown
+                            ));
+                            continue;
+                        };
+                        let (f, ignored) = opts.ignores.filter(f, &d.bytes);
+                        out.0.extend(f);
+                        out.1.extend(w);
+                        out.2.files += 1;
+                        out.2.bytes += d.bytes.len() as u64;
+                        out.2.ignored += ignored;
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("nginx extraction thread"))
+            .collect()
+    });
+    let mut findings = Vec::new();
+    let mut stats = Stats::default();
+    for (f, w, st) in results {
+        findings.extend(f);
+        warnings.extend(w);
+        stats.files += st.files;
+        stats.bytes += st.bytes;
+        stats.skipped += st.skipped;
+        stats.ignored += st.ignored;
+    }
+    (findings, warnings, stats)
 }
 
 #[cfg(test)]

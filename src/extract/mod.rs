@@ -6,6 +6,7 @@
 
 pub mod kube;
 pub mod literal;
+pub mod nginx;
 pub mod rules;
 pub mod tokens;
 
@@ -138,6 +139,8 @@ pub struct Document<'a> {
     pub path: &'a str,
     pub bytes: &'a [u8],
     pub format: Format,
+    /// The scan's nginx include index, for nginx documents scanned with one.
+    pub nginx: Option<&'a nginx::NginxIndex>,
     line_starts: OnceCell<Vec<usize>>,
 }
 
@@ -147,8 +150,14 @@ impl<'a> Document<'a> {
             path,
             bytes,
             format,
+            nginx: None,
             line_starts: OnceCell::new(),
         }
+    }
+
+    pub fn with_nginx_index(mut self, index: Option<&'a nginx::NginxIndex>) -> Self {
+        self.nginx = index;
+        self
     }
 
     /// Line and column of a byte offset.
@@ -178,12 +187,17 @@ pub struct Extracted {
 pub struct Extractors {
     rules: rules::RuleSet,
     tokens: Option<tokens::RingTokens>,
+    nginx: nginx::Nginx,
 }
 
 impl Extractors {
     pub fn new(rules: rules::RuleSet, ring: &Ring) -> Self {
         let tokens = (!ring.is_empty()).then(|| tokens::RingTokens::new(ring));
-        Extractors { rules, tokens }
+        Extractors {
+            rules,
+            tokens,
+            nginx: nginx::Nginx::new(ring),
+        }
     }
 
     pub fn rules(&self) -> &rules::RuleSet {
@@ -197,6 +211,10 @@ impl Extractors {
             Format::Lockfile => {}
             Format::Yaml => {
                 kube::extract(doc, &mut out);
+                self.rules.extract(doc, &mut out);
+            }
+            Format::Nginx => {
+                self.nginx.extract(doc, &mut out);
                 self.rules.extract(doc, &mut out);
             }
             _ => self.rules.extract(doc, &mut out),

@@ -1,5 +1,6 @@
 //! Integration tests: run the real binary. One test binary, one module per area.
 
 mod harness;
+mod nginx;
 mod scan;
 mod workflow;

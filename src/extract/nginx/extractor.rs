@@ -1,0 +1,1044 @@
+//! From the nginx tree to candidates: which directives hold a secret, under which name,
+//! in which block, and where each `set` variable is used.
+
+use super::index::NginxIndex;
+use super::parser::{self, Directive};
+use super::tokenizer::{self, Piece, Token};
+use super::Nginx;
+use crate::extract::{Candidate, Confidence, Document, Extracted, Origin, Position};
+use crate::judge::is_secret_name;
+use crate::plausible;
+use crate::secret::Secret;
+use base64::Engine as _;
+use std::collections::{BTreeMap, HashSet};
+
+pub const RULE_SET: &str = "nginx-set-variable";
+pub const RULE_BEARER: &str = "nginx-authorization-bearer";
+pub const RULE_BASIC: &str = "nginx-authorization-basic";
+pub const RULE_AUTHORIZATION: &str = "nginx-authorization";
+pub const RULE_HEADER: &str = "nginx-secret-header";
+pub const RULE_PARAM: &str = "nginx-secret-param";
+pub const RULE_SECURE_LINK: &str = "nginx-secure-link-md5";
+pub const RULE_SECURE_LINK_SECRET: &str = "nginx-secure-link-secret";
+pub const RULE_MAP: &str = "nginx-map-value";
+pub const RULE_URL: &str = "nginx-url-password";
+pub const RULE_ENV: &str = "nginx-env";
+pub const RULE_FILE: &str = "nginx-secret-file";
+pub const RULE_INCLUDE: &str = "nginx-include";
+
+/// Directives that set a request header: (directive, index of the name argument).
+const HEADER_DIRECTIVES: &[&str] = &["proxy_set_header", "grpc_set_header", "add_header"];
+const PARAM_DIRECTIVES: &[&str] = &["fastcgi_param", "uwsgi_param", "scgi_param"];
+/// Directives whose argument is a file that holds secrets.
+const FILE_DIRECTIVES: &[&str] = &[
+    "auth_basic_user_file",
+    "ssl_password_file",
+    "auth_jwt_key_file",
+    "ssl_certificate_key",
+    "ssl_session_ticket_key",
+];
+
+/// Unmatched values must look at least this random (bits per byte) to be reported:
+/// `add_header X-Auth-Mode internal-only` is not a secret. Ring keys always are.
+const MIN_ENTROPY: f64 = 3.5;
+const MIN_LEN: usize = 8;
+
+/// Does a header or parameter name say it carries a secret?
+pub fn secret_header(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [
+        "key",
+        "token",
+        "secret",
+        "auth",
+        "passw",
+        "credential",
+        "signature",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+}
+
+fn is_authorization(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    matches!(
+        lower.as_str(),
+        "authorization" | "proxy-authorization" | "http_authorization" | "http_proxy_authorization"
+    )
+}
+
+/// A directive's name as written (names have no escapes), without allocating.
+fn name_of<'a>(src: &'a [u8], tok: &Token) -> &'a str {
+    std::str::from_utf8(&src[tok.content()]).unwrap_or("")
+}
+
+fn word(src: &[u8], tok: &Token) -> String {
+    String::from_utf8_lossy(&tokenizer::text(src, tok)).into_owned()
+}
+
+/// A literal value inside a word, with the source offset of its first byte.
+struct Value {
+    bytes: Vec<u8>,
+    offset: usize,
+}
+
+/// The word as one literal (no variables), or `None`.
+fn literal(src: &[u8], tok: &Token) -> Option<(Vec<u8>, Vec<usize>)> {
+    let mut ps = tokenizer::pieces(src, tok);
+    match ps.len() {
+        1 => match ps.pop() {
+            Some(Piece::Lit { bytes, offsets }) => Some((bytes, offsets)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn vars(src: &[u8], tok: &Token) -> Vec<String> {
+    if memchr::memchr(b'$', &src[tok.content()]).is_none() {
+        return Vec::new();
+    }
+    tokenizer::pieces(src, tok)
+        .into_iter()
+        .filter_map(|p| match p {
+            Piece::Var { name, .. } => Some(name),
+            Piece::Lit { .. } => None,
+        })
+        .collect()
+}
+
+/// Trims bytes matching `trim` from both ends of a literal; `None` if nothing is left.
+fn trimmed(bytes: &[u8], offsets: &[usize], trim: impl Fn(u8) -> bool) -> Option<Value> {
+    let start = bytes.iter().position(|&b| !trim(b))?;
+    let end = bytes.iter().rposition(|&b| !trim(b))? + 1;
+    Some(Value {
+        bytes: bytes[start..end].to_vec(),
+        offset: offsets[start],
+    })
+}
+
+/// The credentials in an `Authorization` value: `Bearer X` → X; `Basic B64` → the
+/// password of `user:pass` (best), `user:pass`, and the base64 text, all at the base64's
+/// place; another `Scheme X` → X; a single word → itself.
+fn authorization(bytes: &[u8], offsets: &[usize]) -> Vec<(Value, &'static str, Confidence)> {
+    let space = |b: u8| b == b' ' || b == b'\t';
+    let Some(v) = trimmed(bytes, offsets, space) else {
+        return Vec::new();
+    };
+    let (scheme, rest) = match v.bytes.iter().position(|&b| space(b)) {
+        Some(p) => (&v.bytes[..p], p),
+        None => {
+            return vec![(v, RULE_AUTHORIZATION, Confidence::High)];
+        }
+    };
+    // Index in `bytes` of the scheme's first byte; the credential follows the space.
+    let first = bytes.iter().position(|&b| !space(b)).unwrap_or(0);
+    let cred_bytes = &bytes[first + rest..first + v.bytes.len()];
+    let cred_offs = &offsets[first + rest..first + v.bytes.len()];
+    let Some(cred) = trimmed(cred_bytes, cred_offs, space) else {
+        return Vec::new();
+    };
+    if scheme.eq_ignore_ascii_case(b"bearer") {
+        return vec![(cred, RULE_BEARER, Confidence::High)];
+    }
+    if scheme.eq_ignore_ascii_case(b"basic") {
+        let engine = base64::engine::general_purpose::STANDARD;
+        let decoded = engine.decode(&cred.bytes).ok().or_else(|| {
+            base64::engine::general_purpose::STANDARD_NO_PAD
+                .decode(&cred.bytes)
+                .ok()
+        });
+        let mut out = Vec::new();
+        if let Some(d) = decoded {
+            if let Some(colon) = d.iter().position(|&b| b == b':') {
+                out.push((
+                    Value {
+                        bytes: d[colon + 1..].to_vec(),
+                        offset: cred.offset,
+                    },
+                    RULE_BASIC,
+                    Confidence::High,
+                ));
+            }
+            out.push((
+                Value {
+                    bytes: d,
+                    offset: cred.offset,
+                },
+                RULE_BASIC,
+                Confidence::Medium,
+            ));
+        }
+        out.push((cred, RULE_BASIC, Confidence::Low));
+        return out;
+    }
+    if scheme
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+    {
+        return vec![(cred, RULE_AUTHORIZATION, Confidence::High)];
+    }
+    vec![(v, RULE_AUTHORIZATION, Confidence::Medium)]
+}
+
+/// The password of each `scheme://user:pass@host` inside a literal.
+fn url_passwords(bytes: &[u8], offsets: &[usize]) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(p) = find(&bytes[from..], b"://") {
+        let auth_start = from + p + 3;
+        let auth_end = bytes[auth_start..]
+            .iter()
+            .position(|&b| matches!(b, b'/' | b'?' | b'#' | b' ' | b'"' | b'\''))
+            .map_or(bytes.len(), |e| auth_start + e);
+        let authority = &bytes[auth_start..auth_end];
+        if let Some(at) = authority.iter().rposition(|&b| b == b'@') {
+            if let Some(colon) = authority[..at].iter().position(|&b| b == b':') {
+                let s = auth_start + colon + 1;
+                let e = auth_start + at;
+                if e > s {
+                    out.push(Value {
+                        bytes: bytes[s..e].to_vec(),
+                        offset: offsets[s],
+                    });
+                }
+            }
+        }
+        from = auth_end.max(auth_start);
+    }
+    out
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// A context label part for a block directive; `None` for `http` (implied).
+pub fn label(src: &[u8], d: &Directive, nginx: Option<&Nginx>) -> Option<String> {
+    let name = name_of(src, &d.name);
+    if name == "http" {
+        return None;
+    }
+    let ring_key = |tok: &Token| nginx.is_some_and(|n| n.is_ring_key(&tokenizer::text(src, tok)));
+    if name == "server" {
+        let server_name = d.block.as_ref().and_then(|b| {
+            b.iter()
+                .find(|c| name_of(src, &c.name) == "server_name")
+                .and_then(|c| c.args.first())
+        });
+        return Some(match server_name {
+            Some(n) if ring_key(n) => "server …".to_string(),
+            Some(n) => format!("server {}", redact(&tokenizer::text(src, n))),
+            None => "server".to_string(),
+        });
+    }
+    let (Some(first), Some(last)) = (d.args.first(), d.args.last()) else {
+        return Some(name.to_string());
+    };
+    let args = if d.args.iter().any(ring_key) {
+        d.args
+            .iter()
+            .map(|a| {
+                if ring_key(a) {
+                    "…".to_string()
+                } else {
+                    redact(&src[a.start..a.end])
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else {
+        // As written, quotes included, so `if ($a = "")` reads as in the file.
+        let span = redact(&src[first.start..last.end]);
+        span.split_ascii_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    Some(format!("{name} {args}"))
+}
+
+/// Block arguments for a context label, with every run of 20 or more key-like bytes
+/// that looks random replaced by `…`: a key in a location path never reaches a report.
+fn redact(text: &[u8]) -> String {
+    let keyish = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'_' | b'-' | b'=' | b'.');
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        if !keyish(text[i]) {
+            out.push(text[i]);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < text.len() && keyish(text[i]) {
+            i += 1;
+        }
+        let run = &text[start..i];
+        if run.len() >= 20 && plausible::check(run, 20, Some(3.5)).is_ok() {
+            out.extend_from_slice("…".as_bytes());
+        } else {
+            out.extend_from_slice(run);
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+struct Walker<'a, 'd> {
+    src: &'a [u8],
+    doc: &'a Document<'d>,
+    nginx: &'a Nginx,
+    index: Option<&'a NginxIndex>,
+    base: Vec<String>,
+    /// Variable → lines that use it (in this file).
+    uses: BTreeMap<String, Vec<u32>>,
+    /// Variables that flow into a secret header, parameter or signature.
+    sinks: HashSet<String>,
+    path: Vec<String>,
+    out: &'a mut Extracted,
+}
+
+/// Runs the nginx extractor on one document.
+pub fn extract(doc: &Document, nginx: &Nginx, index: Option<&NginxIndex>, out: &mut Extracted) {
+    let cfg = parser::parse(doc.bytes);
+    for e in &cfg.errors {
+        out.warnings.push(format!(
+            "{}:{}: nginx: {} (still scanned for ring keys as plain text)",
+            doc.path, e.line, e.message
+        ));
+    }
+    let mut uses = BTreeMap::new();
+    let mut sinks = HashSet::new();
+    collect_uses(doc.bytes, &cfg.directives, &mut uses, &mut sinks);
+    if let Some(ix) = index {
+        sinks.extend(ix.sinks().iter().cloned());
+    }
+    let mut w = Walker {
+        src: doc.bytes,
+        doc,
+        nginx,
+        index,
+        base: index
+            .map(|ix| ix.base_context(doc.path))
+            .unwrap_or_default(),
+        uses,
+        sinks,
+        path: Vec::new(),
+        out,
+    };
+    w.walk(&cfg.directives);
+}
+
+/// Records where each variable is used and which variables reach a secret sink.
+pub fn collect_uses(
+    src: &[u8],
+    ds: &[Directive],
+    uses: &mut BTreeMap<String, Vec<u32>>,
+    sinks: &mut HashSet<String>,
+) {
+    for d in ds {
+        let name = name_of(src, &d.name);
+        // The first argument of `set` and the second of `map` are definitions.
+        let defined = match name {
+            "set" => Some(0),
+            "map" => Some(1),
+            _ => None,
+        };
+        for (i, a) in d.args.iter().enumerate() {
+            if Some(i) == defined {
+                continue;
+            }
+            for v in vars(src, a) {
+                let lines = uses.entry(v).or_default();
+                if lines.last() != Some(&a.line) {
+                    lines.push(a.line);
+                }
+            }
+        }
+        let sink_args: Vec<&Token> =
+            if HEADER_DIRECTIVES.contains(&name) || PARAM_DIRECTIVES.contains(&name) {
+                match (d.args.first(), d.args.get(1)) {
+                    (Some(n), Some(v)) if secret_header(&word(src, n)) => vec![v],
+                    _ => Vec::new(),
+                }
+            } else if name == "more_set_headers" {
+                d.args
+                    .iter()
+                    .filter(|a| {
+                        let t = word(src, a);
+                        t.split_once(':').is_some_and(|(h, _)| secret_header(h))
+                    })
+                    .collect()
+            } else if matches!(name, "secure_link_md5" | "secure_link_secret") {
+                d.args.iter().collect()
+            } else {
+                Vec::new()
+            };
+        for a in sink_args {
+            sinks.extend(vars(src, a));
+        }
+        if let Some(b) = &d.block {
+            collect_uses(src, b, uses, sinks);
+        }
+    }
+}
+
+impl Walker<'_, '_> {
+    fn context(&self) -> Option<String> {
+        let parts: Vec<&str> = self
+            .base
+            .iter()
+            .chain(self.path.iter())
+            .map(String::as_str)
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(" > "))
+    }
+
+    fn pos(&self, offset: usize) -> Position {
+        self.doc.position(offset)
+    }
+
+    /// Is the value worth a candidate? Ring keys always; others only with a secret
+    /// signal and when they look random.
+    fn keep(&self, value: &[u8], signal: bool) -> bool {
+        self.nginx.is_ring_key(value)
+            || (signal && plausible::check(value, MIN_LEN, Some(MIN_ENTROPY)).is_ok())
+    }
+
+    fn push(
+        &mut self,
+        v: Value,
+        rule: &str,
+        confidence: Confidence,
+        name: String,
+        used_at: Vec<u32>,
+    ) {
+        let mut c = Candidate::literal(self.pos(v.offset), rule, confidence, Secret::new(v.bytes))
+            .with_name(Some(name))
+            .with_context(self.context())
+            .with_origin(Origin::Structured);
+        c.used_at = used_at;
+        self.out.candidates.push(c);
+    }
+
+    fn reference(&mut self, tok: &Token, rule: &str, name: String) {
+        let at = tok.content().start;
+        let c = Candidate::reference(self.pos(at), rule, name)
+            .with_context(self.context())
+            .with_origin(Origin::Structured);
+        self.out.candidates.push(c);
+    }
+
+    fn walk(&mut self, ds: &[Directive]) {
+        for d in ds {
+            let name = name_of(self.src, &d.name);
+            match name {
+                "set" => self.set(d),
+                n if HEADER_DIRECTIVES.contains(&n) || PARAM_DIRECTIVES.contains(&n) => {
+                    self.header(d, PARAM_DIRECTIVES.contains(&n))
+                }
+                "more_set_headers" => self.more_set_headers(d),
+                "secure_link_md5" => self.secure_link_md5(d),
+                "secure_link_secret" => {
+                    if let Some(a) = d.args.first() {
+                        self.whole(
+                            a,
+                            RULE_SECURE_LINK_SECRET,
+                            "secure_link_secret".into(),
+                            true,
+                        );
+                    }
+                }
+                n if FILE_DIRECTIVES.contains(&n) => {
+                    if let Some(a) = d.args.first() {
+                        let file = word(self.src, a);
+                        if !file.starts_with("data:") && !file.starts_with("engine:") {
+                            // The directive says the file holds a secret; references are
+                            // only reported under secret-looking names, so a file named
+                            // plainly (`global.pass`) is named with its directive.
+                            let name = if is_secret_name(&file) {
+                                file
+                            } else {
+                                format!("{name} {file}")
+                            };
+                            self.reference(a, RULE_FILE, name);
+                        }
+                    }
+                }
+                "env" => self.env(d),
+                "include" => self.include(d),
+                _ => {}
+            }
+            for a in &d.args {
+                if memchr::memmem::find(&self.src[a.content()], b"://").is_none() {
+                    continue;
+                }
+                if let Some((bytes, offsets)) = literal(self.src, a) {
+                    for v in url_passwords(&bytes, &offsets) {
+                        if self.keep(&v.bytes, true) {
+                            self.push(v, RULE_URL, Confidence::High, name.to_string(), Vec::new());
+                        }
+                    }
+                }
+            }
+            if let Some(block) = &d.block {
+                let lbl = label(self.src, d, Some(self.nginx));
+                if let Some(l) = &lbl {
+                    self.path.push(l.clone());
+                }
+                if name == "map" {
+                    self.map(d, block);
+                } else {
+                    self.walk(block);
+                }
+                if lbl.is_some() {
+                    self.path.pop();
+                }
+            }
+        }
+    }
+
+    /// A whole literal word as one value.
+    fn whole(&mut self, tok: &Token, rule: &str, name: String, signal: bool) {
+        if let Some((bytes, offsets)) = literal(self.src, tok) {
+            if let Some(v) = trimmed(&bytes, &offsets, |b| b.is_ascii_whitespace()) {
+                if self.keep(&v.bytes, signal) {
+                    self.push(v, rule, Confidence::High, name, Vec::new());
+                }
+            }
+        }
+    }
+
+    fn set(&mut self, d: &Directive) {
+        let (Some(var), Some(value)) = (d.args.first(), d.args.get(1)) else {
+            return;
+        };
+        let var_name = word(self.src, var);
+        let bare = var_name.trim_start_matches('$').to_string();
+        let signal = is_secret_name(&bare) || self.sinks.contains(&bare);
+        let used_at = self.uses.get(&bare).cloned().unwrap_or_default();
+        let Some((bytes, offsets)) = literal(self.src, value) else {
+            return;
+        };
+        let looks_auth = bytes.len() > 6
+            && (bytes[..6].eq_ignore_ascii_case(b"bearer")
+                || bytes[..5].eq_ignore_ascii_case(b"basic"));
+        if looks_auth {
+            for (v, _, conf) in authorization(&bytes, &offsets) {
+                if self.keep(&v.bytes, true) {
+                    self.push(v, RULE_SET, conf, var_name.clone(), used_at.clone());
+                }
+            }
+            return;
+        }
+        if let Some(v) = trimmed(&bytes, &offsets, |b| b.is_ascii_whitespace()) {
+            if self.keep(&v.bytes, signal) {
+                let conf = if signal {
+                    Confidence::High
+                } else {
+                    Confidence::Medium
+                };
+                self.push(v, RULE_SET, conf, var_name, used_at);
+            }
+        }
+    }
+
+    fn header(&mut self, d: &Directive, param: bool) {
+        let (Some(n), Some(value)) = (d.args.first(), d.args.get(1)) else {
+            return;
+        };
+        let header = word(self.src, n);
+        self.header_value(&header, value, param);
+    }
+
+    fn header_value(&mut self, header: &str, value: &Token, param: bool) {
+        let Some((bytes, offsets)) = literal(self.src, value) else {
+            return;
+        };
+        self.header_literal(header, &bytes, &offsets, param);
+    }
+
+    fn header_literal(&mut self, header: &str, bytes: &[u8], offsets: &[usize], param: bool) {
+        if is_authorization(header) {
+            for (v, rule, conf) in authorization(bytes, offsets) {
+                if self.keep(&v.bytes, true) {
+                    self.push(v, rule, conf, header.to_string(), Vec::new());
+                }
+            }
+        } else if secret_header(header) {
+            let rule = if param { RULE_PARAM } else { RULE_HEADER };
+            if let Some(v) = trimmed(bytes, offsets, |b| b.is_ascii_whitespace()) {
+                if self.keep(&v.bytes, true) {
+                    self.push(v, rule, Confidence::High, header.to_string(), Vec::new());
+                }
+            }
+        }
+    }
+
+    /// `more_set_headers [-s status] [-t type] "Name: value" …`
+    fn more_set_headers(&mut self, d: &Directive) {
+        let mut skip = false;
+        for a in &d.args {
+            if skip {
+                skip = false;
+                continue;
+            }
+            let Some((bytes, offsets)) = literal(self.src, a) else {
+                continue;
+            };
+            if bytes == b"-s" || bytes == b"-t" {
+                skip = true;
+                continue;
+            }
+            let Some(colon) = bytes.iter().position(|&b| b == b':') else {
+                continue;
+            };
+            let header = String::from_utf8_lossy(&bytes[..colon]).trim().to_string();
+            self.header_literal(&header, &bytes[colon + 1..], &offsets[colon + 1..], false);
+        }
+    }
+
+    /// `secure_link_md5 "$secure_link_expires$uri$remote_addr secret"`: the longest
+    /// literal part, trimmed of spaces and separators, is the secret.
+    fn secure_link_md5(&mut self, d: &Directive) {
+        let Some(a) = d.args.first() else { return };
+        let best = tokenizer::pieces(self.src, a)
+            .into_iter()
+            .filter_map(|p| match p {
+                Piece::Lit { bytes, offsets } => trimmed(&bytes, &offsets, |b| {
+                    b.is_ascii_whitespace() || matches!(b, b':' | b'|' | b',' | b';')
+                }),
+                Piece::Var { .. } => None,
+            })
+            .max_by_key(|v| v.bytes.len());
+        if let Some(v) = best {
+            if self.keep(&v.bytes, true) {
+                self.push(
+                    v,
+                    RULE_SECURE_LINK,
+                    Confidence::High,
+                    "secure_link_md5".into(),
+                    Vec::new(),
+                );
+            }
+        }
+    }
+
+    /// `map $src $target { key value; default value; }`: each literal value, named
+    /// after the target variable.
+    fn map(&mut self, d: &Directive, block: &[Directive]) {
+        let target = d.args.get(1).map(|t| word(self.src, t)).unwrap_or_default();
+        let bare = target.trim_start_matches('$').to_string();
+        let signal = is_secret_name(&bare) || self.sinks.contains(&bare);
+        let used_at = self.uses.get(&bare).cloned().unwrap_or_default();
+        for e in block {
+            match name_of(self.src, &e.name) {
+                "hostnames" | "volatile" => continue,
+                "include" => {
+                    self.include(e);
+                    continue;
+                }
+                _ => {}
+            }
+            let Some(value) = e.args.last() else { continue };
+            let Some((bytes, offsets)) = literal(self.src, value) else {
+                continue;
+            };
+            if let Some(v) = trimmed(&bytes, &offsets, |b| b.is_ascii_whitespace()) {
+                if self.keep(&v.bytes, signal) {
+                    let conf = if signal {
+                        Confidence::High
+                    } else {
+                        Confidence::Medium
+                    };
+                    self.push(v, RULE_MAP, conf, target.clone(), used_at.clone());
+                }
+            }
+        }
+    }
+
+    /// `env NAME` (reference) or `env NAME=value` (literal).
+    fn env(&mut self, d: &Directive) {
+        let Some(a) = d.args.first() else { return };
+        let Some((bytes, offsets)) = literal(self.src, a) else {
+            return;
+        };
+        match bytes.iter().position(|&b| b == b'=') {
+            Some(eq) => {
+                let var = String::from_utf8_lossy(&bytes[..eq]).into_owned();
+                let signal = is_secret_name(&var);
+                if eq + 1 < bytes.len() {
+                    let v = Value {
+                        bytes: bytes[eq + 1..].to_vec(),
+                        offset: offsets[eq + 1],
+                    };
+                    if self.keep(&v.bytes, signal) {
+                        self.push(v, RULE_ENV, Confidence::High, var, Vec::new());
+                    }
+                }
+            }
+            None => {
+                let var = String::from_utf8_lossy(&bytes).into_owned();
+                self.reference(a, RULE_ENV, var);
+            }
+        }
+    }
+
+    /// An include of a file outside the scan is a reference; one inside is followed by
+    /// the index (its findings carry this block in their context).
+    fn include(&mut self, d: &Directive) {
+        let Some(a) = d.args.first() else { return };
+        let target = word(self.src, a);
+        let followed = self
+            .index
+            .is_some_and(|ix| ix.includes_in_scan(self.doc.path, &target));
+        if !followed {
+            self.reference(a, RULE_INCLUDE, target);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::Kind;
+    use crate::format::Format;
+    use crate::ring::Ring;
+
+    const K1: &str = "Hq7vR2mXpL9sTb4WcN8yZ3kD";
+    const K2: &str = "uP5xJ8nQ2wE7rT4yU1iO6aSd";
+
+    struct Found {
+        line: u32,
+        column: u32,
+        rule: String,
+        kind: Kind,
+        name: Option<String>,
+        context: Option<String>,
+        value: Option<Vec<u8>>,
+        used_at: Vec<u32>,
+    }
+
+    fn run(src: &str) -> (Vec<Found>, Vec<String>) {
+        run_ring(src, &Ring::empty())
+    }
+
+    fn run_ring(src: &str, ring: &Ring) -> (Vec<Found>, Vec<String>) {
+        let doc = Document::new("edge/x.conf", src.as_bytes(), Format::Nginx);
+        let mut out = Extracted::default();
+        Nginx::new(ring).extract(&doc, &mut out);
+        let found = out
+            .candidates
+            .iter()
+            .map(|c| Found {
+                line: c.line,
+                column: c.column,
+                rule: c.rule.clone(),
+                kind: c.kind,
+                name: c.name.clone(),
+                context: c.context.clone(),
+                value: c.value.as_ref().map(|v| v.expose().to_vec()),
+                used_at: c.used_at.clone(),
+            })
+            .collect();
+        (found, out.warnings)
+    }
+
+    fn one(src: &str) -> Found {
+        let (mut f, w) = run(src);
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(
+            f.len(),
+            1,
+            "{src}: {:?}",
+            f.iter().map(|f| &f.rule).collect::<Vec<_>>()
+        );
+        f.pop().unwrap()
+    }
+
+    #[test]
+    fn set_variable_with_flow_and_context() {
+        let src = format!(
+            "server {{\n  server_name api.example.com www.example.com;\n  location = /auth {{\n    internal;\n    set $secret \"{K1}\";\n    proxy_set_header X-Secret $secret;\n    proxy_set_header X-Other \"$secret-$host\";\n  }}\n}}\n"
+        );
+        let f = one(&src);
+        assert_eq!((f.line, f.column), (5, 18));
+        assert_eq!(f.rule, RULE_SET);
+        assert_eq!(f.name.as_deref(), Some("$secret"));
+        assert_eq!(
+            f.context.as_deref(),
+            Some("server api.example.com > location = /auth")
+        );
+        assert_eq!(f.value.as_deref(), Some(K1.as_bytes()));
+        assert_eq!(f.used_at, vec![6, 7]);
+    }
+
+    #[test]
+    fn set_of_a_plain_variable_is_not_a_secret_unless_in_the_ring() {
+        let src = format!(
+            "set $backend_{} \"{K1}\";\nset $upstream \"api.internal:8080\";\n",
+            "host"
+        );
+        assert!(run(&src).0.is_empty());
+        let fp = crate::secret::Fingerprint::of(K1.as_bytes());
+        let ring = Ring::parse(
+            &format!(r#"{{"version":1,"keys":[{{"id":"k","service":"s","state":"active","fingerprint":"{fp}"}}]}}"#),
+            "r",
+        )
+        .unwrap();
+        let (f, _) = run_ring(&src, &ring);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].name.as_deref(), Some("$backend_host"));
+    }
+
+    #[test]
+    fn set_used_by_a_secret_header_is_a_secret() {
+        let src =
+            format!("set $upstream_hdr \"{K1}\";\nproxy_set_header X-Api-Key $upstream_hdr;\n");
+        let f = one(&src);
+        assert_eq!(f.used_at, vec![2]);
+    }
+
+    #[test]
+    fn bearer_and_other_authorization_headers() {
+        for (d, q) in [
+            ("proxy_set_header", "\""),
+            ("grpc_set_header", "'"),
+            ("add_header", "\""),
+        ] {
+            let f = one(&format!("{d} Authorization {q}Bearer {K1}{q};"));
+            assert_eq!(f.rule, RULE_BEARER, "{d}");
+            assert_eq!(f.column as usize, d.len() + 1 + 13 + 1 + 1 + 7 + 1, "{d}");
+            assert_eq!(f.value.as_deref(), Some(K1.as_bytes()));
+            assert_eq!(f.name.as_deref(), Some("Authorization"));
+        }
+        let f = one(&format!("proxy_set_header Authorization \"Token {K2}\";"));
+        assert_eq!(f.rule, RULE_AUTHORIZATION);
+        assert_eq!(f.value.as_deref(), Some(K2.as_bytes()));
+        // Only the variable: nothing held here.
+        assert!(run("proxy_set_header Authorization \"Bearer $jwt\";")
+            .0
+            .is_empty());
+    }
+
+    #[test]
+    fn basic_credentials_are_decoded() {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(format!("edge:{K1}"));
+        let (f, _) = run(&format!("proxy_set_header Authorization \"Basic {b64}\";"));
+        assert_eq!(f.len(), 3);
+        assert!(f
+            .iter()
+            .all(|f| (f.line, f.column) == (1, 39) && f.rule == RULE_BASIC));
+        let values: Vec<&[u8]> = f.iter().map(|f| f.value.as_deref().unwrap()).collect();
+        assert_eq!(values[0], K1.as_bytes());
+        assert_eq!(values[1], format!("edge:{K1}").as_bytes());
+        assert_eq!(values[2], b64.as_bytes());
+    }
+
+    #[test]
+    fn secret_named_headers_and_params() {
+        for (src, rule, name) in [
+            (
+                format!("proxy_set_header X-Api-Key {K1};"),
+                RULE_HEADER,
+                "X-Api-Key",
+            ),
+            (
+                format!("proxy_set_header X-Auth-Token '{K1}';"),
+                RULE_HEADER,
+                "X-Auth-Token",
+            ),
+            (
+                format!("add_header X-Signing-Secret \"{K1}\" always;"),
+                RULE_HEADER,
+                "X-Signing-Secret",
+            ),
+            (
+                format!("fastcgi_param APP_SECRET \"{K1}\";"),
+                RULE_PARAM,
+                "APP_SECRET",
+            ),
+            (
+                format!("uwsgi_param API_TOKEN {K1};"),
+                RULE_PARAM,
+                "API_TOKEN",
+            ),
+            (
+                format!("scgi_param DB_PASSWORD {K1};"),
+                RULE_PARAM,
+                "DB_PASSWORD",
+            ),
+            (
+                format!("fastcgi_param HTTP_AUTHORIZATION \"Bearer {K1}\";"),
+                RULE_BEARER,
+                "HTTP_AUTHORIZATION",
+            ),
+        ] {
+            let f = one(&src);
+            assert_eq!(
+                (f.rule.as_str(), f.name.as_deref()),
+                (rule, Some(name)),
+                "{src}"
+            );
+            assert_eq!(f.value.as_deref(), Some(K1.as_bytes()), "{src}");
+        }
+        assert!(run(&format!("proxy_set_header X-Request-Id {K1};"))
+            .0
+            .is_empty());
+        for plain in [
+            "proxy_set_header X-Api-Key changeme-please;",
+            "add_header X-Auth-Mode internal-only;",
+            "add_header X-Token-Policy \"rotate-weekly\";",
+        ] {
+            assert!(run(plain).0.is_empty(), "{plain}");
+        }
+    }
+
+    #[test]
+    fn more_set_headers_pairs() {
+        let (f, _) = run(&format!(
+            "more_set_headers -s 200 'X-Api-Key: {K1}' \"Authorization: Bearer {K2}\" 'Server: edge';"
+        ));
+        assert_eq!(f.len(), 2);
+        assert_eq!(f[0].value.as_deref(), Some(K1.as_bytes()));
+        assert_eq!(f[0].column, 37);
+        assert_eq!(f[1].rule, RULE_BEARER);
+        assert_eq!(f[1].value.as_deref(), Some(K2.as_bytes()));
+    }
+
+    #[test]
+    fn secure_link_md5_takes_the_literal_part() {
+        let f = one(&format!(
+            "location /dl/ {{\n secure_link $arg_md5,$arg_expires;\n secure_link_md5 \"$secure_link_expires$uri$remote_addr {K1}\";\n}}"
+        ));
+        assert_eq!(f.rule, RULE_SECURE_LINK);
+        assert_eq!(f.value.as_deref(), Some(K1.as_bytes()));
+        assert_eq!((f.line, f.column), (3, 56));
+        assert_eq!(f.context.as_deref(), Some("location /dl/"));
+        let f = one(&format!("secure_link_secret {K2};"));
+        assert_eq!(f.rule, RULE_SECURE_LINK_SECRET);
+    }
+
+    #[test]
+    fn map_values_are_named_after_the_target() {
+        let src = format!(
+            "map $http_x_client $upstream_key {{\n  default \"\";\n  hostnames;\n  mobile \"{K1}\";\n  web {K2};\n  legacy $http_x_legacy;\n}}\nserver {{ location / {{ proxy_set_header X-Upstream-Key $upstream_key; }} }}\n"
+        );
+        let (f, w) = run(&src);
+        assert!(w.is_empty());
+        assert_eq!(f.len(), 2);
+        assert_eq!(f[0].name.as_deref(), Some("$upstream_key"));
+        assert_eq!((f[0].line, f[0].column), (4, 11));
+        assert_eq!(f[1].value.as_deref(), Some(K2.as_bytes()));
+        assert_eq!(f[0].used_at, vec![8]);
+        assert_eq!(
+            f[0].context.as_deref(),
+            Some("map $http_x_client $upstream_key")
+        );
+    }
+
+    #[test]
+    fn url_user_info() {
+        let f = one(&format!(
+            "location / {{ proxy_pass http://edge:{K1}@backend:8080/api; }}"
+        ));
+        assert_eq!(f.rule, RULE_URL);
+        assert_eq!(f.name.as_deref(), Some("proxy_pass"));
+        assert_eq!(f.value.as_deref(), Some(K1.as_bytes()));
+        assert!(run("proxy_pass http://backend:8080/;").0.is_empty());
+    }
+
+    #[test]
+    fn files_env_and_includes_are_references() {
+        let (f, _) = run(
+            "auth_basic_user_file /etc/nginx/.htpasswd;\nssl_password_file /etc/nginx/tls/global.pass;\nauth_jwt_key_file conf/jwt.jwk;\nenv API_TOKEN;\ninclude /etc/nginx/secrets/*.conf;\nssl_certificate_key data:$pem;\nssl_certificate_key /etc/nginx/tls/api.key;\nssl_session_ticket_key tls/ticket.key;\n",
+        );
+        let got: Vec<(u32, &str, &str, Kind)> = f
+            .iter()
+            .map(|f| (f.line, f.rule.as_str(), f.name.as_deref().unwrap(), f.kind))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, RULE_FILE, "/etc/nginx/.htpasswd", Kind::Reference),
+                (
+                    2,
+                    RULE_FILE,
+                    "ssl_password_file /etc/nginx/tls/global.pass",
+                    Kind::Reference
+                ),
+                (
+                    3,
+                    RULE_FILE,
+                    "auth_jwt_key_file conf/jwt.jwk",
+                    Kind::Reference
+                ),
+                (4, RULE_ENV, "API_TOKEN", Kind::Reference),
+                (
+                    5,
+                    RULE_INCLUDE,
+                    "/etc/nginx/secrets/*.conf",
+                    Kind::Reference
+                ),
+                (7, RULE_FILE, "/etc/nginx/tls/api.key", Kind::Reference),
+                (8, RULE_FILE, "tls/ticket.key", Kind::Reference),
+            ]
+        );
+        let f = one(&format!("env SIGNING_KEY={K1};"));
+        assert_eq!((f.rule.as_str(), f.column), (RULE_ENV, 17));
+    }
+
+    #[test]
+    fn lua_bodies_are_not_parsed_as_directives() {
+        let src = format!("location / {{\n content_by_lua_block {{\n  local set = {{ }}\n  ngx.say(\"set $secret {K1};\")\n }}\n}}\n");
+        let (f, w) = run(&src);
+        assert!(w.is_empty(), "{w:?}");
+        assert!(f.is_empty());
+    }
+
+    #[test]
+    fn malformed_files_warn_and_keep_complete_directives() {
+        // A runaway quote swallows the rest of the file: one warning, not three.
+        let src = format!(
+            "server {{\n  proxy_set_header X-Api-Key \"{K1}\";\n  location / {{\n    set $token \"{K2}\n"
+        );
+        let (f, w) = run(&src);
+        assert_eq!(f.len(), 1);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].starts_with("edge/x.conf:4: nginx: unterminated quoted string"));
+        // Unclosed blocks: the innermost one is named; complete directives are kept.
+        let src = format!(
+            "server {{\n  location / {{\n    set $token \"{K2}\";\n    proxy_set_header X-Api-Key {K1}"
+        );
+        let (f, w) = run(&src);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].context.as_deref(), Some("server > location /"));
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(w[0].starts_with("edge/x.conf:2: nginx: unexpected end of file: 2 block(s)"));
+        assert!(w[1].starts_with("edge/x.conf:4: nginx: unexpected end of file: directive"));
+        assert!(w.iter().all(|w| !w.contains(K1) && !w.contains(K2)));
+    }
+
+    #[test]
+    fn context_shows_block_arguments_as_written() {
+        let f = one(&format!(
+            "server {{\n server_name \"a.example.com\";\n if ($secure_link = \"\") {{ set $api_token {K1}; }}\n}}"
+        ));
+        assert_eq!(
+            f.context.as_deref(),
+            Some("server a.example.com > if ($secure_link = \"\")")
+        );
+    }
+
+    #[test]
+    fn secrets_in_block_arguments_are_not_shown_in_context() {
+        let f = one(&format!(
+            "location /hook/{K2} {{ set $api_secret \"{K1}\"; }}"
+        ));
+        assert_eq!(f.context.as_deref(), Some("location /hook/…"));
+        let f = one(&format!(
+            "location ~* ^/api/v[0-9]+/(users|orders)/ {{ set $api_secret \"{K1}\"; }}"
+        ));
+        assert_eq!(
+            f.context.as_deref(),
+            Some("location ~* ^/api/v[0-9]+/(users|orders)/")
+        );
+    }
+}
