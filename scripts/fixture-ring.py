@@ -9,6 +9,11 @@ planted-secrets.txt has one planted secret per line: `LABEL SECRET`, where LABEL
 Ring entries keep their id, service, state and dates; `length` is rewritten only for
 entries that have one (at least one entry deliberately has none).
 
+The nginx and SQL fixtures have focused rings of their own (tests/data/edge-ring.json,
+tests/data/db-ring.json, with plaintexts in tests/data/edge-secrets.txt and
+db-secrets.txt as `ID<TAB>SECRET`); their keys are copied into the demo ring as they
+are, so that `stalekey scan fixtures --ring fixtures/ring.json` shows every consumer.
+
     scripts/fixture-ring.py          rewrite fixtures/ring.json
     scripts/fixture-ring.py --check  exit 1 if fixtures/ring.json is out of date
 """
@@ -41,6 +46,11 @@ def main():
     keys = planted()
     old = RING.read_text()
     ring = json.loads(old)
+    focused = []
+    for path in sorted((ROOT / "tests" / "data").glob("*-ring.json")):
+        focused.extend(json.loads(path.read_text())["keys"])
+    focused_ids = {k["id"] for k in focused}
+    ring["keys"] = [k for k in ring["keys"] if k["id"] not in focused_ids]
     seen = set()
     for entry in ring["keys"]:
         secret = keys.get(entry["id"])
@@ -53,6 +63,7 @@ def main():
     missing = sorted(set(keys) - seen)
     if missing:
         sys.exit(f"{RING}: planted ring keys missing from the ring: {', '.join(missing)}")
+    ring["keys"].extend(focused)
     new = json.dumps(ring, indent=2) + "\n"
     if check:
         if new != old:
