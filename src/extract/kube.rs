@@ -83,7 +83,7 @@ fn mapping(text: &[u8]) -> Option<(&[u8], &[u8])> {
 fn extract_document(doc: &Document, lines: &[Line], out: &mut Extracted) {
     // `kind: Secret`, `kind: "Secret"`, `kind: Secret # comment`
     let kind = top_value(lines, b"kind")
-        .and_then(|v| literal::decode(strip_comment(trim(v)), Dialect::Yaml));
+        .and_then(|v| literal::decode(strip_comment(v.trim_ascii()), Dialect::Yaml));
     if kind.as_deref() != Some(b"Secret".as_slice()) {
         return;
     }
@@ -94,7 +94,7 @@ fn extract_document(doc: &Document, lines: &[Line], out: &mut Extracted) {
     ] {
         let Some(at) = lines.iter().position(|l| {
             l.indent == 0
-                && mapping(l.text).is_some_and(|(k, v)| k == section && trim(v).is_empty())
+                && mapping(l.text).is_some_and(|(k, v)| k == section && v.trim_ascii().is_empty())
         }) else {
             continue;
         };
@@ -210,7 +210,7 @@ fn metadata(lines: &[Line]) -> String {
                 continue;
             }
             if let Some((k, v)) = mapping(l.text) {
-                let v = literal::decode(strip_comment(trim(v)), Dialect::Yaml)
+                let v = literal::decode(strip_comment(v.trim_ascii()), Dialect::Yaml)
                     .map(|v| String::from_utf8_lossy(&v).into_owned());
                 match k {
                     b"name" => name = v,
@@ -240,21 +240,9 @@ fn strip_comment(s: &[u8]) -> &[u8] {
         };
     }
     match s.windows(2).position(|w| w == b" #") {
-        Some(p) => trim(&s[..p]),
-        None => trim(s),
+        Some(p) => s[..p].trim_ascii(),
+        None => s.trim_ascii(),
     }
-}
-
-fn trim(s: &[u8]) -> &[u8] {
-    let start = s
-        .iter()
-        .position(|c| !c.is_ascii_whitespace())
-        .unwrap_or(s.len());
-    let end = s
-        .iter()
-        .rposition(|c| !c.is_ascii_whitespace())
-        .map_or(start, |e| e + 1);
-    &s[start..end]
 }
 
 #[cfg(test)]

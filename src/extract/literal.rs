@@ -256,7 +256,7 @@ fn strip_quotes(s: &[u8]) -> Option<(&[u8], &[u8])> {
 }
 
 fn decode_bare(s: &[u8], dialect: Dialect) -> Option<Vec<u8>> {
-    let s = trim(s);
+    let s = s.trim_ascii();
     if s.is_empty() || matches!(s[0], b'"' | b'\'' | b'`') {
         return None;
     }
@@ -306,7 +306,7 @@ pub fn yaml_block(raw: &[u8], parent_indent: usize) -> Option<(usize, Vec<u8>)> 
         Some(p) => &header[..p],
         None => header,
     };
-    let header = trim(header);
+    let header = header.trim_ascii();
     let folded = *header.first()? == b'>';
     let mut chomp = b' ';
     let mut explicit = None;
@@ -329,7 +329,7 @@ pub fn yaml_block(raw: &[u8], parent_indent: usize) -> Option<(usize, Vec<u8>)> 
             break; // after the final newline: not a line
         }
         let l = l.strip_suffix(b"\r").unwrap_or(l);
-        if trim(l).is_empty() {
+        if l.trim_ascii().is_empty() {
             body.push(b"");
             continue;
         }
@@ -370,18 +370,6 @@ pub fn yaml_block(raw: &[u8], parent_indent: usize) -> Option<(usize, Vec<u8>)> 
         _ => out.push(b'\n'),
     }
     Some((first_content, out))
-}
-
-fn trim(s: &[u8]) -> &[u8] {
-    let start = s
-        .iter()
-        .position(|c| !c.is_ascii_whitespace())
-        .unwrap_or(s.len());
-    let end = s
-        .iter()
-        .rposition(|c| !c.is_ascii_whitespace())
-        .map_or(start, |e| e + 1);
-    &s[start..end]
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
