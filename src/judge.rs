@@ -1,7 +1,7 @@
 //! Judge: a verdict and a severity for each matched candidate (SPEC §2), and one finding
 //! per place when several extractors saw the same value.
 
-use crate::extract::{Confidence, Kind};
+use crate::extract::{Confidence, Kind, Origin};
 use crate::finding::{Finding, KeyRef, Severity, Verdict};
 use crate::format::Format;
 use crate::matcher::Matched;
@@ -54,7 +54,8 @@ pub fn judge(m: Matched, path: &str, format: Format) -> Option<Finding> {
     });
     let (verdict, severity) = match (m.kind, &key) {
         (Kind::Reference, _) => {
-            if !m.name.as_deref().is_some_and(is_secret_name) {
+            // A format extractor reports a reference only where a key is used.
+            if m.origin != Origin::Structured && !m.name.as_deref().is_some_and(is_secret_name) {
                 return None;
             }
             (Verdict::Reference, Severity::Info)

@@ -1,7 +1,7 @@
 //! The scan pipeline: walk → read → extract → match → judge, per file in parallel, then
 //! one sort so that the thread count never changes the result.
 
-use crate::extract::{Document, Extractors};
+use crate::extract::{Document, Extracted, Extractors};
 use crate::finding::Finding;
 use crate::format::Format;
 use crate::judge;
@@ -51,6 +51,17 @@ pub fn scan_document(
 ) -> (Vec<Finding>, Vec<String>) {
     let doc = Document::new(shown, bytes, format);
     let extracted = extractors.run(&doc);
+    judge_extracted(shown, extracted, format, extractors, ring)
+}
+
+/// Findings and warnings of extracted candidates.
+fn judge_extracted(
+    shown: &str,
+    extracted: Extracted,
+    format: Format,
+    extractors: &Extractors,
+    ring: &Ring,
+) -> (Vec<Finding>, Vec<String>) {
     let matched = extracted
         .candidates
         .into_iter()
@@ -84,6 +95,22 @@ pub fn scan(opts: &ScanOptions, extractors: &Extractors, ring: &Ring) -> ScanOut
                 c.stats.bytes += bytes.len() as u64;
                 c.findings.extend(findings);
                 c.warnings.extend(warnings);
+            }
+            ReadOutcome::Stream { mut reader, format } => {
+                let (extracted, bytes) = extractors.run_stream(&shown, &mut *reader);
+                drop(reader);
+                let (findings, warnings) =
+                    judge_extracted(&shown, extracted, format, extractors, ring);
+                let mut c = collected.lock().unwrap();
+                c.stats.files += 1;
+                c.stats.bytes += bytes;
+                c.findings.extend(findings);
+                c.warnings.extend(warnings);
+            }
+            ReadOutcome::Unsupported { message } => {
+                let mut c = collected.lock().unwrap();
+                c.stats.skipped += 1;
+                c.warnings.push(format!("{shown}: skipped: {message}"));
             }
             ReadOutcome::Binary { .. } => {
                 let mut c = collected.lock().unwrap();

@@ -7,6 +7,7 @@
 pub mod kube;
 pub mod literal;
 pub mod rules;
+pub mod sql;
 pub mod tokens;
 
 use crate::format::Format;
@@ -138,15 +139,23 @@ pub struct Document<'a> {
     pub path: &'a str,
     pub bytes: &'a [u8],
     pub format: Format,
+    /// Where `bytes` start in the file (a piece of a streamed file).
+    base: Position,
     line_starts: OnceCell<Vec<usize>>,
 }
 
 impl<'a> Document<'a> {
     pub fn new(path: &'a str, bytes: &'a [u8], format: Format) -> Self {
+        Self::at(path, bytes, format, Position { line: 1, column: 1 })
+    }
+
+    /// A piece of a file that starts at `base` (streamed SQL dumps).
+    pub fn at(path: &'a str, bytes: &'a [u8], format: Format, base: Position) -> Self {
         Document {
             path,
             bytes,
             format,
+            base,
             line_starts: OnceCell::new(),
         }
     }
@@ -159,9 +168,14 @@ impl<'a> Document<'a> {
             v
         });
         let line = starts.partition_point(|&s| s <= offset).max(1);
+        let column = (offset - starts[line - 1] + 1) as u32;
         Position {
-            line: line as u32,
-            column: (offset - starts[line - 1] + 1) as u32,
+            line: line as u32 + self.base.line - 1,
+            column: if line == 1 {
+                column + self.base.column - 1
+            } else {
+                column
+            },
         }
     }
 }
@@ -193,6 +207,17 @@ impl Extractors {
     /// Runs every extractor that applies to the document's format.
     pub fn run(&self, doc: &Document) -> Extracted {
         let mut out = Extracted::default();
+        if doc.format == Format::Sql {
+            let mut bytes = doc.bytes;
+            sql::extract_stream(
+                doc.path,
+                &mut bytes,
+                self.tokens.as_ref(),
+                &self.rules,
+                &mut out,
+            );
+            return out;
+        }
         match doc.format {
             Format::Lockfile => {}
             Format::Yaml => {
@@ -206,6 +231,14 @@ impl Extractors {
         }
         out
     }
+
+    /// Runs the extractors of a streamed format (SQL) over a reader, in constant memory.
+    /// Returns what was extracted and how many bytes were read.
+    pub fn run_stream(&self, path: &str, reader: &mut dyn std::io::BufRead) -> (Extracted, u64) {
+        let mut out = Extracted::default();
+        let bytes = sql::extract_stream(path, reader, self.tokens.as_ref(), &self.rules, &mut out);
+        (out, bytes)
+    }
 }
 
 #[cfg(test)]
@@ -218,5 +251,19 @@ mod tests {
         assert_eq!(doc.position(0), Position { line: 1, column: 1 });
         assert_eq!(doc.position(4), Position { line: 2, column: 2 });
         assert_eq!(doc.position(7), Position { line: 4, column: 1 });
+        let piece = Document::at(
+            "a",
+            b"ab\ncd",
+            Format::Text,
+            Position { line: 9, column: 5 },
+        );
+        assert_eq!(piece.position(1), Position { line: 9, column: 6 });
+        assert_eq!(
+            piece.position(4),
+            Position {
+                line: 10,
+                column: 2
+            }
+        );
     }
 }

@@ -1,0 +1,300 @@
+//! SQL dumps (pg_dump plain format, psql scripts), streamed in constant memory.
+//!
+//! - [`lexer`]: PostgreSQL quoting, comments, dollar-quoted bodies and COPY data;
+//! - [`analyze`]: statements and their context, pgcrypto calls with literal or
+//!   `current_setting` keys, ciphertext per table column and its link to a trigger;
+//! - [`pgp`]: recognises OpenPGP messages in stored values.
+//!
+//! [`extract_stream`] reads the input one line at a time (lines over [`MAX_CHUNK`] in
+//! pieces), feeds the lexer, and runs the ring-token extractor on every line and the
+//! regex rules on every line that is not COPY data, each with the line's position.
+
+pub mod analyze;
+pub mod lexer;
+pub mod pgp;
+
+use super::rules::RuleSet;
+use super::tokens::RingTokens;
+use super::{Document, Extracted, Position};
+use crate::format::Format;
+use std::io::{self, BufRead};
+
+/// Lines longer than this are fed in pieces of this size.
+pub const MAX_CHUNK: usize = 1 << 20;
+
+/// Reads up to and including the next newline, at most `max` bytes. Returns the length.
+fn read_chunk(reader: &mut dyn BufRead, out: &mut Vec<u8>, max: usize) -> io::Result<usize> {
+    loop {
+        let buf = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            return Ok(out.len());
+        }
+        let room = max - out.len();
+        let window = &buf[..buf.len().min(room)];
+        let (take, done) = match memchr::memchr(b'\n', window) {
+            Some(p) => (p + 1, true),
+            None => (window.len(), window.len() == room),
+        };
+        out.extend_from_slice(&buf[..take]);
+        reader.consume(take);
+        if done {
+            return Ok(out.len());
+        }
+    }
+}
+
+/// Extracts candidates from a SQL stream; returns the number of bytes read.
+pub fn extract_stream(
+    path: &str,
+    reader: &mut dyn BufRead,
+    tokens: Option<&RingTokens>,
+    rules: &RuleSet,
+    out: &mut Extracted,
+) -> u64 {
+    let mut lexer = lexer::Lexer::new();
+    let mut analyzer = analyze::Analyzer::new();
+    let mut chunk = Vec::with_capacity(64 * 1024);
+    let (mut line, mut column) = (1u32, 1u32);
+    let mut bytes = 0u64;
+    loop {
+        chunk.clear();
+        match read_chunk(reader, &mut chunk, MAX_CHUNK) {
+            Ok(0) => break,
+            Ok(n) => bytes += n as u64,
+            Err(e) => {
+                out.warnings
+                    .push(format!("{path}: line {line}: cannot read further: {e}"));
+                break;
+            }
+        }
+        let data = lexer.in_copy();
+        lexer.feed(&chunk, &mut analyzer);
+        let doc = Document::at(path, &chunk, Format::Sql, Position { line, column });
+        if let Some(t) = tokens {
+            t.extract(&doc, out);
+        }
+        if !data {
+            rules.extract(&doc, out);
+        }
+        if chunk.last() == Some(&b'\n') {
+            line += 1;
+            column = 1;
+        } else {
+            column = column.saturating_add(chunk.len() as u32);
+        }
+    }
+    if let Some(u) = lexer.finish(&mut analyzer) {
+        out.warnings.push(format!(
+            "{path}: line {}: unterminated {} (read to the end of the file)",
+            u.pos.line, u.what
+        ));
+    }
+    analyzer.finish();
+    out.candidates.append(&mut analyzer.candidates);
+    bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::{Candidate, Kind};
+    use crate::secret::Fingerprint;
+
+    fn run(sql: &str) -> Extracted {
+        let rules = RuleSet::from_sources(Vec::new()).unwrap();
+        let mut out = Extracted::default();
+        extract_stream("db.sql", &mut sql.as_bytes(), None, &rules, &mut out);
+        out
+    }
+
+    /// (line, column, kind, name, context, fingerprint-of-value or rows)
+    fn show(c: &Candidate) -> String {
+        let what = match (&c.value, c.rows) {
+            (Some(v), _) => format!("fp={}", &v.fingerprint().to_string()[7..15]),
+            (None, Some(rows)) => format!("rows={rows}"),
+            _ => "-".into(),
+        };
+        format!(
+            "{}:{} {} {} [{}] {}{}",
+            c.line,
+            c.column,
+            c.kind.as_str(),
+            c.name.as_deref().unwrap_or("-"),
+            c.context.as_deref().unwrap_or("-"),
+            what,
+            c.key_hint
+                .map(|k| format!(" hint={}", &k.to_string()[7..15]))
+                .unwrap_or_default()
+        )
+    }
+
+    fn found(sql: &str) -> Vec<String> {
+        let mut v: Vec<String> = run(sql).candidates.iter().map(show).collect();
+        v.sort();
+        v
+    }
+
+    fn fp8(s: &str) -> String {
+        Fingerprint::of(s.as_bytes()).to_string()[7..15].to_string()
+    }
+
+    #[test]
+    fn top_level_call_with_literal_key() {
+        let f = found("SELECT pgp_sym_encrypt('data', 'k3y-Top-Level-9x');\n");
+        assert_eq!(
+            f,
+            [format!(
+                "1:33 literal pgp_sym_encrypt key [-] fp={}",
+                fp8("k3y-Top-Level-9x")
+            )]
+        );
+    }
+
+    #[test]
+    fn function_body_with_variable_and_new_column() {
+        let sql = "CREATE FUNCTION public.enc() RETURNS trigger\n    LANGUAGE plpgsql\n    AS $$\nDECLARE\n  k text := 'Var-Key-123456';\nBEGIN\n  NEW.ssn_enc := public.pgp_sym_encrypt(NEW.ssn, k);\n  RETURN NEW;\nEND;\n$$;\n";
+        assert_eq!(
+            found(sql),
+            [format!(
+                "5:14 literal pgp_sym_encrypt key [function public.enc()] fp={}",
+                fp8("Var-Key-123456")
+            )]
+        );
+    }
+
+    #[test]
+    fn views_defaults_policies_do_blocks() {
+        let sql = "CREATE VIEW public.v AS\n SELECT public.pgp_sym_decrypt(c.x, 'View-Key-0001'::text) AS x FROM public.c;\n\
+CREATE TABLE public.t (\n    id integer,\n    s bytea DEFAULT public.pgp_sym_encrypt('x'::text, 'Default-Key-01'::text)\n);\n\
+CREATE POLICY p ON public.t USING ((public.hmac(s, E'Policy\\\\Key-2'::bytea, 'sha256') IS NOT NULL));\n\
+DO $do$ BEGIN PERFORM encrypt('a', 'Do-Block-Key-3', 'aes'); END $do$;\n";
+        let f = found(sql);
+        assert_eq!(
+            f,
+            [
+                format!(
+                    "2:38 literal pgp_sym_decrypt key [view public.v] fp={}",
+                    fp8("View-Key-0001")
+                ),
+                format!(
+                    "5:56 literal pgp_sym_encrypt key [table public.t] fp={}",
+                    fp8("Default-Key-01")
+                ),
+                format!(
+                    "7:54 literal hmac key [policy p on public.t] fp={}",
+                    fp8("Policy\\Key-2")
+                ),
+                format!(
+                    "8:37 literal encrypt key [DO block] fp={}",
+                    fp8("Do-Block-Key-3")
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn current_setting_is_a_reference() {
+        let sql = "SELECT pgp_sym_decrypt(x, current_setting('app.key')), pgp_sym_decrypt(y, current_setting('app.other', true)::text) FROM t;";
+        let out = run(sql);
+        let refs: Vec<(String, u32)> = out
+            .candidates
+            .iter()
+            .filter(|c| c.kind == Kind::Reference)
+            .map(|c| (c.name.clone().unwrap(), c.column))
+            .collect();
+        assert_eq!(
+            refs,
+            [("app.key".to_string(), 44), ("app.other".to_string(), 92)]
+        );
+    }
+
+    #[test]
+    fn pub_keys_from_dearmor() {
+        let sql = "SELECT pgp_pub_decrypt(m, dearmor('-----BEGIN PGP PRIVATE KEY BLOCK-----\nabc\n-----END PGP PRIVATE KEY BLOCK-----'), 'Key-Password-77') FROM t;";
+        let f = found(sql);
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert!(
+            f[0].starts_with("1:36 literal pgp_pub_decrypt key"),
+            "{f:?}"
+        );
+        assert!(f[1].contains("pgp_pub_decrypt password"), "{f:?}");
+    }
+
+    #[test]
+    fn ciphertext_in_copy_linked_by_trigger_defined_after_data() {
+        let sql = "\
+CREATE TABLE public.c (id integer, ssn text, ssn_enc bytea);
+CREATE FUNCTION public.enc() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.ssn_enc := pgp_sym_encrypt(NEW.ssn, 'Trigger-Key-42'); RETURN NEW; END $$;
+COPY public.c (id, ssn, ssn_enc) FROM stdin;
+1\t\\N\t\\\\xc30d04070302aa
+2\t\\N\t\\\\xc30d04070302bb
+3\t\\N\t\\N
+\\.
+CREATE TRIGGER enc_trg BEFORE INSERT OR UPDATE ON public.c FOR EACH ROW EXECUTE FUNCTION public.enc();
+";
+        let f = found(sql);
+        assert_eq!(
+            f,
+            [
+                format!(
+                    "3:48 literal pgp_sym_encrypt key [function public.enc()] fp={}",
+                    fp8("Trigger-Key-42")
+                ),
+                format!(
+                    "4:1 ciphertext public.c.ssn_enc [trigger enc_trg on public.c] rows=2 hint={}",
+                    fp8("Trigger-Key-42")
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn ciphertext_in_inserts_without_column_list() {
+        let sql = "\
+CREATE TABLE public.n (id integer, note text);
+INSERT INTO public.n VALUES (1, '-----BEGIN PGP MESSAGE-----
+
+ww0E
+-----END PGP MESSAGE-----');
+INSERT INTO public.n VALUES (2, E'\\\\xc30d04070302'), (3, 'plain');
+";
+        assert_eq!(found(sql), ["2:1 ciphertext public.n.note [-] rows=2"]);
+    }
+
+    #[test]
+    fn setting_key_link_names_the_setting() {
+        let sql = "\
+CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN NEW.b := pgp_sym_encrypt(NEW.a, current_setting('app.k')); RETURN NEW; END $$ LANGUAGE plpgsql;
+INSERT INTO t (a, b) VALUES ('x', '\\xc30d04070302');
+CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE PROCEDURE f();
+";
+        let f = found(sql);
+        assert!(
+            f.contains(
+                &"2:1 ciphertext t.b [trigger tr on t (key from current_setting('app.k'))] rows=1"
+                    .to_string()
+            ),
+            "{f:?}"
+        );
+    }
+
+    #[test]
+    fn unterminated_body_is_a_warning_naming_the_line() {
+        let out = run("SELECT 1;\nCREATE FUNCTION f() AS $$ BEGIN\n");
+        assert_eq!(
+            out.warnings,
+            ["db.sql: line 2: unterminated dollar-quoted body (read to the end of the file)"]
+        );
+    }
+
+    #[test]
+    fn strings_that_are_not_keys_are_ignored() {
+        let sql = "INSERT INTO t VALUES ('not-a-key-but-long');\nSELECT encode(digest('x', 'sha256'), 'hex');\nCOMMENT ON TABLE t IS 'pgp_sym_encrypt(x, ''Comment-Key'')';\n";
+        assert!(found(sql).is_empty());
+    }
+}
