@@ -49,6 +49,18 @@ fn key_args(function: &str) -> &'static [(usize, &'static str)] {
     }
 }
 
+fn decrypts(function: &str) -> bool {
+    matches!(
+        function,
+        "pgp_sym_decrypt"
+            | "pgp_sym_decrypt_bytea"
+            | "pgp_pub_decrypt"
+            | "pgp_pub_decrypt_bytea"
+            | "decrypt"
+            | "decrypt_iv"
+    )
+}
+
 fn encrypts(function: &str) -> bool {
     matches!(
         function,
@@ -189,7 +201,7 @@ enum StmtKind {
     View { name: String },
     Trigger { name: String },
     Table { name: String },
-    Policy,
+    Policy { table: String },
     Rule,
     Do,
     Copy,
@@ -301,6 +313,15 @@ struct Trigger {
     function: String,
 }
 
+/// A view, policy or function that decrypts a column with a known key.
+struct Decryption {
+    /// The table, when the column was qualified or the statement names it.
+    table: Option<String>,
+    column: String,
+    key: KeySrc,
+    context: Option<String>,
+}
+
 struct CopyTarget {
     table: String,
     columns: Vec<String>,
@@ -320,6 +341,7 @@ struct Index {
     /// function → (column assigned, key)
     functions: HashMap<String, Vec<(Option<String>, KeySrc)>>,
     triggers: Vec<Trigger>,
+    decryptions: Vec<Decryption>,
     cipher: BTreeMap<(String, String), CipherStat>,
 }
 
@@ -455,7 +477,10 @@ fn classify(h: &[H]) -> Option<(StmtKind, Option<String>)> {
                     let Some((table, _)) = named(after + 1)? else {
                         return other;
                     };
-                    Some((StmtKind::Policy, Some(format!("policy {name} on {table}"))))
+                    {
+                        let ctx = format!("policy {name} on {table}");
+                        Some((StmtKind::Policy { table }, Some(ctx)))
+                    }
                 }
                 "rule" => Some((StmtKind::Rule, Some(format!("rule {name}")))),
                 _ => other,
@@ -792,7 +817,10 @@ impl Analyzer {
         if let Some(func) = p.func.clone() {
             for &(idx, label) in key_args(&func) {
                 if idx == p.arg {
-                    self.key_use(depth, &func, label, &slot);
+                    let src = self.key_use(depth, &func, label, &slot);
+                    if let (Some(src), true) = (src, decrypts(&func) && idx == 1) {
+                        self.record_decryption(depth, p.first.as_ref(), src);
+                    }
                 }
             }
         }
@@ -876,7 +904,33 @@ impl Analyzer {
     }
 
     /// A key argument of a pgcrypto call.
-    fn key_use(&mut self, depth: usize, func: &str, label: &str, slot: &Slot) {
+    /// `pgp_sym_decrypt(t.col, key)`: remembers that `col` (of `t`) is under `key`.
+    fn record_decryption(&mut self, depth: usize, data: Option<&Slot>, key: KeySrc) {
+        let Some(Slot::Name { parts, dot: false }) = data else {
+            return;
+        };
+        let st = &self.levels[depth].stmt;
+        let (table, column) = match parts.as_slice() {
+            [column] => match &st.kind {
+                StmtKind::Policy { table } => (Some(table.clone()), column.clone()),
+                _ => (None, column.clone()),
+            },
+            [.., table, column] => (Some(table.clone()), column.clone()),
+            [] => return,
+        };
+        if self.index.decryptions.len() < 10_000 {
+            let context = self.context(depth);
+            self.index.decryptions.push(Decryption {
+                table,
+                column,
+                key,
+                context,
+            });
+        }
+    }
+
+    /// A key argument of a pgcrypto call: a candidate, and where the key comes from.
+    fn key_use(&mut self, depth: usize, func: &str, label: &str, slot: &Slot) -> Option<KeySrc> {
         let name = format!("{func} {label}");
         let context = self.context(depth);
         let src = match slot {
@@ -927,7 +981,7 @@ impl Analyzer {
                         Candidate::reference(position(*pos), RULE_SETTING, setting.clone()),
                         KeySrc::Setting(setting.clone()),
                     ),
-                    None => return,
+                    None => return None,
                 };
                 self.candidates.push(
                     candidate
@@ -936,7 +990,7 @@ impl Analyzer {
                 );
                 src
             }
-            _ => return,
+            _ => return None,
         };
         if encrypts(func) {
             if let Some(function) = self.function(depth) {
@@ -944,10 +998,12 @@ impl Analyzer {
                 let uses = self.index.functions.entry(function).or_default();
                 let entry = (target, src);
                 if !uses.contains(&entry) && uses.len() < 1024 {
-                    uses.push(entry);
+                    uses.push(entry.clone());
                 }
+                return Some(entry.1);
             }
         }
+        Some(src)
     }
 
     fn end_statement(&mut self, depth: usize) -> Option<CopyFormat> {
@@ -1040,6 +1096,16 @@ impl Analyzer {
         None
     }
 
+    /// A decryption of `table.column` with one known key (the column qualified with its
+    /// table name, or unqualified in a policy on the table).
+    fn decryption(&self, table: &str, column: &str) -> Option<&Decryption> {
+        let mut found = self.index.decryptions.iter().filter(|d| {
+            d.column == column && d.table.as_deref().is_some_and(|t| same_name(t, table))
+        });
+        let first = found.next()?;
+        found.all(|d| d.key == first.key).then_some(first)
+    }
+
     /// The end of the file: one ciphertext candidate per table column.
     pub fn finish(&mut self) {
         if let Some(c) = self.copy.take() {
@@ -1048,10 +1114,18 @@ impl Analyzer {
         }
         let mut out = Vec::new();
         for ((table, column), stat) in &self.index.cipher {
+            let linked = self
+                .link(table, column)
+                .map(|(t, src)| (format!("trigger {} on {}", t.name, t.table), src))
+                .or_else(|| {
+                    self.decryption(table, column).map(|d| {
+                        let by = d.context.as_deref().unwrap_or("a statement");
+                        (format!("{by} decrypts it"), &d.key)
+                    })
+                });
             let mut context = None;
             let mut key_hint = None;
-            if let Some((t, src)) = self.link(table, column) {
-                let mut ctx = format!("trigger {} on {}", t.name, t.table);
+            if let Some((mut ctx, src)) = linked {
                 match src {
                     KeySrc::Literal(fp) => key_hint = Some(*fp),
                     KeySrc::Setting(s) => {
