@@ -491,11 +491,8 @@ fn classify(h: &[H]) -> Option<(StmtKind, Option<String>)> {
                 return other;
             }
             let mut i = 2;
-            loop {
-                match w(i)? {
-                    "only" | "if" | "exists" => i += 1,
-                    _ => break,
-                }
+            while let "only" | "if" | "exists" = w(i)? {
+                i += 1;
             }
             let Some((name, _)) = named(i)? else {
                 return other;
@@ -1056,13 +1053,13 @@ impl Analyzer {
                     }
                 }
             }
-            StmtKind::Insert { table, .. } if depth == 0 => {
-                if st.insert_counts.iter().any(|&n| n > 0) {
-                    let after = name_at(&st.head, 2).flatten().map_or(0, |(_, i)| i);
-                    let columns = column_list(&st.head, after);
-                    self.index
-                        .add_cipher(&table, &columns, &st.insert_counts, st.start);
-                }
+            StmtKind::Insert { table, .. }
+                if depth == 0 && st.insert_counts.iter().any(|&n| n > 0) =>
+            {
+                let after = name_at(&st.head, 2).flatten().map_or(0, |(_, i)| i);
+                let columns = column_list(&st.head, after);
+                self.index
+                    .add_cipher(&table, &columns, &st.insert_counts, st.start);
             }
             _ => {}
         }

@@ -240,7 +240,7 @@ impl Lexer {
                 State::Code => self.code(chunk, i, sink),
                 State::Str { .. } => self.string(chunk, i, sink),
                 State::Ident { .. } => self.ident(chunk, i, sink),
-                State::LineComment | State::Meta => self.to_line_end(chunk, i),
+                State::LineComment | State::Meta => self.skip_line(chunk, i),
                 State::BlockComment { .. } => self.block_comment(chunk, i),
                 State::Copy(_) => self.copy(chunk, i, sink),
             };
@@ -811,7 +811,7 @@ impl Lexer {
         i + 1
     }
 
-    fn to_line_end(&mut self, c: &[u8], i: usize) -> usize {
+    fn skip_line(&mut self, c: &[u8], i: usize) -> usize {
         let rest = &c[i..];
         let stop = if self.frames.is_empty() {
             memchr(b'\n', rest)
