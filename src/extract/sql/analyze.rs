@@ -1116,8 +1116,11 @@ impl Analyzer {
                 .map(|(t, src)| (format!("trigger {} on {}", t.name, t.table), src))
                 .or_else(|| {
                     self.decryption(table, column).map(|d| {
-                        let by = d.context.as_deref().unwrap_or("a statement");
-                        (format!("{by} decrypts it"), &d.key)
+                        let by = d
+                            .context
+                            .as_deref()
+                            .unwrap_or("a statement that decrypts it");
+                        (by.to_string(), &d.key)
                     })
                 });
             let mut context = None;
