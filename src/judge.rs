@@ -107,8 +107,14 @@ pub fn judge_all(matched: Vec<Matched>, path: &str, format: Format) -> Vec<Findi
             .then(b.1.cmp(&a.1))
             .then(b.2.cmp(&a.2))
             .then(a.3.rule.cmp(&b.3.rule))
+            .then(a.3.name.cmp(&b.3.name))
     });
-    ranked.dedup_by(|b, a| (a.3.line, a.3.column, a.3.kind) == (b.3.line, b.3.column, b.3.kind));
+    // Ciphertext findings are one per table column already: two columns of one COPY
+    // with no column list share a place and are both kept.
+    ranked.dedup_by(|b, a| {
+        (a.3.line, a.3.column, a.3.kind) == (b.3.line, b.3.column, b.3.kind)
+            && (a.3.kind != Kind::Ciphertext || a.3.name == b.3.name)
+    });
     ranked.into_iter().map(|r| r.3).collect()
 }
 

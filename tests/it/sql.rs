@@ -162,3 +162,38 @@ fn malformed_dump_is_a_warning_and_the_scan_goes_on() {
     assert_eq!(f[0]["verdict"], "untracked");
     assert_eq!(f[0]["column"], 30);
 }
+
+#[test]
+fn every_ciphertext_column_of_a_copy_without_column_list_is_reported() {
+    let tree = Tree::new();
+    tree.write(
+        "restore.psql",
+        "COPY notes FROM stdin;\n1\t\\\\xc30d04070302ab\t\\\\xc30d04070302cd\n2\t\\\\xc30d04070302ef\t\\N\n\\.\n",
+    );
+    let out = stalekey(&["scan", ".", "--format", "json"])
+        .cwd(tree.path())
+        .run();
+    assert_eq!(
+        out.code, 0,
+        "reencrypt does not fail by default: {}",
+        out.stderr
+    );
+    let got: Vec<(String, u64, u64, u64)> = findings(&out.stdout)
+        .iter()
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap().to_string(),
+                f["rows"].as_u64().unwrap(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("notes.column2".to_string(), 2, 1, 1),
+            ("notes.column3".to_string(), 1, 1, 1)
+        ]
+    );
+}

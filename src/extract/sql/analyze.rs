@@ -238,6 +238,10 @@ struct Stmt {
     assign_var: Option<String>,
     atomic: bool,
     insert_counts: Vec<u64>,
+    /// Where the first ciphertext value of each column is.
+    insert_first: Vec<Option<Pos>>,
+    /// Where each head token is.
+    head_pos: Vec<Pos>,
     /// Parentheses opened at the statement's own level so far.
     top_parens: usize,
 }
@@ -260,6 +264,8 @@ impl Default for Stmt {
             assign_var: None,
             atomic: false,
             insert_counts: Vec::new(),
+            insert_first: Vec::new(),
+            head_pos: Vec::new(),
             top_parens: 0,
         }
     }
@@ -325,11 +331,14 @@ struct Decryption {
 struct CopyTarget {
     table: String,
     columns: Vec<String>,
+    /// Where each column is named in the COPY statement.
+    places: Vec<Pos>,
     counts: Vec<u64>,
     start: Pos,
 }
 
-/// Rows of ciphertext in one column, and where the first COPY or INSERT was.
+/// Rows of ciphertext in one column, and where the first COPY or INSERT names it (or,
+/// without a column list, the first value).
 struct CipherStat {
     rows: u64,
     start: Pos,
@@ -346,7 +355,13 @@ struct Index {
 }
 
 impl Index {
-    fn add_cipher(&mut self, table: &str, columns: &[String], counts: &[u64], start: Pos) {
+    fn add_cipher(
+        &mut self,
+        table: &str,
+        columns: &[String],
+        counts: &[u64],
+        place: impl Fn(usize) -> Pos,
+    ) {
         for (i, &n) in counts.iter().enumerate() {
             if n == 0 {
                 continue;
@@ -363,7 +378,10 @@ impl Index {
             let stat = self
                 .cipher
                 .entry((table.to_string(), column))
-                .or_insert(CipherStat { rows: 0, start });
+                .or_insert(CipherStat {
+                    rows: 0,
+                    start: place(i),
+                });
             stat.rows += n;
         }
     }
@@ -529,16 +547,17 @@ fn classify(h: &[H]) -> Option<(StmtKind, Option<String>)> {
     }
 }
 
-/// Names inside the first `( … )` from `h[from]`, if the parenthesis is there.
-fn column_list(h: &[H], from: usize) -> Vec<String> {
+/// Names inside the first `( … )` from `h[from]`, if the parenthesis is there, with
+/// their indexes in `h`.
+fn column_list(h: &[H], from: usize) -> Vec<(String, usize)> {
     let mut out = Vec::new();
     if h.get(from) != Some(&H::Punct(b'(')) {
         return out;
     }
-    for t in &h[from + 1..] {
+    for (i, t) in h.iter().enumerate().skip(from + 1) {
         match t {
-            H::Word(w) => out.push(w.clone()),
-            H::Ident(s) => out.push(format!("\"{s}\"")),
+            H::Word(w) => out.push((w.clone(), i)),
+            H::Ident(s) => out.push((format!("\"{s}\""), i)),
             H::Punct(b')') => break,
             _ => {}
         }
@@ -547,7 +566,7 @@ fn column_list(h: &[H], from: usize) -> Vec<String> {
 }
 
 /// `COPY name [(cols)] FROM stdin [options]`: table, columns and data format.
-fn parse_copy(h: &[H]) -> Option<(String, Vec<String>, CopyFormat)> {
+fn parse_copy(h: &[H]) -> Option<(String, Vec<(String, usize)>, CopyFormat)> {
     let (table, after) = name_at(h, 1)??;
     let columns = column_list(h, after);
     let mut i = after;
@@ -647,6 +666,7 @@ impl Analyzer {
                 HEAD_KEEP
             };
             if st.head.len() < limit {
+                st.head_pos.push(pos);
                 st.head.push(match &tok {
                     Tok::Word(_) => H::Word(lower.clone().unwrap_or_default()),
                     Tok::Ident(s) => H::Ident(String::from_utf8_lossy(s).into_owned()),
@@ -822,14 +842,16 @@ impl Analyzer {
             }
         }
         if p.values_row && depth == 0 {
-            if let Slot::Lit { value, .. } = &slot {
+            if let Slot::Lit { value, pos, .. } = &slot {
                 let v = value.expose();
-                if is_pgp_message(&v[..v.len().min(CIPHER_PREFIX)]) {
-                    let counts = &mut self.levels[0].stmt.insert_counts;
-                    if counts.len() <= p.arg {
-                        counts.resize(p.arg + 1, 0);
+                if is_pgp_message(&v[..v.len().min(CIPHER_PREFIX)]) && p.arg < 10_000 {
+                    let st = &mut self.levels[0].stmt;
+                    if st.insert_counts.len() <= p.arg {
+                        st.insert_counts.resize(p.arg + 1, 0);
+                        st.insert_first.resize(p.arg + 1, None);
                     }
-                    counts[p.arg] += 1;
+                    st.insert_counts[p.arg] += 1;
+                    st.insert_first[p.arg].get_or_insert(*pos);
                 }
             }
         }
@@ -1032,7 +1054,9 @@ impl Analyzer {
         }
         match st.kind {
             StmtKind::Copy if depth == 0 => {
-                let (table, mut columns, format) = parse_copy(&st.head)?;
+                let (table, listed, format) = parse_copy(&st.head)?;
+                let places = listed.iter().map(|&(_, i)| st.head_pos[i]).collect();
+                let mut columns: Vec<String> = listed.into_iter().map(|(c, _)| c).collect();
                 if columns.is_empty() {
                     if let Some((_, cols)) = lookup(&self.index.tables, &table) {
                         columns = cols.clone();
@@ -1041,6 +1065,7 @@ impl Analyzer {
                 self.copy = Some(CopyTarget {
                     table,
                     columns,
+                    places,
                     counts: Vec::new(),
                     start: st.start,
                 });
@@ -1057,9 +1082,14 @@ impl Analyzer {
                 if depth == 0 && st.insert_counts.iter().any(|&n| n > 0) =>
             {
                 let after = name_at(&st.head, 2).flatten().map_or(0, |(_, i)| i);
-                let columns = column_list(&st.head, after);
+                let listed = column_list(&st.head, after);
+                let columns: Vec<String> = listed.iter().map(|(c, _)| c.clone()).collect();
+                let place = |i: usize| match listed.get(i) {
+                    Some(&(_, h)) => st.head_pos[h],
+                    None => st.insert_first[i].unwrap_or(st.start),
+                };
                 self.index
-                    .add_cipher(&table, &columns, &st.insert_counts, st.start);
+                    .add_cipher(&table, &columns, &st.insert_counts, place);
             }
             _ => {}
         }
@@ -1106,8 +1136,9 @@ impl Analyzer {
     /// The end of the file: one ciphertext candidate per table column.
     pub fn finish(&mut self) {
         if let Some(c) = self.copy.take() {
-            self.index
-                .add_cipher(&c.table, &c.columns, &c.counts, c.start);
+            self.index.add_cipher(&c.table, &c.columns, &c.counts, |i| {
+                c.places.get(i).copied().unwrap_or(c.start)
+            });
         }
         let mut out = Vec::new();
         for ((table, column), stat) in &self.index.cipher {
@@ -1198,8 +1229,9 @@ impl Sink for Analyzer {
 
     fn copy_end(&mut self) {
         if let Some(c) = self.copy.take() {
-            self.index
-                .add_cipher(&c.table, &c.columns, &c.counts, c.start);
+            self.index.add_cipher(&c.table, &c.columns, &c.counts, |i| {
+                c.places.get(i).copied().unwrap_or(c.start)
+            });
         }
     }
 }

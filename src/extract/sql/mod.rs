@@ -246,7 +246,7 @@ CREATE TRIGGER enc_trg BEFORE INSERT OR UPDATE ON public.c FOR EACH ROW EXECUTE 
                     fp8("Trigger-Key-42")
                 ),
                 format!(
-                    "4:1 ciphertext public.c.ssn_enc [trigger enc_trg on public.c] rows=2 hint={}",
+                    "4:25 ciphertext public.c.ssn_enc [trigger enc_trg on public.c] rows=2 hint={}",
                     fp8("Trigger-Key-42")
                 ),
             ]
@@ -263,7 +263,7 @@ ww0E
 -----END PGP MESSAGE-----');
 INSERT INTO public.n VALUES (2, E'\\\\xc30d04070302'), (3, 'plain');
 ";
-        assert_eq!(found(sql), ["2:1 ciphertext public.n.note [-] rows=2"]);
+        assert_eq!(found(sql), ["2:34 ciphertext public.n.note [-] rows=2"]);
     }
 
     #[test]
@@ -276,7 +276,7 @@ CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE PROCEDURE f();
         let f = found(sql);
         assert!(
             f.contains(
-                &"2:1 ciphertext t.b [trigger tr on t (key from current_setting('app.k'))] rows=1"
+                &"2:19 ciphertext t.b [trigger tr on t (key from current_setting('app.k'))] rows=1"
                     .to_string()
             ),
             "{f:?}"
@@ -294,10 +294,22 @@ CREATE VIEW public.v AS SELECT public.pgp_sym_decrypt(c.x, 'View-Link-Key-1'::te
         let f = found(sql);
         assert!(
             f.contains(&format!(
-                "1:1 ciphertext public.c.x [view public.v] rows=1 hint={}",
+                "1:20 ciphertext public.c.x [view public.v] rows=1 hint={}",
                 fp8("View-Link-Key-1")
             )),
             "{f:?}"
+        );
+    }
+
+    #[test]
+    fn each_ciphertext_column_points_at_its_name() {
+        let sql = "COPY public.n (id, a, b) FROM stdin;\n1\t\\\\xc30d04070302\t-----BEGIN PGP MESSAGE-----\\n\n\\.\n";
+        assert_eq!(
+            found(sql),
+            [
+                "1:20 ciphertext public.n.a [-] rows=1",
+                "1:23 ciphertext public.n.b [-] rows=1"
+            ]
         );
     }
 
