@@ -547,9 +547,12 @@ fn classify(h: &[H]) -> Option<(StmtKind, Option<String>)> {
     }
 }
 
+/// Column names with the index of their head token.
+type Columns = Vec<(String, usize)>;
+
 /// Names inside the first `( … )` from `h[from]`, if the parenthesis is there, with
 /// their indexes in `h`.
-fn column_list(h: &[H], from: usize) -> Vec<(String, usize)> {
+fn column_list(h: &[H], from: usize) -> Columns {
     let mut out = Vec::new();
     if h.get(from) != Some(&H::Punct(b'(')) {
         return out;
@@ -566,7 +569,7 @@ fn column_list(h: &[H], from: usize) -> Vec<(String, usize)> {
 }
 
 /// `COPY name [(cols)] FROM stdin [options]`: table, columns and data format.
-fn parse_copy(h: &[H]) -> Option<(String, Vec<(String, usize)>, CopyFormat)> {
+fn parse_copy(h: &[H]) -> Option<(String, Columns, CopyFormat)> {
     let (table, after) = name_at(h, 1)??;
     let columns = column_list(h, after);
     let mut i = after;
