@@ -197,3 +197,41 @@ fn every_ciphertext_column_of_a_copy_without_column_list_is_reported() {
         ]
     );
 }
+
+#[test]
+fn ring_keys_are_found_anywhere_in_a_dump_with_their_position() {
+    let key = &planted()[0]; // db-pii/2026-09, active
+    let tree = Tree::new();
+    tree.write(
+        "settings.sql",
+        format!(
+            "-- rotated {key} last week\nCOPY public.settings (name, value) FROM stdin;\nsmtp\tuser:{key}@mail\n\\.\n"
+        ),
+    );
+    let ring = root().join(RING);
+    let out = stalekey(&[
+        "scan",
+        ".",
+        "--ring",
+        ring.to_str().unwrap(),
+        "--format",
+        "json",
+    ])
+    .cwd(tree.path())
+    .run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!out.stdout.contains(key.as_str()));
+    let got: Vec<(u64, u64, String, String)> = findings(&out.stdout)
+        .iter()
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["rule"].as_str().unwrap().to_string(),
+                f["verdict"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let pinned = |line, column| (line, column, "ring-key".to_string(), "pinned".to_string());
+    assert_eq!(got, [pinned(1, 12), pinned(3, 11)]);
+}
