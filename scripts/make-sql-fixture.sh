@@ -22,11 +22,24 @@ KEY_WEBHOOK=$(key "whk_" 30)  # fallback: HMAC signing in a column default and a
 KEY_DOCS=$(key "" 20)         # revoked: row-level security policy decrypts with it
 KEY_CARD=$(key "" 32)         # active: read from current_setting('app.card_key'), never in SQL
 KEY_MIGRATION=$(key "" 28)    # untracked: a one-off migration script
+PGP_PASS=$(key "" 18)         # passphrase of the contracts secret key, in a view
 
 WORK=$(mktemp -d)
 trap 'runas "$PGBIN/pg_ctl" -D "$WORK/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
 runas() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 [ "$(id -u)" = 0 ] && chown postgres "$WORK"
+
+# An RSA key pair for pgp_pub_encrypt (pgcrypto takes RSA or Elgamal keys, not ECC).
+export GNUPGHOME="$WORK/gnupg"
+mkdir -m 700 "$GNUPGHOME"
+gpg --batch --quiet --pinentry-mode loopback --passphrase "$PGP_PASS" \
+    --quick-gen-key "Shop Contracts <contracts@shop.example>" rsa2048 default never 2>/dev/null
+PGP_FPR=$(gpg --batch --with-colons --list-keys contracts@shop.example | awk -F: '/^fpr/ {print $10; exit}')
+gpg --batch --quiet --pinentry-mode loopback --passphrase "$PGP_PASS" \
+    --quick-add-key "$PGP_FPR" rsa2048 encr never 2>/dev/null
+PGP_PUBLIC=$(gpg --batch --armor --export contracts@shop.example)
+PGP_SECRET=$(gpg --batch --armor --pinentry-mode loopback --passphrase "$PGP_PASS" \
+    --export-secret-keys contracts@shop.example)
 PORT=54329
 runas "$PGBIN/initdb" -D "$WORK/data" -A trust -U postgres >/dev/null
 runas "$PGBIN/pg_ctl" -D "$WORK/data" -o "-p $PORT -k $WORK -c listen_addresses=''" -w start >/dev/null
@@ -107,6 +120,26 @@ CREATE FUNCTION legacy_decrypt(b bytea) RETURNS text LANGUAGE sql AS \$legacy\$
     SELECT pgp_sym_decrypt(b, E'$KEY_PII_OLD')
 \$legacy\$;
 
+-- Contracts: encrypted to a public key; a view decrypts with the secret key.
+CREATE TABLE contracts (
+    id integer PRIMARY KEY,
+    title text NOT NULL,
+    body text,
+    body_enc bytea
+);
+CREATE FUNCTION encrypt_contract() RETURNS trigger LANGUAGE plpgsql AS \$\$
+BEGIN
+    NEW.body_enc := pgp_pub_encrypt(NEW.body, dearmor('$PGP_PUBLIC'));
+    NEW.body := NULL;
+    RETURN NEW;
+END
+\$\$;
+CREATE TRIGGER contracts_encrypt BEFORE INSERT OR UPDATE ON contracts
+    FOR EACH ROW EXECUTE FUNCTION encrypt_contract();
+CREATE VIEW contracts_clear AS
+    SELECT id, title, pgp_pub_decrypt(body_enc, dearmor('$PGP_SECRET'), '$PGP_PASS') AS body
+    FROM contracts;
+
 INSERT INTO customers (id, name, email, ssn) VALUES
     (1, 'Ada Park', 'ada@example.com', '078-05-1120'),
     (2, 'Bo Lind', 'bo@example.com', '219-09-9999'),
@@ -119,6 +152,10 @@ INSERT INTO payments (id, customer_id, amount, card_enc) VALUES
     (2, 2, 99.00, convert_to('5500005555555559', 'UTF8')),
     (3, 4, 7.25, convert_to('340000000000009', 'UTF8'));
 
+INSERT INTO contracts (id, title, body) VALUES
+    (1, 'Supplier agreement', 'Net 30, renewal each January.'),
+    (2, 'Lease', 'Unit 4B, five years.');
+SELECT id, title, body FROM contracts_clear ORDER BY id;
 INSERT INTO webhooks (id, url) VALUES (1, 'https://hooks.example.com/a'), (2, 'https://hooks.example.com/b');
 INSERT INTO documents VALUES
     (1, 'Q3 plan', pgp_sym_encrypt('alice', '$KEY_DOCS')),
@@ -167,9 +204,16 @@ entry() { printf '    {"id": "%s", "service": "%s", "state": "%s", "fingerprint"
   entry "db-pii/2025-03" db-pii retired "$KEY_PII_OLD" 2025-03-01; echo ,
   entry "db-webhook/2026-06" db-webhook fallback "$KEY_WEBHOOK" 2026-06-01; echo ,
   entry "db-documents/2026-01" db-documents revoked "$KEY_DOCS" 2026-01-15; echo ,
-  entry "db-cards/2026-10" db-cards active "$KEY_CARD" 2026-10-01; echo
+  entry "db-cards/2026-10" db-cards active "$KEY_CARD" 2026-10-01; echo ,
+  entry "db-contracts/2026-05" db-contracts active "$PGP_SECRET" 2026-05-01; echo ,
+  entry "db-contracts/2026-05-public" db-contracts active "$PGP_PUBLIC" 2026-05-01; echo ,
+  entry "db-contracts/2026-05-passphrase" db-contracts active "$PGP_PASS" 2026-05-01; echo
   echo '  ]'
   echo '}'
 } > tests/data/db-ring.json
-printf '%s\n' "$KEY_PII" "$KEY_PII_OLD" "$KEY_WEBHOOK" "$KEY_DOCS" "$KEY_CARD" "$KEY_MIGRATION" > tests/data/db-secrets.txt
+{
+  printf '%s\n' "$KEY_PII" "$KEY_PII_OLD" "$KEY_WEBHOOK" "$KEY_DOCS" "$KEY_CARD" "$KEY_MIGRATION" "$PGP_PASS"
+  # The secret key's base64 lines: none may show up in a report.
+  printf '%s\n' "$PGP_SECRET" | awk 'length($0) >= 40 && $0 !~ /^-----/'
+} > tests/data/db-secrets.txt
 echo "wrote fixtures/db/shop.sql, fixtures/db/shop-inserts.sql, fixtures/db/migrations/0007_reencrypt_notes.psql, tests/data/db-ring.json, tests/data/db-secrets.txt"
