@@ -27,6 +27,8 @@ const HEAD_MAX: usize = 48;
 const HEAD_KEEP: usize = 4096;
 /// Per-level variables remembered (plpgsql `k text := '…'`).
 const MAX_VARS: usize = 256;
+/// Parentheses tracked per statement; deeper ones are only counted.
+const MAX_PARENS: usize = 256;
 /// Bytes of a literal looked at for ciphertext.
 const CIPHER_PREFIX: usize = 64;
 
@@ -242,6 +244,8 @@ struct Stmt {
     insert_first: Vec<Option<Pos>>,
     /// Where each head token is.
     head_pos: Vec<Pos>,
+    /// Parentheses nested deeper than [`MAX_PARENS`], only counted.
+    deep_parens: usize,
     /// Parentheses opened at the statement's own level so far.
     top_parens: usize,
 }
@@ -267,6 +271,7 @@ impl Default for Stmt {
             insert_first: Vec::new(),
             head_pos: Vec::new(),
             top_parens: 0,
+            deep_parens: 0,
         }
     }
 }
@@ -800,6 +805,11 @@ impl Analyzer {
 
     fn open_paren(&mut self, depth: usize) {
         let st = &mut self.levels[depth].stmt;
+        if st.parens.len() >= MAX_PARENS || st.deep_parens > 0 {
+            // Deeper nesting is only counted: memory stays bounded.
+            st.deep_parens += 1;
+            return;
+        }
         let at_top = st.parens.is_empty();
         let func = st.prev_word(0).map(str::to_string);
         let values_row = at_top
@@ -864,6 +874,9 @@ impl Analyzer {
     }
 
     fn comma(&mut self, depth: usize) {
+        if self.levels[depth].stmt.deep_parens > 0 {
+            return;
+        }
         let Some(mut p) = self.levels[depth].stmt.parens.pop() else {
             let st = &mut self.levels[depth].stmt;
             st.expr.slot = Slot::Complex;
@@ -877,6 +890,11 @@ impl Analyzer {
     }
 
     fn close_paren(&mut self, depth: usize) {
+        let st = &mut self.levels[depth].stmt;
+        if st.deep_parens > 0 {
+            st.deep_parens -= 1;
+            return;
+        }
         let Some(mut p) = self.levels[depth].stmt.parens.pop() else {
             self.levels[depth].stmt.expr.slot = Slot::Complex;
             return;

@@ -314,6 +314,22 @@ CREATE VIEW public.v AS SELECT public.pgp_sym_decrypt(c.x, 'View-Link-Key-1'::te
     }
 
     #[test]
+    fn deep_nesting_is_bounded_and_calls_after_it_are_found() {
+        let sql = format!(
+            "SELECT {}1{};\nSELECT hmac('d', 'After-Deep-Key-77', 'sha1');\n",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        );
+        assert_eq!(
+            found(&sql),
+            [format!(
+                "2:20 literal hmac key [-] fp={}",
+                fp8("After-Deep-Key-77")
+            )]
+        );
+    }
+
+    #[test]
     fn unterminated_body_is_a_warning_naming_the_line() {
         let out = run("SELECT 1;\nCREATE FUNCTION f() AS $$ BEGIN\n");
         assert_eq!(
