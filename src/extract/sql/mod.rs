@@ -323,7 +323,7 @@ CREATE VIEW public.v AS SELECT public.pgp_sym_decrypt(c.x, 'View-Link-Key-1'::te
         assert_eq!(
             found(&sql),
             [format!(
-                "2:20 literal hmac key [-] fp={}",
+                "2:19 literal hmac key [-] fp={}",
                 fp8("After-Deep-Key-77")
             )]
         );
