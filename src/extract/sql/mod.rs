@@ -330,6 +330,25 @@ CREATE VIEW public.v AS SELECT public.pgp_sym_decrypt(c.x, 'View-Link-Key-1'::te
     }
 
     #[test]
+    fn begin_atomic_bodies_keep_their_function_and_dollar_keys_count() {
+        // pg_dump's form of a SQL-standard body (PostgreSQL 14+): `;` inside it.
+        let sql = "CREATE FUNCTION public.tag(t text) RETURNS bytea\n    LANGUAGE sql\n    BEGIN ATOMIC\n SELECT 1;\n SELECT public.hmac(t, 'Atomic-Key-555'::text, 'sha256'::text) AS hmac;\nEND;\nSELECT pgp_sym_decrypt(x, $k$Dollar-Key-666$k$) FROM t;\n";
+        assert_eq!(
+            found(sql),
+            [
+                format!(
+                    "5:25 literal hmac key [function public.tag()] fp={}",
+                    fp8("Atomic-Key-555")
+                ),
+                format!(
+                    "7:30 literal pgp_sym_decrypt key [-] fp={}",
+                    fp8("Dollar-Key-666")
+                ),
+            ]
+        );
+    }
+
+    #[test]
     fn unterminated_body_is_a_warning_naming_the_line() {
         let out = run("SELECT 1;\nCREATE FUNCTION f() AS $$ BEGIN\n");
         assert_eq!(
