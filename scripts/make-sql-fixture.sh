@@ -20,7 +20,7 @@ KEY_PII=$(key "" 32)          # active: encrypts customers.ssn_enc (trigger), vi
 KEY_PII_OLD=$(key "" 24)      # retired: legacy data and a decrypt helper still use it
 KEY_WEBHOOK=$(key "whk_" 30)  # fallback: HMAC signing in a column default and a function
 KEY_DOCS=$(key "" 20)         # revoked: row-level security policy decrypts with it
-KEY_CARD=$(key "" 32)         # active: read from current_setting('app.card_key'), never in SQL
+KEY_CARD=$(key "" 32)         # active: a database setting read by current_setting('app.card_key')
 KEY_MIGRATION=$(key "" 28)    # untracked: a one-off migration script
 PGP_PASS=$(key "" 18)         # passphrase of the contracts secret key, in a view
 
@@ -45,6 +45,8 @@ runas "$PGBIN/initdb" -D "$WORK/data" -A trust -U postgres >/dev/null
 runas "$PGBIN/pg_ctl" -D "$WORK/data" -o "-p $PORT -k $WORK -c listen_addresses=''" -w start >/dev/null
 psql() { runas "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$WORK" -p $PORT -U postgres "$@"; }
 psql -d postgres -c "CREATE DATABASE shop"
+# The card key, stored as a database setting that current_setting() reads.
+psql -d postgres -c "ALTER DATABASE shop SET app.card_key = '$KEY_CARD'"
 
 psql -d shop <<SQL
 CREATE EXTENSION pgcrypto;
@@ -146,7 +148,6 @@ INSERT INTO customers (id, name, email, ssn) VALUES
     (3, 'Cy Moreau', 'cy@example.com', NULL),
     (4, 'Di Okafor', 'di@example.com', '457-55-5462');
 
-SET app.card_key = '$KEY_CARD';
 INSERT INTO payments (id, customer_id, amount, card_enc) VALUES
     (1, 1, 12.50, convert_to('4111111111111111', 'UTF8')),
     (2, 2, 99.00, convert_to('5500005555555559', 'UTF8')),
@@ -168,8 +169,9 @@ SQL
 
 mkdir -p fixtures/db/migrations tests/data
 dump() { runas "$PGBIN/pg_dump" -h "$WORK" -p $PORT -U postgres --no-owner --no-privileges "$@"; }
-# The whole database, plain format, data as COPY (the default).
-dump shop > fixtures/db/shop.sql
+# The whole database, plain format, data as COPY (the default), with CREATE DATABASE
+# and its settings.
+dump --create shop > fixtures/db/shop.sql
 # Two tables as INSERT statements with column names.
 dump --data-only --column-inserts -t documents -t legacy_notes shop > fixtures/db/shop-inserts.sql
 

@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, HashMap};
 pub const RULE_KEY: &str = "sql-pgcrypto-key";
 pub const RULE_SETTING: &str = "sql-pgcrypto-setting";
 pub const RULE_CIPHERTEXT: &str = "sql-pgp-ciphertext";
+pub const RULE_SETTING_VALUE: &str = "sql-setting-value";
 
 /// Tokens looked at to classify a statement.
 const HEAD_MAX: usize = 48;
@@ -199,16 +200,32 @@ struct Paren {
 enum StmtKind {
     Unknown,
     Other,
-    Function { name: String, procedure: bool },
-    View { name: String },
-    Trigger { name: String },
-    Table { name: String },
-    Policy { table: String },
+    Function {
+        name: String,
+        procedure: bool,
+    },
+    View {
+        name: String,
+    },
+    Trigger {
+        name: String,
+    },
+    Table {
+        name: String,
+    },
+    Policy {
+        table: String,
+    },
     Rule,
     Do,
     Copy,
-    Insert { table: String, in_values: bool },
+    Insert {
+        table: String,
+        in_values: bool,
+    },
     Update,
+    /// `SET name = …`, `ALTER DATABASE|ROLE … SET name = …`
+    SetConfig,
 }
 
 /// The previous token, for `NEW.col :=` and `INTO NEW.col`.
@@ -244,6 +261,9 @@ struct Stmt {
     insert_first: Vec<Option<Pos>>,
     /// Where each head token is.
     head_pos: Vec<Pos>,
+    /// `SET name`: the setting's name while it is read, then until the end.
+    setting: Option<String>,
+    setting_open: bool,
     /// Parentheses nested deeper than [`MAX_PARENS`], only counted.
     deep_parens: usize,
     /// Parentheses opened at the statement's own level so far.
@@ -272,6 +292,8 @@ impl Default for Stmt {
             head_pos: Vec::new(),
             top_parens: 0,
             deep_parens: 0,
+            setting: None,
+            setting_open: false,
         }
     }
 }
@@ -356,6 +378,8 @@ struct Index {
     functions: HashMap<String, Vec<(Option<String>, KeySrc)>>,
     triggers: Vec<Trigger>,
     decryptions: Vec<Decryption>,
+    /// Settings given a literal value: name → fingerprint.
+    settings: HashMap<String, Fingerprint>,
     cipher: BTreeMap<(String, String), CipherStat>,
 }
 
@@ -509,7 +533,15 @@ fn classify(h: &[H]) -> Option<(StmtKind, Option<String>)> {
                 _ => other,
             }
         }
+        "set" => Some((StmtKind::SetConfig, None)),
         "alter" => {
+            if let object @ ("database" | "role" | "user") = w(1)? {
+                let Some((name, _)) = named(2)? else {
+                    return other;
+                };
+                let object = if object == "user" { "role" } else { object };
+                return Some((StmtKind::SetConfig, Some(format!("{object} {name}"))));
+            }
             if w(1)? != "table" {
                 return other;
             }
@@ -739,6 +771,9 @@ impl Analyzer {
             p.expr.feed(tok, pos, lower);
             return;
         }
+        if st.kind == StmtKind::SetConfig && Self::setting_token(st, tok, lower) {
+            return;
+        }
         // At the statement's own level: assignments and declarations.
         match tok {
             Tok::Word(_) if lower == Some("values") => {
@@ -801,6 +836,78 @@ impl Analyzer {
             _ => st.decl_ok = false,
         }
         st.expr.feed(tok, pos, lower);
+    }
+
+    /// `SET [LOCAL|SESSION] a.b (=|TO) value`: reads the name; true when the token was
+    /// part of it.
+    fn setting_token(st: &mut Stmt, tok: &Tok, lower: Option<&str>) -> bool {
+        if st.setting.is_none() {
+            if lower == Some("set") {
+                st.setting = Some(String::new());
+                st.setting_open = true;
+                return true;
+            }
+            return false;
+        }
+        if !st.setting_open {
+            return false;
+        }
+        let name = st.setting.get_or_insert_with(String::new);
+        match tok {
+            Tok::Word(_) if lower == Some("to") => {}
+            Tok::Punct(b'=') => {}
+            Tok::Word(_) if name.is_empty() && matches!(lower, Some("local" | "session")) => {
+                return true;
+            }
+            Tok::Word(_) => {
+                name.push_str(lower.unwrap_or_default());
+                return true;
+            }
+            Tok::Ident(raw) => {
+                name.push_str(&String::from_utf8_lossy(raw));
+                return true;
+            }
+            Tok::Punct(b'.') => {
+                name.push('.');
+                return true;
+            }
+            _ => {
+                st.setting = None;
+                st.setting_open = false;
+                return false;
+            }
+        }
+        st.setting_open = false;
+        st.expr = Expr::default();
+        true
+    }
+
+    /// A configuration setting given a literal value (`SET`, `ALTER DATABASE … SET`,
+    /// `set_config`): remembered for `current_setting` links, and a candidate when its
+    /// name says it is a secret.
+    fn setting_value(&mut self, depth: usize, name: &str, value: &Secret, pos: Pos) {
+        if name.is_empty() {
+            return;
+        }
+        if self.index.settings.len() < 10_000 {
+            self.index
+                .settings
+                .insert(name.to_string(), value.fingerprint());
+        }
+        if crate::judge::is_secret_name(name) {
+            let context = self.context(depth);
+            self.candidates.push(
+                Candidate::literal(
+                    position(pos),
+                    RULE_SETTING_VALUE,
+                    Confidence::High,
+                    Secret::from_slice(value.expose()),
+                )
+                .with_origin(Origin::Structured)
+                .with_name(Some(format!("setting {name}")))
+                .with_context(context),
+            );
+        }
     }
 
     fn open_paren(&mut self, depth: usize) {
@@ -866,6 +973,20 @@ impl Analyzer {
                     st.insert_counts[p.arg] += 1;
                     st.insert_first[p.arg].get_or_insert(*pos);
                 }
+            }
+        }
+        if p.func.as_deref() == Some("set_config") && p.arg == 1 {
+            if let (
+                Some(Slot::Lit { value: name, .. }),
+                Slot::Lit {
+                    value,
+                    pos,
+                    truncated: false,
+                },
+            ) = (&p.first, &slot)
+            {
+                let name = String::from_utf8_lossy(name.expose()).into_owned();
+                self.setting_value(depth, &name, value, *pos);
             }
         }
         if p.arg == 0 {
@@ -1056,6 +1177,21 @@ impl Analyzer {
             return None;
         }
         let st = std::mem::take(&mut level.stmt);
+        if let (StmtKind::SetConfig, Some(name)) = (&st.kind, &st.setting) {
+            if let Slot::Lit {
+                value,
+                pos,
+                truncated: false,
+            } = &st.expr.slot
+            {
+                let (name, value, pos) = (name.clone(), Secret::from_slice(value.expose()), *pos);
+                let context = st.context.clone();
+                self.levels[depth].stmt.context = context;
+                self.setting_value(depth, &name, &value, pos);
+                self.levels[depth].stmt.context = None;
+            }
+        }
+        let level = &mut self.levels[depth];
         if let Some(var) = st.assign_var {
             match st.expr.slot {
                 Slot::Lit {
@@ -1181,7 +1317,8 @@ impl Analyzer {
                 match src {
                     KeySrc::Literal(fp) => key_hint = Some(*fp),
                     KeySrc::Setting(s) => {
-                        ctx.push_str(&format!(" (key from current_setting('{s}'))"))
+                        ctx.push_str(&format!(" (key from current_setting('{s}'))"));
+                        key_hint = self.index.settings.get(s).copied();
                     }
                 }
                 context = Some(ctx);

@@ -349,6 +349,39 @@ CREATE VIEW public.v AS SELECT public.pgp_sym_decrypt(c.x, 'View-Link-Key-1'::te
     }
 
     #[test]
+    fn settings_with_literal_values_hold_keys_and_resolve_current_setting() {
+        let sql = "\
+ALTER DATABASE shop SET \"app.card_key\" TO 'Card-Setting-Key-1';
+SET search_path = 'public, extensions';
+SET LOCAL app.api_token = 'Token-Setting-2x';
+SELECT pg_catalog.set_config('app.signing_secret', 'Signing-Secret-3y', false);
+CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN NEW.b := pgp_sym_encrypt(NEW.a, current_setting('app.card_key')); RETURN NEW; END $$ LANGUAGE plpgsql;
+INSERT INTO t (a, b) VALUES ('x', '\\xc30d04070302');
+CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();
+";
+        let f = found(sql);
+        let want = [
+            format!(
+                "1:44 literal setting app.card_key [database shop] fp={}",
+                fp8("Card-Setting-Key-1")
+            ),
+            format!("3:28 literal setting app.api_token [-] fp={}", fp8("Token-Setting-2x")),
+            format!(
+                "4:53 literal setting app.signing_secret [-] fp={}",
+                fp8("Signing-Secret-3y")
+            ),
+            "5:98 reference app.card_key [function f()] -".to_string(),
+            format!(
+                "6:19 ciphertext t.b [trigger tr on t (key from current_setting('app.card_key'))] rows=1 hint={}",
+                fp8("Card-Setting-Key-1")
+            ),
+        ];
+        let mut want = want.to_vec();
+        want.sort();
+        assert_eq!(f, want);
+    }
+
+    #[test]
     fn unterminated_body_is_a_warning_naming_the_line() {
         let out = run("SELECT 1;\nCREATE FUNCTION f() AS $$ BEGIN\n");
         assert_eq!(
