@@ -724,8 +724,10 @@ impl Analyzer {
                             kind,
                             StmtKind::Copy | StmtKind::Trigger { .. } | StmtKind::Insert { .. }
                         );
+                        // Inside a body, a DML statement stays in its function.
+                        let dml = matches!(kind, StmtKind::Insert { .. } | StmtKind::Update);
+                        st.context = if depth > 0 && dml { None } else { ctx };
                         st.kind = kind;
-                        st.context = ctx;
                     }
                     None if st.head.len() >= HEAD_MAX => {
                         st.kind = StmtKind::Other;

@@ -156,13 +156,19 @@ mod tests {
 
     #[test]
     fn function_body_with_variable_and_new_column() {
-        let sql = "CREATE FUNCTION public.enc() RETURNS trigger\n    LANGUAGE plpgsql\n    AS $$\nDECLARE\n  k text := 'Var-Key-123456';\nBEGIN\n  NEW.ssn_enc := public.pgp_sym_encrypt(NEW.ssn, k);\n  RETURN NEW;\nEND;\n$$;\n";
+        let sql = "CREATE FUNCTION public.enc() RETURNS trigger\n    LANGUAGE plpgsql\n    AS $$\nDECLARE\n  k text := 'Var-Key-123456';\nBEGIN\n  NEW.ssn_enc := public.pgp_sym_encrypt(NEW.ssn, k);\n  INSERT INTO audit VALUES (hmac(NEW.ssn, 'Audit-Key-7890', 'sha1'));\n  RETURN NEW;\nEND;\n$$;\n";
         assert_eq!(
             found(sql),
-            [format!(
-                "5:14 literal pgp_sym_encrypt key [function public.enc()] fp={}",
-                fp8("Var-Key-123456")
-            )]
+            [
+                format!(
+                    "5:14 literal pgp_sym_encrypt key [function public.enc()] fp={}",
+                    fp8("Var-Key-123456")
+                ),
+                format!(
+                    "8:44 literal hmac key [function public.enc()] fp={}",
+                    fp8("Audit-Key-7890")
+                )
+            ]
         );
     }
 
