@@ -79,6 +79,18 @@ impl Format {
         if matches!(lower.as_str(), "gemfile" | "rakefile" | "vagrantfile") {
             return Format::Ruby;
         }
+        // Compressed SQL dumps are read through gzip.
+        let lower = match lower.strip_suffix(".gz") {
+            Some(inner)
+                if matches!(
+                    inner.rsplit_once('.'),
+                    Some((_, "sql" | "pgsql" | "psql" | "dump"))
+                ) =>
+            {
+                inner.to_string()
+            }
+            _ => lower,
+        };
         let ext = lower.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
         match ext {
             "py" | "pyw" | "pyi" => Format::Python,
@@ -94,7 +106,7 @@ impl Format {
             "yaml" | "yml" => Format::Yaml,
             "json" | "jsonc" | "json5" => Format::Json,
             "toml" => Format::Toml,
-            "sql" | "pgsql" | "psql" => Format::Sql,
+            "sql" | "pgsql" | "psql" | "dump" => Format::Sql,
             "conf" if is_nginx_path(rel_path) || looks_like_nginx(head) => Format::Nginx,
             _ => Format::Text,
         }
@@ -185,6 +197,10 @@ mod tests {
             ("edge/nginx.conf", Format::Nginx),
             ("edge/conf.d/api.conf", Format::Nginx),
             ("db/dump.sql", Format::Sql),
+            ("db/app.dump", Format::Sql),
+            ("db/app.sql.gz", Format::Sql),
+            ("db/app.pgsql", Format::Sql),
+            ("logs/app.log.gz", Format::Text),
             ("README.md", Format::Text),
         ];
         for (path, want) in cases {

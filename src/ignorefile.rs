@@ -139,7 +139,16 @@ impl Ignores {
         if findings.is_empty() {
             return (findings, 0);
         }
-        let allowed = allowed_lines(bytes);
+        self.filter_lines(findings, &allowed_lines(bytes))
+    }
+
+    /// [`Ignores::filter`] for a streamed file, whose `stalekey:allow` lines the
+    /// extractor noted while reading it.
+    pub fn filter_lines(
+        &self,
+        findings: Vec<Finding>,
+        allowed: &HashSet<u32>,
+    ) -> (Vec<Finding>, u64) {
         let before = findings.len();
         let kept: Vec<Finding> = findings
             .into_iter()

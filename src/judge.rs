@@ -1,7 +1,7 @@
 //! Judge: a verdict and a severity for each matched candidate (SPEC §2), and one finding
 //! per place when several extractors saw the same value.
 
-use crate::extract::{Confidence, Kind};
+use crate::extract::{Confidence, Kind, Origin};
 use crate::finding::{Finding, KeyRef, Severity, Verdict};
 use crate::format::Format;
 use crate::matcher::Matched;
@@ -54,7 +54,10 @@ pub fn judge(m: Matched, path: &str, format: Format) -> Option<Finding> {
     });
     let (verdict, severity) = match (m.kind, &key) {
         (Kind::Reference, _) => {
-            if !m.name.as_deref().is_some_and(is_secret_name) {
+            // A SQL setting read as a key (`current_setting('app.x')` as a pgcrypto key) is
+            // a key reference whatever its name; elsewhere the name must say secret.
+            let key_setting = m.origin == Origin::Structured && format == Format::Sql;
+            if !key_setting && !m.name.as_deref().is_some_and(is_secret_name) {
                 return None;
             }
             (Verdict::Reference, Severity::Info)
@@ -106,8 +109,14 @@ pub fn judge_all(matched: Vec<Matched>, path: &str, format: Format) -> Vec<Findi
             .then(b.1.cmp(&a.1))
             .then(b.2.cmp(&a.2))
             .then(a.3.rule.cmp(&b.3.rule))
+            .then(a.3.name.cmp(&b.3.name))
     });
-    ranked.dedup_by(|b, a| (a.3.line, a.3.column, a.3.kind) == (b.3.line, b.3.column, b.3.kind));
+    // Ciphertext findings are one per table column already: two columns of one COPY
+    // with no column list share a place and are both kept.
+    ranked.dedup_by(|b, a| {
+        (a.3.line, a.3.column, a.3.kind) == (b.3.line, b.3.column, b.3.kind)
+            && (a.3.kind != Kind::Ciphertext || a.3.name == b.3.name)
+    });
     ranked.into_iter().map(|r| r.3).collect()
 }
 

@@ -1,17 +1,37 @@
 //! Read: a file's bytes and format, or why it is skipped.
 
 use crate::format::Format;
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 /// How many leading bytes decide whether a file is binary (like git and ripgrep).
 const BINARY_PROBE: usize = 8192;
+/// Read buffer of streamed files.
+const STREAM_BUFFER: usize = 256 * 1024;
 
 pub enum ReadOutcome {
-    Text { bytes: Vec<u8>, format: Format },
-    Binary { size: u64 },
-    TooLarge { size: u64 },
-    Unreadable { message: String },
+    Text {
+        bytes: Vec<u8>,
+        format: Format,
+    },
+    /// A file read as a stream, never whole (SQL dumps, gzip-compressed or not).
+    Stream {
+        reader: Box<dyn BufRead + Send>,
+        format: Format,
+    },
+    Binary {
+        size: u64,
+    },
+    TooLarge {
+        size: u64,
+    },
+    /// A file of a known kind that cannot be scanned (a pg_dump custom-format archive).
+    Unsupported {
+        message: String,
+    },
+    Unreadable {
+        message: String,
+    },
 }
 
 /// Reads the file unless it is larger than `max_filesize` or binary.
@@ -32,6 +52,9 @@ pub fn read(path: &Path, shown: &str, max_filesize: Option<u64>) -> ReadOutcome 
             return ReadOutcome::TooLarge { size };
         }
     }
+    if exempt {
+        return open_stream(file, format, size);
+    }
     let mut bytes = Vec::with_capacity(size as usize + 1);
     if let Err(e) = file.read_to_end(&mut bytes) {
         return ReadOutcome::Unreadable {
@@ -48,6 +71,45 @@ pub fn read(path: &Path, shown: &str, max_filesize: Option<u64>) -> ReadOutcome 
         format
     };
     ReadOutcome::Text { bytes, format }
+}
+
+/// A SQL dump as a stream: gzip is decompressed on the fly (by its magic bytes, so
+/// `.sql.gz` and a compressed `.dump` both work); a pg_dump custom-format archive
+/// (`PGDMP`) is not SQL text and is reported as unsupported.
+fn open_stream(file: std::fs::File, format: Format, size: u64) -> ReadOutcome {
+    let mut reader: Box<dyn BufRead + Send> =
+        Box::new(BufReader::with_capacity(STREAM_BUFFER, file));
+    let head = match reader.fill_buf() {
+        Ok(h) => h,
+        Err(e) => {
+            return ReadOutcome::Unreadable {
+                message: e.to_string(),
+            }
+        }
+    };
+    if head.starts_with(&[0x1f, 0x8b]) {
+        let gz = flate2::bufread::MultiGzDecoder::new(reader);
+        reader = Box::new(BufReader::with_capacity(STREAM_BUFFER, gz));
+    }
+    let head = match reader.fill_buf() {
+        Ok(h) => h,
+        Err(e) => {
+            return ReadOutcome::Unreadable {
+                message: format!("not valid gzip: {e}"),
+            }
+        }
+    };
+    if head.starts_with(b"PGDMP") {
+        return ReadOutcome::Unsupported {
+            message: "pg_dump custom-format archive, not SQL text: convert it with \
+                      `pg_restore -f out.sql FILE` and scan out.sql"
+                .to_string(),
+        };
+    }
+    if memchr::memchr(0, &head[..head.len().min(BINARY_PROBE)]).is_some() {
+        return ReadOutcome::Binary { size };
+    }
+    ReadOutcome::Stream { reader, format }
 }
 
 /// Parses `--max-filesize` values: `1048576`, `512K`, `20M`, `1G`.

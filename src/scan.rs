@@ -2,7 +2,7 @@
 //! one sort so that the thread count never changes the result.
 
 use crate::extract::nginx::{NginxDoc, NginxIndex};
-use crate::extract::{Document, Extractors};
+use crate::extract::{Document, Extracted, Extractors};
 use crate::finding::Finding;
 use crate::format::Format;
 use crate::ignorefile::Ignores;
@@ -73,6 +73,17 @@ pub fn scan_document_with(
 ) -> (Vec<Finding>, Vec<String>) {
     let doc = Document::new(shown, bytes, format).with_nginx_index(nginx);
     let extracted = extractors.run(&doc);
+    judge_extracted(shown, extracted, format, extractors, ring)
+}
+
+/// Findings and warnings of extracted candidates.
+fn judge_extracted(
+    shown: &str,
+    extracted: Extracted,
+    format: Format,
+    extractors: &Extractors,
+    ring: &Ring,
+) -> (Vec<Finding>, Vec<String>) {
     let matched = extracted
         .candidates
         .into_iter()
@@ -135,6 +146,42 @@ pub fn scan(opts: &ScanOptions, extractors: &Extractors, ring: &Ring) -> ScanOut
                         ));
                     }
                 }
+            }
+            ReadOutcome::Stream { mut reader, format } => {
+                let scanned = guarded(|| {
+                    let (extracted, bytes) = extractors.run_stream(&shown, &mut *reader);
+                    let allowed = extracted.allowed_lines.iter().copied().collect();
+                    let (findings, warnings) =
+                        judge_extracted(&shown, extracted, format, extractors, ring);
+                    (
+                        opts.ignores.filter_lines(findings, &allowed),
+                        warnings,
+                        bytes,
+                    )
+                });
+                drop(reader);
+                let mut c = collected.lock().unwrap();
+                match scanned {
+                    Some(((findings, ignored), warnings, bytes)) => {
+                        c.stats.ignored += ignored;
+                        c.stats.files += 1;
+                        c.stats.bytes += bytes;
+                        c.findings.extend(findings);
+                        c.warnings.extend(warnings);
+                    }
+                    None => {
+                        c.stats.skipped += 1;
+                        c.warnings.push(format!(
+                            "{shown}: skipped: internal error while scanning it \
+                             (a stalekey bug: please report it)"
+                        ));
+                    }
+                }
+            }
+            ReadOutcome::Unsupported { message } => {
+                let mut c = collected.lock().unwrap();
+                c.stats.skipped += 1;
+                c.warnings.push(format!("{shown}: skipped: {message}"));
             }
             ReadOutcome::Binary { .. } => {
                 let mut c = collected.lock().unwrap();

@@ -8,6 +8,7 @@ pub mod kube;
 pub mod literal;
 pub mod nginx;
 pub mod rules;
+pub mod sql;
 pub mod tokens;
 
 use crate::format::Format;
@@ -141,16 +142,24 @@ pub struct Document<'a> {
     pub format: Format,
     /// The scan's nginx include index, for nginx documents scanned with one.
     pub nginx: Option<&'a nginx::NginxIndex>,
+    /// Where `bytes` start in the file (a piece of a streamed file).
+    base: Position,
     line_starts: OnceCell<Vec<usize>>,
 }
 
 impl<'a> Document<'a> {
     pub fn new(path: &'a str, bytes: &'a [u8], format: Format) -> Self {
+        Self::at(path, bytes, format, Position { line: 1, column: 1 })
+    }
+
+    /// A piece of a file that starts at `base` (streamed SQL dumps).
+    pub fn at(path: &'a str, bytes: &'a [u8], format: Format, base: Position) -> Self {
         Document {
             path,
             bytes,
             format,
             nginx: None,
+            base,
             line_starts: OnceCell::new(),
         }
     }
@@ -168,9 +177,14 @@ impl<'a> Document<'a> {
             v
         });
         let line = starts.partition_point(|&s| s <= offset).max(1);
+        let column = (offset - starts[line - 1] + 1) as u32;
         Position {
-            line: line as u32,
-            column: (offset - starts[line - 1] + 1) as u32,
+            line: line as u32 + self.base.line - 1,
+            column: if line == 1 {
+                column + self.base.column - 1
+            } else {
+                column
+            },
         }
     }
 }
@@ -181,6 +195,9 @@ pub struct Extracted {
     pub candidates: Vec<Candidate>,
     /// Problems with the file that did not stop its scan (malformed syntax).
     pub warnings: Vec<String>,
+    /// Lines of a streamed file that carry `stalekey:allow` (an in-memory file's lines
+    /// are found from its bytes).
+    pub allowed_lines: Vec<u32>,
 }
 
 /// All extractors, built once per scan.
@@ -207,6 +224,17 @@ impl Extractors {
     /// Runs every extractor that applies to the document's format.
     pub fn run(&self, doc: &Document) -> Extracted {
         let mut out = Extracted::default();
+        if doc.format == Format::Sql {
+            let mut bytes = doc.bytes;
+            sql::extract_stream(
+                doc.path,
+                &mut bytes,
+                self.tokens.as_ref(),
+                &self.rules,
+                &mut out,
+            );
+            return out;
+        }
         match doc.format {
             Format::Lockfile => {}
             Format::Yaml => {
@@ -224,6 +252,14 @@ impl Extractors {
         }
         out
     }
+
+    /// Runs the extractors of a streamed format (SQL) over a reader, in constant memory.
+    /// Returns what was extracted and how many bytes were read.
+    pub fn run_stream(&self, path: &str, reader: &mut dyn std::io::BufRead) -> (Extracted, u64) {
+        let mut out = Extracted::default();
+        let bytes = sql::extract_stream(path, reader, self.tokens.as_ref(), &self.rules, &mut out);
+        (out, bytes)
+    }
 }
 
 #[cfg(test)]
@@ -236,5 +272,19 @@ mod tests {
         assert_eq!(doc.position(0), Position { line: 1, column: 1 });
         assert_eq!(doc.position(4), Position { line: 2, column: 2 });
         assert_eq!(doc.position(7), Position { line: 4, column: 1 });
+        let piece = Document::at(
+            "a",
+            b"ab\ncd",
+            Format::Text,
+            Position { line: 9, column: 5 },
+        );
+        assert_eq!(piece.position(1), Position { line: 9, column: 6 });
+        assert_eq!(
+            piece.position(4),
+            Position {
+                line: 10,
+                column: 2
+            }
+        );
     }
 }

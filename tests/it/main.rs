@@ -3,4 +3,5 @@
 mod harness;
 mod nginx;
 mod scan;
+mod sql;
 mod workflow;

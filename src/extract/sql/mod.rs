@@ -1,0 +1,506 @@
+//! SQL dumps (pg_dump plain format, psql scripts), streamed in constant memory.
+//!
+//! - [`lexer`]: PostgreSQL quoting, comments, dollar-quoted bodies and COPY data;
+//! - [`analyze`]: statements and their context, pgcrypto calls with literal or
+//!   `current_setting` keys, ciphertext per table column and its link to a trigger;
+//! - [`pgp`]: recognises OpenPGP messages in stored values.
+//!
+//! [`extract_stream`] reads the input one line at a time (lines over [`MAX_CHUNK`] in
+//! pieces), feeds the lexer, and runs the ring-token extractor on every line and the
+//! regex rules on every line that is not COPY data, each with the line's position.
+
+pub mod analyze;
+pub mod lexer;
+pub mod pgp;
+
+use super::rules::RuleSet;
+use super::tokens::RingTokens;
+use super::{Document, Extracted, Position};
+use crate::format::Format;
+use std::io::{self, BufRead};
+
+/// Lines longer than this are fed in pieces of this size.
+pub const MAX_CHUNK: usize = 1 << 20;
+
+/// Reads up to and including the next newline, at most `max` bytes. Returns the length.
+fn read_chunk(reader: &mut dyn BufRead, out: &mut Vec<u8>, max: usize) -> io::Result<usize> {
+    loop {
+        let buf = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            return Ok(out.len());
+        }
+        let room = max - out.len();
+        let window = &buf[..buf.len().min(room)];
+        let (take, done) = match memchr::memchr(b'\n', window) {
+            Some(p) => (p + 1, true),
+            None => (window.len(), window.len() == room),
+        };
+        out.extend_from_slice(&buf[..take]);
+        reader.consume(take);
+        if done {
+            return Ok(out.len());
+        }
+    }
+}
+
+/// Extracts candidates from a SQL stream; returns the number of bytes read.
+pub fn extract_stream(
+    path: &str,
+    reader: &mut dyn BufRead,
+    tokens: Option<&RingTokens>,
+    rules: &RuleSet,
+    out: &mut Extracted,
+) -> u64 {
+    let mut lexer = lexer::Lexer::new();
+    let mut analyzer = analyze::Analyzer::new();
+    let mut chunk = Vec::with_capacity(64 * 1024);
+    let (mut line, mut column) = (1u32, 1u32);
+    let mut bytes = 0u64;
+    loop {
+        chunk.clear();
+        match read_chunk(reader, &mut chunk, MAX_CHUNK) {
+            Ok(0) => break,
+            Ok(n) => bytes += n as u64,
+            Err(e) => {
+                out.warnings
+                    .push(format!("{path}: line {line}: cannot read further: {e}"));
+                break;
+            }
+        }
+        if memchr::memmem::find(&chunk, crate::ignorefile::INLINE_ALLOW).is_some() {
+            out.allowed_lines.push(line);
+        }
+        let data = lexer.in_copy();
+        lexer.feed(&chunk, &mut analyzer);
+        let doc = Document::at(path, &chunk, Format::Sql, Position { line, column });
+        if let Some(t) = tokens {
+            t.extract(&doc, out);
+        }
+        if !data {
+            rules.extract(&doc, out);
+        }
+        if chunk.last() == Some(&b'\n') {
+            line += 1;
+            column = 1;
+        } else {
+            column = column.saturating_add(chunk.len() as u32);
+        }
+    }
+    if let Some(u) = lexer.finish(&mut analyzer) {
+        out.warnings.push(format!(
+            "{path}: line {}: unterminated {} (read to the end of the file)",
+            u.pos.line, u.what
+        ));
+    }
+    analyzer.finish();
+    out.candidates.append(&mut analyzer.candidates);
+    bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::{Candidate, Kind};
+    use crate::secret::Fingerprint;
+
+    fn run(sql: &str) -> Extracted {
+        let rules = RuleSet::from_sources(Vec::new()).unwrap();
+        let mut out = Extracted::default();
+        extract_stream("db.sql", &mut sql.as_bytes(), None, &rules, &mut out);
+        out
+    }
+
+    /// (line, column, kind, name, context, fingerprint-of-value or rows)
+    fn show(c: &Candidate) -> String {
+        let what = match (&c.value, c.rows) {
+            (Some(v), _) => format!("fp={}", &v.fingerprint().to_string()[7..15]),
+            (None, Some(rows)) => format!("rows={rows}"),
+            _ => "-".into(),
+        };
+        format!(
+            "{}:{} {} {} [{}] {}{}",
+            c.line,
+            c.column,
+            c.kind.as_str(),
+            c.name.as_deref().unwrap_or("-"),
+            c.context.as_deref().unwrap_or("-"),
+            what,
+            c.key_hint
+                .map(|k| format!(" hint={}", &k.to_string()[7..15]))
+                .unwrap_or_default()
+        )
+    }
+
+    fn found(sql: &str) -> Vec<String> {
+        let mut v: Vec<String> = run(sql).candidates.iter().map(show).collect();
+        v.sort();
+        v
+    }
+
+    fn fp8(s: &str) -> String {
+        Fingerprint::of(s.as_bytes()).to_string()[7..15].to_string()
+    }
+
+    #[test]
+    fn top_level_call_with_literal_key() {
+        let f = found("SELECT pgp_sym_encrypt('data', 'k3y-Top-Level-9x');\n");
+        assert_eq!(
+            f,
+            [format!(
+                "1:33 literal pgp_sym_encrypt key [-] fp={}",
+                fp8("k3y-Top-Level-9x")
+            )]
+        );
+    }
+
+    #[test]
+    fn function_body_with_variable_and_new_column() {
+        let sql = "CREATE FUNCTION public.enc() RETURNS trigger\n    LANGUAGE plpgsql\n    AS $$\nDECLARE\n  k text := 'Var-Key-123456';\nBEGIN\n  NEW.ssn_enc := public.pgp_sym_encrypt(NEW.ssn, k);\n  INSERT INTO audit VALUES (hmac(NEW.ssn, 'Audit-Key-7890', 'sha1'));\n  RETURN NEW;\nEND;\n$$;\n";
+        assert_eq!(
+            found(sql),
+            [
+                format!(
+                    "5:14 literal pgp_sym_encrypt key [function public.enc()] fp={}",
+                    fp8("Var-Key-123456")
+                ),
+                format!(
+                    "8:44 literal hmac key [function public.enc()] fp={}",
+                    fp8("Audit-Key-7890")
+                )
+            ]
+        );
+    }
+
+    #[test]
+    fn views_defaults_policies_do_blocks() {
+        let sql = "CREATE VIEW public.v AS\n SELECT public.pgp_sym_decrypt(c.x, 'View-Key-0001'::text) AS x FROM public.c;\n\
+CREATE TABLE public.t (\n    id integer,\n    s bytea DEFAULT public.pgp_sym_encrypt('x'::text, 'Default-Key-01'::text)\n);\n\
+CREATE POLICY p ON public.t USING ((public.hmac(s, E'Policy\\\\Key-2'::bytea, 'sha256') IS NOT NULL));\n\
+DO $do$ BEGIN PERFORM encrypt('a', 'Do-Block-Key-3', 'aes'); END $do$;\n";
+        let f = found(sql);
+        assert_eq!(
+            f,
+            [
+                format!(
+                    "2:38 literal pgp_sym_decrypt key [view public.v] fp={}",
+                    fp8("View-Key-0001")
+                ),
+                format!(
+                    "5:56 literal pgp_sym_encrypt key [table public.t] fp={}",
+                    fp8("Default-Key-01")
+                ),
+                format!(
+                    "7:54 literal hmac key [policy p on public.t] fp={}",
+                    fp8("Policy\\Key-2")
+                ),
+                format!(
+                    "8:37 literal encrypt key [DO block] fp={}",
+                    fp8("Do-Block-Key-3")
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn current_setting_is_a_reference() {
+        let sql = "SELECT pgp_sym_decrypt(x, current_setting('app.key')), pgp_sym_decrypt(y, current_setting('app.other', true)::text) FROM t;";
+        let out = run(sql);
+        let refs: Vec<(String, u32)> = out
+            .candidates
+            .iter()
+            .filter(|c| c.kind == Kind::Reference)
+            .map(|c| (c.name.clone().unwrap(), c.column))
+            .collect();
+        assert_eq!(
+            refs,
+            [("app.key".to_string(), 44), ("app.other".to_string(), 92)]
+        );
+    }
+
+    #[test]
+    fn pub_keys_from_dearmor() {
+        let sql = "SELECT pgp_pub_decrypt(m, dearmor('-----BEGIN PGP PRIVATE KEY BLOCK-----\nabc\n-----END PGP PRIVATE KEY BLOCK-----'), 'Key-Password-77') FROM t;";
+        let f = found(sql);
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert!(
+            f[0].starts_with("1:36 literal pgp_pub_decrypt key"),
+            "{f:?}"
+        );
+        assert!(f[1].contains("pgp_pub_decrypt password"), "{f:?}");
+    }
+
+    #[test]
+    fn ciphertext_in_copy_linked_by_trigger_defined_after_data() {
+        let sql = "\
+CREATE TABLE public.c (id integer, ssn text, ssn_enc bytea);
+CREATE FUNCTION public.enc() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.ssn_enc := pgp_sym_encrypt(NEW.ssn, 'Trigger-Key-42'); RETURN NEW; END $$;
+COPY public.c (id, ssn, ssn_enc) FROM stdin;
+1\t\\N\t\\\\xc30d04070302aa
+2\t\\N\t\\\\xc30d04070302bb
+3\t\\N\t\\N
+\\.
+CREATE TRIGGER enc_trg BEFORE INSERT OR UPDATE ON public.c FOR EACH ROW EXECUTE FUNCTION public.enc();
+";
+        let f = found(sql);
+        assert_eq!(
+            f,
+            [
+                format!(
+                    "3:48 literal pgp_sym_encrypt key [function public.enc()] fp={}",
+                    fp8("Trigger-Key-42")
+                ),
+                format!(
+                    "4:25 ciphertext public.c.ssn_enc [trigger enc_trg on public.c] rows=2 hint={}",
+                    fp8("Trigger-Key-42")
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn ciphertext_in_inserts_without_column_list() {
+        let sql = "\
+CREATE TABLE public.n (id integer, note text);
+INSERT INTO public.n VALUES (1, '-----BEGIN PGP MESSAGE-----
+
+ww0E
+-----END PGP MESSAGE-----');
+INSERT INTO public.n VALUES (2, E'\\\\xc30d04070302'), (3, 'plain');
+";
+        assert_eq!(found(sql), ["2:34 ciphertext public.n.note [-] rows=2"]);
+    }
+
+    #[test]
+    fn setting_key_link_names_the_setting() {
+        let sql = "\
+CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN NEW.b := pgp_sym_encrypt(NEW.a, current_setting('app.k')); RETURN NEW; END $$ LANGUAGE plpgsql;
+INSERT INTO t (a, b) VALUES ('x', '\\xc30d04070302');
+CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE PROCEDURE f();
+";
+        let f = found(sql);
+        assert!(
+            f.contains(
+                &"2:19 ciphertext t.b [trigger tr on t (key from current_setting('app.k'))] rows=1"
+                    .to_string()
+            ),
+            "{f:?}"
+        );
+    }
+
+    #[test]
+    fn ciphertext_linked_by_a_view_that_decrypts_the_column() {
+        let sql = "\
+COPY public.c (id, x) FROM stdin;
+1\t\\\\xc30d04070302aa
+\\.
+CREATE VIEW public.v AS SELECT public.pgp_sym_decrypt(c.x, 'View-Link-Key-1'::text) AS x FROM public.c;
+";
+        let f = found(sql);
+        assert!(
+            f.contains(&format!(
+                "1:20 ciphertext public.c.x [view public.v] rows=1 hint={}",
+                fp8("View-Link-Key-1")
+            )),
+            "{f:?}"
+        );
+    }
+
+    #[test]
+    fn each_ciphertext_column_points_at_its_name() {
+        let sql = "COPY public.n (id, a, b) FROM stdin;\n1\t\\\\xc30d04070302\t-----BEGIN PGP MESSAGE-----\\n\n\\.\n";
+        assert_eq!(
+            found(sql),
+            [
+                "1:20 ciphertext public.n.a [-] rows=1",
+                "1:23 ciphertext public.n.b [-] rows=1"
+            ]
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded_and_calls_after_it_are_found() {
+        let sql = format!(
+            "SELECT {}1{};\nSELECT hmac('d', 'After-Deep-Key-77', 'sha1');\n",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        );
+        assert_eq!(
+            found(&sql),
+            [format!(
+                "2:19 literal hmac key [-] fp={}",
+                fp8("After-Deep-Key-77")
+            )]
+        );
+    }
+
+    #[test]
+    fn begin_atomic_bodies_keep_their_function_and_dollar_keys_count() {
+        // pg_dump's form of a SQL-standard body (PostgreSQL 14+): `;` inside it.
+        let sql = "CREATE FUNCTION public.tag(t text) RETURNS bytea\n    LANGUAGE sql\n    BEGIN ATOMIC\n SELECT 1;\n SELECT public.hmac(t, 'Atomic-Key-555'::text, 'sha256'::text) AS hmac;\nEND;\nSELECT pgp_sym_decrypt(x, $k$Dollar-Key-666$k$) FROM t;\n";
+        assert_eq!(
+            found(sql),
+            [
+                format!(
+                    "5:25 literal hmac key [function public.tag()] fp={}",
+                    fp8("Atomic-Key-555")
+                ),
+                format!(
+                    "7:30 literal pgp_sym_decrypt key [-] fp={}",
+                    fp8("Dollar-Key-666")
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn settings_with_literal_values_hold_keys_and_resolve_current_setting() {
+        let sql = "\
+ALTER DATABASE shop SET \"app.card_key\" TO 'Card-Setting-Key-1';
+SET search_path = 'public, extensions';
+SET LOCAL app.api_token = 'Token-Setting-2x';
+SELECT pg_catalog.set_config('app.signing_secret', 'Signing-Secret-3y', false);
+CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN NEW.b := pgp_sym_encrypt(NEW.a, current_setting('app.card_key')); RETURN NEW; END $$ LANGUAGE plpgsql;
+INSERT INTO t (a, b) VALUES ('x', '\\xc30d04070302');
+CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();
+";
+        let f = found(sql);
+        let want = [
+            format!(
+                "1:44 literal setting app.card_key [database shop] fp={}",
+                fp8("Card-Setting-Key-1")
+            ),
+            format!("3:28 literal setting app.api_token [-] fp={}", fp8("Token-Setting-2x")),
+            format!(
+                "4:53 literal setting app.signing_secret [-] fp={}",
+                fp8("Signing-Secret-3y")
+            ),
+            "5:98 reference app.card_key [function f()] -".to_string(),
+            format!(
+                "6:19 ciphertext t.b [trigger tr on t (key from current_setting('app.card_key'))] rows=1 hint={}",
+                fp8("Card-Setting-Key-1")
+            ),
+        ];
+        let mut want = want.to_vec();
+        want.sort();
+        assert_eq!(f, want);
+    }
+
+    #[test]
+    fn unterminated_body_is_a_warning_naming_the_line() {
+        let out = run("SELECT 1;\nCREATE FUNCTION f() AS $$ BEGIN\n");
+        assert_eq!(
+            out.warnings,
+            ["db.sql: line 2: unterminated dollar-quoted body (read to the end of the file)"]
+        );
+    }
+
+    #[test]
+    fn strings_that_are_not_keys_are_ignored() {
+        let sql = "INSERT INTO t VALUES ('not-a-key-but-long');\nSELECT encode(digest('x', 'sha256'), 'hex');\nCOMMENT ON TABLE t IS 'pgp_sym_encrypt(x, ''Comment-Key'')';\n";
+        assert!(found(sql).is_empty());
+    }
+
+    /// Bounded, deterministic random inputs built from the fragments that change the
+    /// lexer's state (and raw random bytes): no panic, no hang, every byte read. The
+    /// cargo-fuzz target `sql_lexer` does the same at length.
+    #[test]
+    fn random_inputs_never_panic_or_hang() {
+        const FRAGMENTS: &[&str] = &[
+            "'",
+            "''",
+            "E'",
+            "e'\\",
+            "U&'",
+            "\\",
+            "\\x",
+            "$$",
+            "$a$",
+            "$b$",
+            "$1",
+            "--",
+            "/*",
+            "*/",
+            "\n",
+            "\"",
+            "(",
+            ")",
+            ",",
+            ";",
+            "::",
+            ":=",
+            "=",
+            ".",
+            "COPY t (a, b) FROM stdin;\n",
+            "COPY t FROM stdin WITH (FORMAT csv);\n",
+            "\\.\n",
+            "\t",
+            "pgp_sym_encrypt(",
+            "current_setting(",
+            "dearmor(",
+            "'Key-abcdef-123'",
+            "NEW.x := ",
+            "NEW . y = ",
+            "CREATE FUNCTION f() RETURNS trigger AS ",
+            "CREATE TABLE t (a int, b bytea",
+            "CREATE TRIGGER tr BEFORE INSERT ON t EXECUTE FUNCTION f();",
+            "\\\\xc30d04070302",
+            "-----BEGIN PGP MESSAGE-----",
+            "DECLARE k text := ",
+            "INSERT INTO t VALUES (",
+            "BEGIN ATOMIC ",
+            "END",
+            "DO ",
+            "x",
+            " ",
+            "\r\n",
+            "\u{e9}",
+        ];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let rules = RuleSet::from_sources(Vec::new()).unwrap();
+        for _ in 0..3000 {
+            let mut input = Vec::new();
+            for _ in 0..next() % 80 {
+                let r = next();
+                if r % 7 == 0 {
+                    input.push((r >> 8) as u8);
+                } else {
+                    input.extend_from_slice(
+                        FRAGMENTS[(r >> 8) as usize % FRAGMENTS.len()].as_bytes(),
+                    );
+                }
+            }
+            let mut out = Extracted::default();
+            let n = extract_stream("r.sql", &mut input.as_slice(), None, &rules, &mut out);
+            assert_eq!(n, input.len() as u64);
+            // The lexer alone, cut into random chunks.
+            struct Null;
+            impl lexer::Sink for Null {
+                fn token(
+                    &mut self,
+                    _: usize,
+                    _: lexer::Pos,
+                    _: lexer::Tok<'_>,
+                ) -> Option<lexer::CopyFormat> {
+                    None
+                }
+            }
+            let mut lx = lexer::Lexer::new();
+            let step = (next() % 17 + 1) as usize;
+            for chunk in input.chunks(step) {
+                lx.feed(chunk, &mut Null);
+            }
+            lx.finish(&mut Null);
+        }
+    }
+}
