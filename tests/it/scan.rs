@@ -270,7 +270,7 @@ fn every_planted_secret_is_found() {
         let untracked = planted().iter().any(|p| {
             (p.kind == "untracked" || p.kind == "focused") && Some(p.fingerprint().as_str()) == fp
         });
-        if f["verdict"] == "untracked" && !in_focused_fixture(&f) {
+        if f["verdict"] == "untracked" && !in_focused_fixture(f) {
             assert!(untracked, "untracked finding is no planted secret: {f}");
         }
     }
@@ -1129,7 +1129,7 @@ fn every_literal_finding_points_at_the_first_byte_of_its_secret() {
         let Some(fp) = f["fingerprint"].as_str() else {
             continue;
         };
-        if in_focused_fixture(&f) {
+        if in_focused_fixture(f) {
             continue; // checked by tests/it/nginx.rs and tests/it/sql.rs
         }
         let p = planted
