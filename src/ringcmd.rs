@@ -311,7 +311,7 @@ pub fn parse_dotenv(text: &str, shown: &str) -> (Vec<EnvVar>, Vec<String>) {
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
         if !valid_name {
             warnings.push(format!(
-                "{shown}:{line_no}: {name:?} is not a variable name, skipped"
+                "{shown}:{line_no}: the name before `=` is not a variable name, skipped"
             ));
             continue;
         }
