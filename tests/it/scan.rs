@@ -768,6 +768,25 @@ fn max_filesize_skips_large_files_but_not_sql_dumps() {
     assert_eq!(stats(&report, "skipped"), 0);
 }
 
+/// Paths of the findings of a JSON scan of `tree` with its own `ring.json`.
+fn finding_paths(tree: &Tree, extra: &[&str]) -> Vec<String> {
+    let ring = tree.path().join("ring.json");
+    let mut args = vec![
+        "scan",
+        tree.path().to_str().unwrap(),
+        "--ring",
+        ring.to_str().unwrap(),
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    let report = json(&sk(&args).run());
+    findings(&report)
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect()
+}
+
 #[test]
 fn hidden_files_need_hidden_but_dotenv_files_do_not() {
     let tree = Tree::new();
@@ -777,23 +796,7 @@ fn hidden_files_need_hidden_but_dotenv_files_do_not() {
     // A virtualenv directory called .env is hidden like any other directory.
     tree.write(".env/lib/site.txt", format!("token {KEY_A}\n"));
     tree.write("ring.json", ring_json(&[("a", "svc", "active", KEY_A)]));
-    let ring = tree.path().join("ring.json");
-    let scan = |extra: &[&str]| {
-        let mut args = vec![
-            "scan",
-            tree.path().to_str().unwrap(),
-            "--ring",
-            ring.to_str().unwrap(),
-            "--format",
-            "json",
-        ];
-        args.extend_from_slice(extra);
-        let report = json(&sk(&args).run());
-        findings(&report)
-            .iter()
-            .map(|f| f["path"].as_str().unwrap().to_string())
-            .collect::<Vec<_>>()
-    };
+    let scan = |extra: &[&str]| finding_paths(&tree, extra);
     assert_eq!(scan(&[]), ["web/.env.production"]);
     assert_eq!(
         scan(&["--hidden"]),
@@ -808,21 +811,7 @@ fn hidden_files_need_hidden_but_dotenv_files_do_not() {
     tree2.write(".env", format!("API_TOKEN={KEY_A}\n"));
     tree2.write(".envrc", format!("export API_TOKEN={KEY_A}\n"));
     tree2.write("ring.json", ring_json(&[("a", "svc", "active", KEY_A)]));
-    let out = sk(&[
-        "scan",
-        tree2.path().to_str().unwrap(),
-        "--ring",
-        tree2.path().join("ring.json").to_str().unwrap(),
-        "--format",
-        "json",
-    ])
-    .run();
-    let report = json(&out);
-    let paths: Vec<&str> = findings(&report)
-        .iter()
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
-    assert_eq!(paths, [".env", ".envrc"]);
+    assert_eq!(finding_paths(&tree2, &[]), [".env", ".envrc"]);
 }
 
 #[test]
@@ -833,23 +822,7 @@ fn gitignored_files_need_no_ignore() {
     tree.write("app.secret", format!("token {KEY_A}\n"));
     tree.write("app.txt", format!("token {KEY_A}\n"));
     tree.write("ring.json", ring_json(&[("a", "svc", "active", KEY_A)]));
-    let ring = tree.path().join("ring.json");
-    let scan = |extra: &[&str]| {
-        let mut args = vec![
-            "scan",
-            tree.path().to_str().unwrap(),
-            "--ring",
-            ring.to_str().unwrap(),
-            "--format",
-            "json",
-        ];
-        args.extend_from_slice(extra);
-        let report = json(&sk(&args).run());
-        findings(&report)
-            .iter()
-            .map(|f| f["path"].as_str().unwrap().to_string())
-            .collect::<Vec<_>>()
-    };
+    let scan = |extra: &[&str]| finding_paths(&tree, extra);
     assert_eq!(scan(&[]), ["app.txt"]);
     assert_eq!(
         scan(&["--no-ignore"]),

@@ -528,14 +528,28 @@ impl Walker<'_, '_> {
             }
             return;
         }
-        if let Some(v) = trimmed(&bytes, &offsets, |b| b.is_ascii_whitespace()) {
+        self.push_trimmed(&bytes, &offsets, signal, RULE_SET, var_name, used_at);
+    }
+
+    /// A variable's literal value (`set`, `map`), trimmed: high confidence when the
+    /// variable's name or its uses say secret.
+    fn push_trimmed(
+        &mut self,
+        bytes: &[u8],
+        offsets: &[usize],
+        signal: bool,
+        rule: &'static str,
+        name: String,
+        used_at: Vec<u32>,
+    ) {
+        if let Some(v) = trimmed(bytes, offsets, |b| b.is_ascii_whitespace()) {
             if self.keep(&v.bytes, signal) {
                 let conf = if signal {
                     Confidence::High
                 } else {
                     Confidence::Medium
                 };
-                self.push(v, RULE_SET, conf, var_name, used_at);
+                self.push(v, rule, conf, name, used_at);
             }
         }
     }
@@ -641,16 +655,14 @@ impl Walker<'_, '_> {
             let Some((bytes, offsets)) = literal(self.src, value) else {
                 continue;
             };
-            if let Some(v) = trimmed(&bytes, &offsets, |b| b.is_ascii_whitespace()) {
-                if self.keep(&v.bytes, signal) {
-                    let conf = if signal {
-                        Confidence::High
-                    } else {
-                        Confidence::Medium
-                    };
-                    self.push(v, RULE_MAP, conf, target.clone(), used_at.clone());
-                }
-            }
+            self.push_trimmed(
+                &bytes,
+                &offsets,
+                signal,
+                RULE_MAP,
+                target.clone(),
+                used_at.clone(),
+            );
         }
     }
 
