@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// A bad argument or combination of arguments; the text names the option.
     #[error("{0}")]
     Usage(String),
     #[error("key ring {path}: {entry}: {problem}")]
@@ -13,12 +14,23 @@ pub enum Error {
         entry: String,
         problem: String,
     },
+    /// A ring edit that the ring's content refuses (unknown id, a key already there,
+    /// a transition the lifecycle does not allow).
+    #[error("key ring {path}: {problem}")]
+    RingEdit { path: String, problem: String },
     #[error("rules {file}: {rule}: {problem}")]
     Rules {
         file: String,
         rule: String,
         problem: String,
     },
+    /// A rotation the gate cannot simulate (unknown service, ambiguous pending key).
+    #[error("gate: {0}")]
+    Gate(String),
+    /// git could not be run or refused; the text names the option or command
+    /// (`--staged`, `install-hook`).
+    #[error("{0}")]
+    Git(String),
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,

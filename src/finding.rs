@@ -1,6 +1,10 @@
-//! The judged result for one consumer: what every reporter writes.
+//! The types every stage shares: where a consumer is ([`Position`], [`Location`]), what it
+//! holds ([`Detail`]), and the judged result ([`Finding`]) that every reporter writes.
+//!
+//! One finding shape travels from extractor to reporter: a candidate, a match and a
+//! finding all carry the same [`Detail`], so a new field is one edit here plus the
+//! writers that show it.
 
-use crate::extract::Kind;
 use crate::format::Format;
 use crate::ring::KeyState;
 use crate::secret::Fingerprint;
@@ -50,6 +54,17 @@ impl Verdict {
     pub fn fails_by_default(self) -> bool {
         !matches!(self, Verdict::Reference | Verdict::Reencrypt)
     }
+
+    /// The default severity of the verdict (SPEC §2 table). An untracked finding's own
+    /// severity also depends on its rule's confidence (see `verdict::judge`).
+    pub fn default_severity(self) -> Severity {
+        match self {
+            Verdict::Compromised => Severity::Critical,
+            Verdict::Stale | Verdict::Expiring => Severity::High,
+            Verdict::Pinned | Verdict::Untracked | Verdict::Reencrypt => Severity::Medium,
+            Verdict::Reference => Severity::Info,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -74,6 +89,107 @@ impl Severity {
     }
 }
 
+/// How sure a rule is that what it matched is a real secret.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+/// What a consumer holds (SPEC §5 `kind`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Literal,
+    Reference,
+    Ciphertext,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Literal => "literal",
+            Kind::Reference => "reference",
+            Kind::Ciphertext => "ciphertext",
+        }
+    }
+}
+
+/// Which kind of extractor produced a candidate; decides which of two candidates for the
+/// same place is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Origin {
+    /// A bare token that is a ring key: kept only when its fingerprint is in the ring.
+    RingToken,
+    /// A regex rule from `rules/`.
+    Rule,
+    /// A format-aware extractor (Kubernetes Secret, nginx, SQL).
+    Structured,
+}
+
+/// The bar an unmatched literal must pass to be a finding (a ring key always is one):
+/// at least `min_len` bytes and, when set, `entropy` bits per byte. The extractor that
+/// found the value sets it; `verdict::matcher` applies it, once.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bar {
+    pub min_len: usize,
+    pub entropy: Option<f64>,
+}
+
+impl Bar {
+    /// Values from format extractors (no rule of their own).
+    pub const STRUCTURED: Bar = Bar {
+        min_len: 8,
+        entropy: None,
+    };
+}
+
+/// 1-based line and byte column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Position {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// Where a finding is: the path as reports show it, and its position.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+/// What a consumer holds and how it was found: the same from candidate to report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Detail {
+    pub kind: Kind,
+    /// The rule (or structured extractor) that found it.
+    pub rule: String,
+    /// What holds the key: a variable, a setting, a column.
+    pub name: Option<String>,
+    /// Where it sits: an nginx block path, a SQL function or table.
+    pub context: Option<String>,
+    /// Lines that use the value (nginx variables).
+    pub used_at: Vec<u32>,
+    /// Rows of ciphertext (SQL dumps).
+    pub rows: Option<u64>,
+}
+
+impl Detail {
+    pub fn new(kind: Kind, rule: &str) -> Self {
+        Detail {
+            kind,
+            rule: rule.to_string(),
+            name: None,
+            context: None,
+            used_at: Vec::new(),
+            rows: None,
+        }
+    }
+}
+
 /// The ring key a finding holds.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct KeyRef {
@@ -82,23 +198,17 @@ pub struct KeyRef {
     pub state: KeyState,
 }
 
+/// One judged consumer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
-    pub path: String,
-    pub line: u32,
-    pub column: u32,
+    pub location: Location,
     pub verdict: Verdict,
     pub severity: Severity,
-    pub kind: Kind,
     pub format: Format,
-    pub rule: String,
-    pub name: Option<String>,
-    pub context: Option<String>,
+    pub detail: Detail,
     pub fingerprint: Option<Fingerprint>,
     pub key: Option<KeyRef>,
     pub preview: Option<String>,
-    pub used_at: Vec<u32>,
-    pub rows: Option<u64>,
 }
 
 impl Finding {
@@ -106,13 +216,41 @@ impl Finding {
     /// that two findings on one spot never swap places between runs.
     pub fn sort_key(&self) -> impl Ord + '_ {
         (
-            &self.path,
-            self.line,
-            self.column,
-            self.kind,
-            &self.rule,
-            &self.name,
+            &self.location,
+            self.detail.kind,
+            &self.detail.rule,
+            &self.detail.name,
             self.fingerprint,
         )
+    }
+}
+
+/// The verdicts that fail a run (`--fail-on`): the app turns them into the exit code,
+/// reporters show them (SARIF levels, the summary's failing count).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailOn(Vec<Verdict>);
+
+impl FailOn {
+    pub fn new(verdicts: Vec<Verdict>) -> Self {
+        FailOn(verdicts)
+    }
+
+    /// Everything but `reference` and `reencrypt` (scan's default).
+    pub fn default_for_scan() -> Self {
+        FailOn(
+            Verdict::ALL
+                .into_iter()
+                .filter(|v| v.fails_by_default())
+                .collect(),
+        )
+    }
+
+    pub fn fails(&self, verdict: Verdict) -> bool {
+        self.0.contains(&verdict)
+    }
+
+    /// How many of the findings fail the run.
+    pub fn count(&self, findings: &[Finding]) -> usize {
+        findings.iter().filter(|f| self.fails(f.verdict)).count()
     }
 }

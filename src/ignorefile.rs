@@ -12,8 +12,8 @@
 //! (`ignored`). A malformed line is a warning naming the file and the line.
 
 use crate::finding::Finding;
+use crate::paths::shown_path;
 use crate::secret::Fingerprint;
-use crate::walk::shown_path;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -120,39 +120,25 @@ impl Ignores {
         warnings
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.fingerprints.is_empty() && self.places.is_empty()
-    }
-
     /// Is this finding ignored by the file (not by an inline comment)?
     pub fn matches(&self, f: &Finding) -> bool {
         f.fingerprint
             .is_some_and(|fp| self.fingerprints.contains(&fp))
             || (!self.places.is_empty()
-                && self
-                    .places
-                    .contains(&(f.path.clone(), f.line, f.rule.clone())))
+                && self.places.contains(&(
+                    f.location.path.clone(),
+                    f.location.line,
+                    f.detail.rule.clone(),
+                )))
     }
 
-    /// Drops the ignored findings of one document; returns the rest and how many went.
-    pub fn filter(&self, findings: Vec<Finding>, bytes: &[u8]) -> (Vec<Finding>, u64) {
-        if findings.is_empty() {
-            return (findings, 0);
-        }
-        self.filter_lines(findings, &allowed_lines(bytes))
-    }
-
-    /// [`Ignores::filter`] for a streamed file, whose `stalekey:allow` lines the
-    /// extractor noted while reading it.
-    pub fn filter_lines(
-        &self,
-        findings: Vec<Finding>,
-        allowed: &HashSet<u32>,
-    ) -> (Vec<Finding>, u64) {
+    /// Drops the ignored findings of one document, whose `stalekey:allow` lines are
+    /// `allowed`; returns the rest and how many went.
+    pub fn filter(&self, findings: Vec<Finding>, allowed: &HashSet<u32>) -> (Vec<Finding>, u64) {
         let before = findings.len();
         let kept: Vec<Finding> = findings
             .into_iter()
-            .filter(|f| !(allowed.contains(&f.line) || self.matches(f)))
+            .filter(|f| !(allowed.contains(&f.location.line) || self.matches(f)))
             .collect();
         let ignored = (before - kept.len()) as u64;
         (kept, ignored)
@@ -160,7 +146,7 @@ impl Ignores {
 }
 
 /// The 1-based lines that carry `stalekey:allow`.
-fn allowed_lines(bytes: &[u8]) -> HashSet<u32> {
+pub fn allowed_lines(bytes: &[u8]) -> HashSet<u32> {
     let mut out = HashSet::new();
     for at in memchr::memmem::find_iter(bytes, INLINE_ALLOW) {
         let line = memchr::memchr_iter(b'\n', &bytes[..at]).count() as u32 + 1;
@@ -172,29 +158,25 @@ fn allowed_lines(bytes: &[u8]) -> HashSet<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::Kind;
-    use crate::finding::{Severity, Verdict};
+    use crate::finding::{Detail, Kind, Location, Severity, Verdict};
     use crate::format::Format;
 
     const FP: &str = "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 
     fn finding(path: &str, line: u32, rule: &str, fp: Option<&str>) -> Finding {
         Finding {
-            path: path.into(),
-            line,
-            column: 1,
+            location: Location {
+                path: path.into(),
+                line,
+                column: 1,
+            },
             verdict: Verdict::Untracked,
             severity: Severity::Medium,
-            kind: Kind::Literal,
             format: Format::Python,
-            rule: rule.into(),
-            name: None,
-            context: None,
+            detail: Detail::new(Kind::Literal, rule),
             fingerprint: fp.map(|f| Fingerprint::parse(f).unwrap()),
             key: None,
             preview: None,
-            used_at: Vec::new(),
-            rows: None,
         }
     }
 
@@ -221,10 +203,10 @@ mod tests {
         let bytes = b"a = 1\nKEY = 'x' # stalekey:allow\nB = 2\n";
         let (kept, ignored) = ig.filter(
             vec![finding("f", 2, "r", None), finding("f", 3, "r", None)],
-            bytes,
+            &allowed_lines(bytes),
         );
         assert_eq!(ignored, 1);
         assert_eq!(kept.len(), 1);
-        assert_eq!(kept[0].line, 3);
+        assert_eq!(kept[0].location.line, 3);
     }
 }

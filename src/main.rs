@@ -1,3 +1,10 @@
+use clap::Parser;
+
 fn main() {
-    std::process::exit(stalekey::cli::main());
+    // An empty STALEKEY_RING means "not set" (as with NO_COLOR), not an empty --ring.
+    if std::env::var_os("STALEKEY_RING").is_some_and(|v| v.is_empty()) {
+        std::env::remove_var("STALEKEY_RING");
+    }
+    let cli = stalekey::cli::Cli::parse();
+    std::process::exit(stalekey::app::run(cli));
 }

@@ -261,9 +261,9 @@ mod tests {
             .iter()
             .map(|c| {
                 (
-                    c.line,
-                    c.column,
-                    c.name.clone().unwrap(),
+                    c.at.line,
+                    c.at.column,
+                    c.detail.name.clone().unwrap(),
                     c.value.as_ref().unwrap().expose().to_vec(),
                 )
             })
@@ -278,7 +278,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            out.candidates[0].context.as_deref(),
+            out.candidates[0].detail.context.as_deref(),
             Some("Secret prod/app > data")
         );
     }
@@ -291,9 +291,9 @@ mod tests {
         extract(&doc, &mut out);
         assert!(out.warnings.is_empty(), "{:?}", out.warnings);
         assert_eq!(out.candidates.len(), 1);
-        assert_eq!(out.candidates[0].name.as_deref(), Some("key"));
+        assert_eq!(out.candidates[0].detail.name.as_deref(), Some("key"));
         assert_eq!(
-            out.candidates[0].context.as_deref(),
+            out.candidates[0].detail.context.as_deref(),
             Some("Secret default/web > data")
         );
     }

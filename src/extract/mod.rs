@@ -11,114 +11,64 @@ pub mod rules;
 pub mod sql;
 pub mod tokens;
 
+pub use crate::finding::{Bar, Confidence, Detail, Kind, Origin, Position};
 use crate::format::Format;
 use crate::ring::Ring;
 use crate::secret::{Fingerprint, Secret};
-use serde::{Deserialize, Serialize};
 use std::cell::OnceCell;
-
-/// How sure a rule is that what it matched is a real secret.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Confidence {
-    Low,
-    Medium,
-    High,
-}
-
-/// What a consumer holds (SPEC §5 `kind`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    Literal,
-    Reference,
-    Ciphertext,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Literal => "literal",
-            Kind::Reference => "reference",
-            Kind::Ciphertext => "ciphertext",
-        }
-    }
-}
-
-/// Which kind of extractor produced a candidate; decides which of two candidates for the
-/// same place is kept.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Origin {
-    /// A bare token that is a ring key: kept only when its fingerprint is in the ring.
-    RingToken,
-    /// A regex rule from `rules/`.
-    Rule,
-    /// A format-aware extractor (Kubernetes Secret, nginx, SQL).
-    Structured,
-}
 
 /// A place in a document that holds or obtains a secret.
 pub struct Candidate {
-    pub line: u32,
-    pub column: u32,
-    pub kind: Kind,
+    pub at: Position,
+    pub detail: Detail,
     pub origin: Origin,
-    pub rule: String,
     pub confidence: Confidence,
-    pub name: Option<String>,
-    pub context: Option<String>,
+    /// What an unmatched value must pass to be a finding.
+    pub bar: Bar,
     /// The secret bytes, for literals; dropped once fingerprinted.
     pub value: Option<Secret>,
-    /// Lines that use the value (nginx variables).
-    pub used_at: Vec<u32>,
-    /// Rows of ciphertext (SQL dumps).
-    pub rows: Option<u64>,
     /// A key the extractor linked to ciphertext (SQL trigger that encrypts a column).
     pub key_hint: Option<Fingerprint>,
 }
 
 impl Candidate {
-    pub fn literal(pos: Position, rule: &str, confidence: Confidence, value: Secret) -> Self {
+    pub fn literal(at: Position, rule: &str, confidence: Confidence, value: Secret) -> Self {
         Candidate {
-            line: pos.line,
-            column: pos.column,
-            kind: Kind::Literal,
+            at,
+            detail: Detail::new(Kind::Literal, rule),
             origin: Origin::Rule,
-            rule: rule.to_string(),
             confidence,
-            name: None,
-            context: None,
+            bar: Bar::STRUCTURED,
             value: Some(value),
-            used_at: Vec::new(),
-            rows: None,
             key_hint: None,
         }
     }
 
-    pub fn reference(pos: Position, rule: &str, name: String) -> Self {
+    pub fn reference(at: Position, rule: &str, name: String) -> Self {
+        let mut detail = Detail::new(Kind::Reference, rule);
+        detail.name = Some(name);
         Candidate {
-            line: pos.line,
-            column: pos.column,
-            kind: Kind::Reference,
+            at,
+            detail,
             origin: Origin::Rule,
-            rule: rule.to_string(),
             confidence: Confidence::High,
-            name: Some(name),
-            context: None,
+            bar: Bar::STRUCTURED,
             value: None,
-            used_at: Vec::new(),
-            rows: None,
             key_hint: None,
         }
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.detail.kind
     }
 
     pub fn with_name(mut self, name: Option<String>) -> Self {
-        self.name = name;
+        self.detail.name = name;
         self
     }
 
     pub fn with_context(mut self, context: Option<String>) -> Self {
-        self.context = context;
+        self.detail.context = context;
         self
     }
 
@@ -126,13 +76,11 @@ impl Candidate {
         self.origin = origin;
         self
     }
-}
 
-/// 1-based line and byte column.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Position {
-    pub line: u32,
-    pub column: u32,
+    pub fn with_bar(mut self, bar: Bar) -> Self {
+        self.bar = bar;
+        self
+    }
 }
 
 /// A file's bytes with its format, and a lazily built line index.

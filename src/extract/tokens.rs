@@ -360,7 +360,7 @@ mod tests {
         tokens.extract(&doc, &mut out);
         out.candidates
             .iter()
-            .map(|c| (c.line, c.column, c.rule.clone()))
+            .map(|c| (c.at.line, c.at.column, c.detail.rule.clone()))
             .collect()
     }
 

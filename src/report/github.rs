@@ -4,24 +4,39 @@
 //! message; also `:` and `,` in properties). Messages never hold a secret.
 
 use super::sarif::message;
-use super::Report;
+use super::{Report, Reporter};
 use crate::finding::Finding;
+use crate::verdict::rotation::GateOutcome;
 use std::io::{self, Write};
 
 /// Escapes a command's message (the text after `::`).
-pub fn escape_data(s: &str) -> String {
+fn escape_data(s: &str) -> String {
     s.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
 /// Escapes a property value (`file=`, `title=`).
-pub fn escape_property(s: &str) -> String {
+fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// The GitHub Actions reporter: one annotation per finding (per consumer of the service,
+/// for a gate) and a summary line.
+pub(super) struct Github;
+
+impl Reporter for Github {
+    fn scan(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        write(report, out)
+    }
+
+    fn gate(&self, _report: &Report, gate: &GateOutcome, out: &mut dyn Write) -> io::Result<()> {
+        write_gate(gate, out)
+    }
+}
+
 /// Writes one annotation.
-pub fn annotation(
+fn annotation(
     out: &mut dyn Write,
     error: bool,
     f: &Finding,
@@ -32,17 +47,17 @@ pub fn annotation(
         out,
         "::{} file={},line={},col={},title={}::{}",
         if error { "error" } else { "warning" },
-        escape_property(&f.path),
-        f.line,
-        f.column,
+        escape_property(&f.location.path),
+        f.location.line,
+        f.location.column,
         escape_property(title),
         escape_data(text)
     )
 }
 
-pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for f in report.findings {
-        let failing = report.fail_on.contains(&f.verdict);
+        let failing = report.fail_on.fails(f.verdict);
         let title = format!("stalekey: {} ({})", f.verdict.as_str(), f.severity.as_str());
         annotation(out, failing, f, &title, &message(f))?;
     }
@@ -53,6 +68,24 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         report.findings.len(),
         report.stats.ignored,
         report.stats.files
+    )
+}
+
+fn write_gate(g: &GateOutcome, out: &mut dyn Write) -> io::Result<()> {
+    for i in &g.items {
+        let title = format!(
+            "stalekey gate: rotating {} ({} after the rotation)",
+            g.rotation.service,
+            i.after.verdict.as_str()
+        );
+        annotation(out, i.blocking, &i.after, &title, &i.message)?;
+    }
+    writeln!(
+        out,
+        "stalekey gate: {} consumers of {} must change before the rotation: {}",
+        g.blocking(),
+        g.rotation.service,
+        if g.passes() { "pass" } else { "fail" }
     )
 }
 

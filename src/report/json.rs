@@ -1,8 +1,9 @@
 //! The JSON report (SPEC §5). Wire structs live here, apart from the domain types, so the
 //! report's shape changes only on purpose.
 
-use super::Report;
+use super::{Report, Reporter};
 use crate::finding::Finding;
+use crate::verdict::rotation::GateOutcome;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -10,7 +11,7 @@ use std::io::{self, Write};
 pub const SCHEMA: &str = "stalekey.report/v1";
 
 #[derive(Serialize)]
-struct Wire<'a, G: Serialize> {
+struct Wire<'a> {
     schema: &'static str,
     tool: Tool,
     ring: Ring<'a>,
@@ -19,7 +20,7 @@ struct Wire<'a, G: Serialize> {
     summary: Summary<'a>,
     /// `stalekey gate` only: the rotation and what must change (see report/gate.rs).
     #[serde(skip_serializing_if = "Option::is_none")]
-    gate: Option<&'a G>,
+    gate: Option<&'a GateSection<'a>>,
 }
 
 #[derive(Serialize)]
@@ -81,17 +82,18 @@ struct Summary<'a> {
 }
 
 fn finding(f: &Finding) -> WireFinding<'_> {
+    let (loc, d) = (&f.location, &f.detail);
     WireFinding {
-        path: &f.path,
-        line: f.line,
-        column: f.column,
+        path: &loc.path,
+        line: loc.line,
+        column: loc.column,
         verdict: f.verdict.as_str(),
         severity: f.severity.as_str(),
-        kind: f.kind.as_str(),
+        kind: d.kind.as_str(),
         format: f.format.as_str(),
-        rule: &f.rule,
-        name: f.name.as_deref(),
-        context: f.context.as_deref(),
+        rule: &d.rule,
+        name: d.name.as_deref(),
+        context: d.context.as_deref(),
         fingerprint: f.fingerprint.map(|fp| fp.to_string()),
         key: f.key.as_ref().map(|k| Key {
             id: &k.id,
@@ -99,21 +101,26 @@ fn finding(f: &Finding) -> WireFinding<'_> {
             state: k.state.as_str(),
         }),
         preview: f.preview.as_deref(),
-        used_at: &f.used_at,
-        rows: f.rows,
+        used_at: &d.used_at,
+        rows: d.rows,
     }
 }
 
-pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    write_with::<()>(report, None, out)
+/// The JSON reporter: the report of SPEC §5; a gate adds its `gate` section (the
+/// consumers of the service judged under the simulated ring).
+pub(super) struct Json;
+
+impl Reporter for Json {
+    fn scan(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        write(report, None, out)
+    }
+
+    fn gate(&self, report: &Report, gate: &GateOutcome, out: &mut dyn Write) -> io::Result<()> {
+        write(report, Some(&gate_section(gate)), out)
+    }
 }
 
-/// The report with an extra top-level section (`gate`), written last.
-pub fn write_with<G: Serialize>(
-    report: &Report,
-    gate: Option<&G>,
-    out: &mut dyn Write,
-) -> io::Result<()> {
+fn write(report: &Report, gate: Option<&GateSection>, out: &mut dyn Write) -> io::Result<()> {
     let mut by_service: BTreeMap<&str, BTreeMap<&'static str, usize>> = BTreeMap::new();
     for f in report.findings {
         if let Some(k) = &f.key {
@@ -158,4 +165,107 @@ pub fn write_with<G: Serialize>(
     };
     serde_json::to_writer_pretty(&mut *out, &wire)?;
     out.write_all(b"\n")
+}
+
+/// The `gate` section of the JSON report: the rotation, then every consumer of the
+/// service judged under the simulated ring.
+#[derive(Serialize)]
+struct GateSection<'a> {
+    service: &'a str,
+    finalize: bool,
+    /// The pending key that becomes active (null: a key not in the ring yet).
+    new_active: Option<&'a str>,
+    rotation: Vec<Change<'a>>,
+    pass: bool,
+    blocking: usize,
+    consumers: Vec<Consumer<'a>>,
+}
+
+#[derive(Serialize)]
+struct Change<'a> {
+    id: &'a str,
+    from: &'static str,
+    to: &'static str,
+}
+
+#[derive(Serialize)]
+struct Consumer<'a> {
+    path: &'a str,
+    line: u32,
+    column: u32,
+    blocking: bool,
+    action: &'static str,
+    message: &'a str,
+    /// Verdict and severity after the rotation.
+    verdict: &'static str,
+    severity: &'static str,
+    /// Verdict under the real ring (as in `findings`).
+    verdict_now: &'static str,
+    key: Option<GateKey<'a>>,
+    kind: &'static str,
+    rule: &'a str,
+    name: Option<&'a str>,
+    context: Option<&'a str>,
+    fingerprint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rows: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct GateKey<'a> {
+    id: &'a str,
+    service: &'a str,
+    /// State after the rotation.
+    state: &'static str,
+    state_now: &'static str,
+}
+
+fn gate_section(g: &GateOutcome) -> GateSection<'_> {
+    let r = &g.rotation;
+    GateSection {
+        service: &r.service,
+        finalize: r.finalize,
+        new_active: r.new_active.as_deref(),
+        rotation: r
+            .changes
+            .iter()
+            .map(|(id, from, to)| Change {
+                id,
+                from: from.as_str(),
+                to: to.as_str(),
+            })
+            .collect(),
+        pass: g.passes(),
+        blocking: g.blocking(),
+        consumers: g
+            .items
+            .iter()
+            .map(|i| {
+                let f = &i.after;
+                Consumer {
+                    path: &f.location.path,
+                    line: f.location.line,
+                    column: f.location.column,
+                    blocking: i.blocking,
+                    action: i.action.as_str(),
+                    message: &i.message,
+                    verdict: f.verdict.as_str(),
+                    severity: f.severity.as_str(),
+                    verdict_now: i.verdict_now.as_str(),
+                    key: f.key.as_ref().map(|k| GateKey {
+                        id: &k.id,
+                        service: &k.service,
+                        state: k.state.as_str(),
+                        state_now: i.state_now.as_str(),
+                    }),
+                    kind: f.detail.kind.as_str(),
+                    rule: &f.detail.rule,
+                    name: f.detail.name.as_deref(),
+                    context: f.detail.context.as_deref(),
+                    fingerprint: f.fingerprint.map(|fp| fp.to_string()),
+                    rows: f.detail.rows,
+                }
+            })
+            .collect(),
+    }
 }

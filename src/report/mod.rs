@@ -1,16 +1,22 @@
-//! Report: one result type ([`Report`]) and one writer per output format. Only reporters
-//! write to the user; the library never prints.
+//! Report: one result type ([`Report`]), one [`Reporter`] per output format, each in its
+//! own file. Reporters read verdicts, severities and the fail policy; they never derive
+//! them. Only reporters write to the user; the library never prints.
 
-pub mod gate;
-pub mod github;
-pub mod json;
-pub mod sarif;
-pub mod text;
+mod github;
+mod json;
+mod paint;
+mod ring;
+mod sarif;
+mod text;
 
-use crate::finding::{Finding, Verdict};
-use crate::scan::Stats;
+use crate::finding::{FailOn, Finding, Verdict};
+use crate::pipeline::stats::Stats;
+use crate::verdict::rotation::GateOutcome;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+
+pub use json::SCHEMA;
+pub use ring::{ring_list, rule_list};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OutputFormat {
@@ -20,22 +26,26 @@ pub enum OutputFormat {
     Github,
 }
 
-/// Everything a report shows.
+impl OutputFormat {
+    /// Can this format show a gate's outcome? (SARIF is for scan results.)
+    pub fn serves_gate(self) -> bool {
+        self != OutputFormat::Sarif
+    }
+}
+
+/// Everything a scan report shows.
 pub struct Report<'a> {
     pub ring_path: Option<&'a str>,
     pub ring_keys: usize,
     pub stats: &'a Stats,
     pub findings: &'a [Finding],
-    /// Verdicts that make the run fail, for the summary line.
-    pub fail_on: &'a [Verdict],
+    /// Verdicts that make the run fail, for levels and the summary line.
+    pub fail_on: &'a FailOn,
 }
 
 impl Report<'_> {
     pub fn failing(&self) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| self.fail_on.contains(&f.verdict))
-            .count()
+        self.fail_on.count(self.findings)
     }
 
     pub fn by_verdict(&self) -> BTreeMap<Verdict, usize> {
@@ -47,20 +57,20 @@ impl Report<'_> {
     }
 }
 
-pub struct TextStyle {
-    pub color: bool,
+/// One output format.
+pub trait Reporter {
+    /// The report of a scan.
+    fn scan(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
+    /// The report of a gate: the scan's report and what the rotation would leave behind.
+    fn gate(&self, report: &Report, gate: &GateOutcome, out: &mut dyn Write) -> io::Result<()>;
 }
 
-pub fn write(
-    report: &Report,
-    format: OutputFormat,
-    style: &TextStyle,
-    out: &mut dyn Write,
-) -> io::Result<()> {
+/// The reporter of a format; `color` paints text on a terminal.
+pub fn reporter(format: OutputFormat, color: bool) -> Box<dyn Reporter> {
     match format {
-        OutputFormat::Text => text::write(report, style, out),
-        OutputFormat::Json => json::write(report, out),
-        OutputFormat::Sarif => sarif::write(report, out),
-        OutputFormat::Github => github::write(report, out),
+        OutputFormat::Text => Box::new(text::Text { color }),
+        OutputFormat::Json => Box::new(json::Json),
+        OutputFormat::Sarif => Box::new(sarif::Sarif),
+        OutputFormat::Github => Box::new(github::Github),
     }
 }

@@ -5,16 +5,17 @@
 //! `warning`, and `note` for references. Messages name the key, its service and state,
 //! never the value; not even the preview of the JSON report is written here.
 
-use super::Report;
+use super::{Report, Reporter};
 use crate::finding::{Finding, Severity, Verdict};
+use crate::verdict::rotation::GateOutcome;
 use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::io::{self, Write};
 
-pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// The key under which results carry their fingerprint.
-pub const FINGERPRINT_KEY: &str = "stalekey/v1";
+const FINGERPRINT_KEY: &str = "stalekey/v1";
 
 fn describe(v: Verdict) -> (&'static str, &'static str) {
     match v {
@@ -69,15 +70,6 @@ fn security_severity(s: Severity) -> &'static str {
     }
 }
 
-fn default_severity(v: Verdict) -> Severity {
-    match v {
-        Verdict::Compromised => Severity::Critical,
-        Verdict::Stale | Verdict::Expiring => Severity::High,
-        Verdict::Pinned | Verdict::Untracked | Verdict::Reencrypt => Severity::Medium,
-        Verdict::Reference => Severity::Info,
-    }
-}
-
 fn level(v: Verdict, failing: bool) -> &'static str {
     if failing {
         "error"
@@ -89,8 +81,9 @@ fn level(v: Verdict, failing: bool) -> &'static str {
 }
 
 /// One sentence about a finding, never holding a secret.
-pub fn message(f: &Finding) -> String {
-    let what = match &f.name {
+pub(super) fn message(f: &Finding) -> String {
+    let d = &f.detail;
+    let what = match &d.name {
         Some(n) => format!("{n} "),
         None => String::new(),
     };
@@ -107,10 +100,10 @@ pub fn message(f: &Finding) -> String {
         (None, Verdict::Reference) => format!("{what}obtains a key indirectly"),
         (None, _) => format!("{what}holds a secret literal that is not in the key ring"),
     };
-    if let Some(rows) = f.rows {
+    if let Some(rows) = d.rows {
         text.push_str(&format!(" ({rows} rows)"));
     }
-    if let Some(ctx) = &f.context {
+    if let Some(ctx) = &d.context {
         text.push_str(&format!(" in {ctx}"));
     }
     text.push_str(match f.verdict {
@@ -122,7 +115,7 @@ pub fn message(f: &Finding) -> String {
         Verdict::Reencrypt => ": re-encrypt it when the key rotates",
         Verdict::Reference => ": follows a rotation",
     });
-    text.push_str(&format!(" [{}].", f.rule));
+    text.push_str(&format!(" [{}].", d.rule));
     text
 }
 
@@ -134,10 +127,10 @@ fn partial_fingerprint(f: &Finding) -> String {
         None => {
             let mut h = Sha256::new();
             for part in [
-                f.path.as_str(),
-                f.rule.as_str(),
-                f.name.as_deref().unwrap_or(""),
-                f.context.as_deref().unwrap_or(""),
+                f.location.path.as_str(),
+                f.detail.rule.as_str(),
+                f.detail.name.as_deref().unwrap_or(""),
+                f.detail.context.as_deref().unwrap_or(""),
             ] {
                 h.update(part.as_bytes());
                 h.update([0]);
@@ -156,7 +149,23 @@ struct Log {
     runs: Vec<Value>,
 }
 
-pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+/// The SARIF reporter (scan only: a gate's outcome has no SARIF form).
+pub(super) struct Sarif;
+
+impl Reporter for Sarif {
+    fn scan(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        write(report, out)
+    }
+
+    fn gate(&self, _report: &Report, _gate: &GateOutcome, _out: &mut dyn Write) -> io::Result<()> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "SARIF is for scan results",
+        ))
+    }
+}
+
+fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let rules: Vec<Value> = Verdict::ALL
         .iter()
         .map(|&v| {
@@ -170,7 +179,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 "defaultConfiguration": {"level": level(v, v.fails_by_default())},
                 "properties": {
                     "tags": ["security", "secrets"],
-                    "security-severity": security_severity(default_severity(v)),
+                    "security-severity": security_severity(v.default_severity()),
                 },
             })
         })
@@ -185,26 +194,26 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 .unwrap_or(0);
             let mut properties = json!({
                 "severity": f.severity.as_str(),
-                "kind": f.kind.as_str(),
+                "kind": f.detail.kind.as_str(),
                 "format": f.format.as_str(),
-                "rule": f.rule,
+                "rule": f.detail.rule,
             });
             if let Some(k) = &f.key {
                 properties["key"] =
                     json!({"id": k.id, "service": k.service, "state": k.state.as_str()});
             }
-            if let Some(rows) = f.rows {
+            if let Some(rows) = f.detail.rows {
                 properties["rows"] = json!(rows);
             }
             json!({
                 "ruleId": f.verdict.as_str(),
                 "ruleIndex": rule_index,
-                "level": level(f.verdict, report.fail_on.contains(&f.verdict)),
+                "level": level(f.verdict, report.fail_on.fails(f.verdict)),
                 "message": {"text": message(f)},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": uri(&f.path), "uriBaseId": "%SRCROOT%"},
-                        "region": {"startLine": f.line.max(1), "startColumn": f.column.max(1)},
+                        "artifactLocation": {"uri": uri(&f.location.path), "uriBaseId": "%SRCROOT%"},
+                        "region": {"startLine": f.location.line.max(1), "startColumn": f.location.column.max(1)},
                     }
                 }],
                 "partialFingerprints": {FINGERPRINT_KEY: partial_fingerprint(f)},

@@ -1,38 +1,30 @@
 //! The text report: findings grouped by service and key, then untracked secrets, data to
 //! re-encrypt and references; a one-line summary last. Colour only when asked for.
 
-use super::{Report, TextStyle};
-use crate::finding::{Finding, Severity, Verdict};
+use super::paint::Paint;
+use super::{Report, Reporter};
+use crate::finding::{Finding, Verdict};
+use crate::pipeline::stats::Stats;
+use crate::verdict::rotation::GateOutcome;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-struct Paint {
-    on: bool,
+/// The text reporter.
+pub(super) struct Text {
+    pub color: bool,
 }
 
-impl Paint {
-    fn paint(&self, code: &str, text: &str) -> String {
-        if self.on {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
+impl Reporter for Text {
+    fn scan(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        write(report, &Paint { on: self.color }, out)
     }
 
-    fn severity(&self, s: Severity, text: &str) -> String {
-        let code = match s {
-            Severity::Critical => "1;31",
-            Severity::High => "31",
-            Severity::Medium => "33",
-            Severity::Low => "36",
-            Severity::Info => "2",
-        };
-        self.paint(code, text)
+    fn gate(&self, report: &Report, gate: &GateOutcome, out: &mut dyn Write) -> io::Result<()> {
+        write_gate(gate, report.stats, &Paint { on: self.color }, out)
     }
 }
 
-pub fn write(report: &Report, style: &TextStyle, out: &mut dyn Write) -> io::Result<()> {
-    let p = Paint { on: style.color };
+fn write(report: &Report, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
     // service -> key id -> findings
     let mut keyed: BTreeMap<&str, BTreeMap<(&str, &str), Vec<&Finding>>> = BTreeMap::new();
     let mut untracked = Vec::new();
@@ -56,7 +48,7 @@ pub fn write(report: &Report, style: &TextStyle, out: &mut dyn Write) -> io::Res
         for ((id, state), findings) in keys {
             writeln!(out, "  key {id} ({state})")?;
             for f in findings {
-                line(out, &p, f)?;
+                line(out, p, f)?;
             }
         }
         writeln!(out)?;
@@ -71,11 +63,11 @@ pub fn write(report: &Report, style: &TextStyle, out: &mut dyn Write) -> io::Res
         }
         writeln!(out, "{}", p.paint("1", title))?;
         for f in group {
-            line(out, &p, f)?;
+            line(out, p, f)?;
         }
         writeln!(out)?;
     }
-    summary(out, &p, report)
+    summary(out, p, report)
 }
 
 fn line(out: &mut dyn Write, p: &Paint, f: &Finding) -> io::Result<()> {
@@ -83,23 +75,23 @@ fn line(out: &mut dyn Write, p: &Paint, f: &Finding) -> io::Result<()> {
     let mut text = format!(
         "    {verdict} {:<8} {}:{}:{}",
         f.severity.as_str(),
-        f.path,
-        f.line,
-        f.column
+        f.location.path,
+        f.location.line,
+        f.location.column
     );
-    if let Some(name) = &f.name {
+    if let Some(name) = &f.detail.name {
         text.push_str(&format!("  {name}"));
     }
-    if let Some(ctx) = &f.context {
+    if let Some(ctx) = &f.detail.context {
         text.push_str(&format!("  in {ctx}"));
     }
-    if let Some(rows) = f.rows {
+    if let Some(rows) = f.detail.rows {
         text.push_str(&format!("  {rows} rows"));
     }
     if let Some(preview) = &f.preview {
         text.push_str(&format!("  {preview}"));
     }
-    text.push_str(&p.paint("2", &format!("  [{}]", f.rule)));
+    text.push_str(&p.paint("2", &format!("  [{}]", f.detail.rule)));
     writeln!(out, "{text}")
 }
 
@@ -131,6 +123,103 @@ fn summary(out: &mut dyn Write, p: &Paint, report: &Report) -> io::Result<()> {
         report.ring_path.unwrap_or("none"),
         report.ring_keys,
     )
+}
+
+/// The gate's text: the simulated rotation, then each consumer with what must change,
+/// a one-line verdict last.
+fn write_gate(g: &GateOutcome, stats: &Stats, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
+    let paint = |code: &str, text: &str| p.paint(code, text);
+    let r = &g.rotation;
+    let what = if r.finalize {
+        format!("end of the grace period of {}'s rotation", r.service)
+    } else {
+        format!("rotation of {}", r.service)
+    };
+    writeln!(out, "{}", paint("1", &format!("gate: {what}")))?;
+    for (id, from, to) in &r.changes {
+        let note = if r.new_active.as_deref() == Some(id) && !r.finalize {
+            "  (the new key)"
+        } else {
+            ""
+        };
+        if from == to {
+            writeln!(out, "  key {id}: {from}{note}")?;
+        } else {
+            writeln!(out, "  key {id}: {from} → {to}{note}")?;
+        }
+    }
+    if r.finalize && r.changes.iter().all(|(_, from, to)| from == to) {
+        writeln!(
+            out,
+            "  no fallback key to retire: has the rotation been made in the ring? (`stalekey ring set-state`)"
+        )?;
+    } else if r.new_active.is_none() && !r.finalize {
+        writeln!(
+            out,
+            "  new active key: not in the ring yet (add it with `stalekey ring add --state pending`)"
+        )?;
+    }
+    writeln!(out)?;
+    let blocking: Vec<_> = g.items.iter().filter(|i| i.blocking).collect();
+    let notes: Vec<_> = g.items.iter().filter(|i| !i.blocking).collect();
+    for (title, group, code) in [
+        (
+            if r.finalize {
+                "must change before the grace period ends"
+            } else {
+                "must change before the rotation"
+            },
+            &blocking,
+            "1;31",
+        ),
+        ("notes", &notes, "33"),
+    ] {
+        if group.is_empty() {
+            continue;
+        }
+        writeln!(out, "{}", paint("1", title))?;
+        for i in group {
+            let f = &i.after;
+            writeln!(
+                out,
+                "  {} {}:{}:{}  {}",
+                paint(code, &format!("{:<11}", f.verdict.as_str())),
+                f.location.path,
+                f.location.line,
+                f.location.column,
+                paint("2", &format!("[{}]", f.detail.rule))
+            )?;
+            writeln!(out, "      {}", i.message)?;
+        }
+        writeln!(out)?;
+    }
+    let n = g.blocking();
+    let step = if r.finalize {
+        "end of the grace period"
+    } else {
+        "rotation"
+    };
+    let ignored = if stats.ignored > 0 {
+        format!(" ({} ignored findings not considered)", stats.ignored)
+    } else {
+        String::new()
+    };
+    if n == 0 {
+        writeln!(
+            out,
+            "stalekey gate: no consumer of {} holds a key the {step} would leave behind{ignored}: {}",
+            r.service,
+            paint("32", "pass")
+        )
+    } else {
+        writeln!(
+            out,
+            "stalekey gate: {n} consumer{} of {} must change before the {step}{ignored}: {}",
+            if n == 1 { "" } else { "s" },
+            r.service,
+            paint("1;31", "fail")
+        )
+    }
 }
 
 fn human_bytes(n: u64) -> String {

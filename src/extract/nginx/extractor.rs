@@ -6,7 +6,7 @@ use super::parser::{self, Directive};
 use super::tokenizer::{self, Piece, Token};
 use super::Nginx;
 use crate::extract::{Candidate, Confidence, Document, Extracted, Origin, Position};
-use crate::judge::is_secret_name;
+use crate::names::is_secret_name;
 use crate::plausible;
 use crate::secret::Secret;
 use base64::Engine as _;
@@ -414,7 +414,7 @@ impl Walker<'_, '_> {
             .with_name(Some(name))
             .with_context(self.context())
             .with_origin(Origin::Structured);
-        c.used_at = used_at;
+        c.detail.used_at = used_at;
         self.out.candidates.push(c);
     }
 
@@ -740,14 +740,14 @@ mod tests {
             .candidates
             .iter()
             .map(|c| Found {
-                line: c.line,
-                column: c.column,
-                rule: c.rule.clone(),
-                kind: c.kind,
-                name: c.name.clone(),
-                context: c.context.clone(),
+                line: c.at.line,
+                column: c.at.column,
+                rule: c.detail.rule.clone(),
+                kind: c.detail.kind,
+                name: c.detail.name.clone(),
+                context: c.detail.context.clone(),
                 value: c.value.as_ref().map(|v| v.expose().to_vec()),
-                used_at: c.used_at.clone(),
+                used_at: c.detail.used_at.clone(),
             })
             .collect();
         (found, out.warnings)

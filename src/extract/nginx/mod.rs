@@ -89,7 +89,7 @@ pub fn self_check(data: &[u8]) {
     let mut out = Extracted::default();
     Nginx::new(&Ring::empty()).extract(&doc, &mut out);
     for c in &out.candidates {
-        assert!(c.line >= 1 && c.line <= lines && c.column >= 1);
+        assert!(c.at.line >= 1 && c.at.line <= lines && c.at.column >= 1);
     }
     for w in &out.warnings {
         let line: u32 = w

@@ -13,7 +13,8 @@
 
 use super::lexer::{CopyFormat, Pos, Sink, Tok};
 use super::pgp::is_pgp_message;
-use crate::extract::{Candidate, Confidence, Kind, Origin, Position};
+use crate::extract::Candidate;
+use crate::finding::{Bar, Confidence, Detail, Kind, Origin, Position};
 use crate::secret::{Fingerprint, Secret};
 use std::collections::{BTreeMap, HashMap};
 
@@ -896,7 +897,7 @@ impl Analyzer {
                 .settings
                 .insert(name.to_string(), value.fingerprint());
         }
-        if crate::judge::is_secret_name(name) {
+        if crate::names::is_secret_name(name) {
             let context = self.context(depth);
             self.candidates.push(
                 Candidate::literal(
@@ -1325,18 +1326,20 @@ impl Analyzer {
                 }
                 context = Some(ctx);
             }
+            let mut detail = Detail::new(Kind::Ciphertext, RULE_CIPHERTEXT);
+            detail.name = Some(format!("{table}.{column}"));
+            detail.context = context;
+            detail.rows = Some(stat.rows);
             out.push(Candidate {
-                line: stat.start.line,
-                column: stat.start.column,
-                kind: Kind::Ciphertext,
+                at: Position {
+                    line: stat.start.line,
+                    column: stat.start.column,
+                },
+                detail,
                 origin: Origin::Structured,
-                rule: RULE_CIPHERTEXT.to_string(),
                 confidence: Confidence::High,
-                name: Some(format!("{table}.{column}")),
-                context,
+                bar: Bar::STRUCTURED,
                 value: None,
-                used_at: Vec::new(),
-                rows: Some(stat.rows),
                 key_hint,
             });
         }

@@ -116,18 +116,18 @@ mod tests {
 
     /// (line, column, kind, name, context, fingerprint-of-value or rows)
     fn show(c: &Candidate) -> String {
-        let what = match (&c.value, c.rows) {
+        let what = match (&c.value, c.detail.rows) {
             (Some(v), _) => format!("fp={}", &v.fingerprint().to_string()[7..15]),
             (None, Some(rows)) => format!("rows={rows}"),
             _ => "-".into(),
         };
         format!(
             "{}:{} {} {} [{}] {}{}",
-            c.line,
-            c.column,
-            c.kind.as_str(),
-            c.name.as_deref().unwrap_or("-"),
-            c.context.as_deref().unwrap_or("-"),
+            c.at.line,
+            c.at.column,
+            c.detail.kind.as_str(),
+            c.detail.name.as_deref().unwrap_or("-"),
+            c.detail.context.as_deref().unwrap_or("-"),
             what,
             c.key_hint
                 .map(|k| format!(" hint={}", &k.to_string()[7..15]))
@@ -212,8 +212,8 @@ DO $do$ BEGIN PERFORM encrypt('a', 'Do-Block-Key-3', 'aes'); END $do$;\n";
         let refs: Vec<(String, u32)> = out
             .candidates
             .iter()
-            .filter(|c| c.kind == Kind::Reference)
-            .map(|c| (c.name.clone().unwrap(), c.column))
+            .filter(|c| c.detail.kind == Kind::Reference)
+            .map(|c| (c.detail.name.clone().unwrap(), c.at.column))
             .collect();
         assert_eq!(
             refs,

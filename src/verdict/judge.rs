@@ -1,41 +1,21 @@
 //! Judge: a verdict and a severity for each matched candidate (SPEC §2), and one finding
 //! per place when several extractors saw the same value.
 
-use crate::extract::{Confidence, Kind, Origin};
-use crate::finding::{Finding, KeyRef, Severity, Verdict};
+use super::matcher::Matched;
+use crate::finding::{Confidence, Finding, KeyRef, Kind, Location, Origin, Severity, Verdict};
 use crate::format::Format;
-use crate::matcher::Matched;
+use crate::names::is_secret_name;
 use crate::ring::KeyState;
 
-/// Names under which a reference is worth reporting: `process.env.NODE_ENV` is not.
-pub fn is_secret_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    [
-        "secret",
-        "key",
-        "token",
-        "passw",
-        "pwd",
-        "credential",
-        "auth",
-        "private",
-        "salt",
-        "signing",
-        "cert",
-        "dsn",
-        "vault",
-    ]
-    .iter()
-    .any(|w| lower.contains(w))
-}
-
+/// The verdict and severity of a literal that holds a ring key in `state`.
 pub fn verdict_for_state(state: KeyState) -> (Verdict, Severity) {
-    match state {
-        KeyState::Revoked => (Verdict::Compromised, Severity::Critical),
-        KeyState::Retired => (Verdict::Stale, Severity::High),
-        KeyState::Fallback => (Verdict::Expiring, Severity::High),
-        KeyState::Active | KeyState::Pending => (Verdict::Pinned, Severity::Medium),
-    }
+    let verdict = match state {
+        KeyState::Revoked => Verdict::Compromised,
+        KeyState::Retired => Verdict::Stale,
+        KeyState::Fallback => Verdict::Expiring,
+        KeyState::Active | KeyState::Pending => Verdict::Pinned,
+    };
+    (verdict, verdict.default_severity())
 }
 
 fn untracked_severity(confidence: Confidence) -> Severity {
@@ -52,17 +32,17 @@ pub fn judge(m: Matched, path: &str, format: Format) -> Option<Finding> {
         service: k.service.clone(),
         state: k.state,
     });
-    let (verdict, severity) = match (m.kind, &key) {
+    let (verdict, severity) = match (m.detail.kind, &key) {
         (Kind::Reference, _) => {
             // A SQL setting read as a key (`current_setting('app.x')` as a pgcrypto key) is
             // a key reference whatever its name; elsewhere the name must say secret.
             let key_setting = m.origin == Origin::Structured && format == Format::Sql;
-            if !key_setting && !m.name.as_deref().is_some_and(is_secret_name) {
+            if !key_setting && !m.detail.name.as_deref().is_some_and(is_secret_name) {
                 return None;
             }
-            (Verdict::Reference, Severity::Info)
+            (Verdict::Reference, Verdict::Reference.default_severity())
         }
-        (Kind::Ciphertext, _) => (Verdict::Reencrypt, Severity::Medium),
+        (Kind::Ciphertext, _) => (Verdict::Reencrypt, Verdict::Reencrypt.default_severity()),
         (Kind::Literal, Some(k)) => verdict_for_state(k.state),
         (Kind::Literal, None) => {
             if !m.plausible {
@@ -72,21 +52,18 @@ pub fn judge(m: Matched, path: &str, format: Format) -> Option<Finding> {
         }
     };
     Some(Finding {
-        path: path.to_string(),
-        line: m.line,
-        column: m.column,
+        location: Location {
+            path: path.to_string(),
+            line: m.at.line,
+            column: m.at.column,
+        },
         verdict,
         severity,
-        kind: m.kind,
         format,
-        rule: m.rule,
-        name: m.name,
-        context: m.context,
+        detail: m.detail,
         fingerprint: m.fingerprint,
         key,
         preview: m.preview,
-        used_at: m.used_at,
-        rows: m.rows,
     })
 }
 
@@ -102,20 +79,21 @@ pub fn judge_all(matched: Vec<Matched>, path: &str, format: Format) -> Vec<Findi
             judge(m, path, format).map(|f| (u8::from(f.key.is_some()), origin, confidence, f))
         })
         .collect();
+    let place = |f: &Finding| (f.location.line, f.location.column, f.detail.kind);
     ranked.sort_by(|a, b| {
-        (a.3.line, a.3.column, a.3.kind)
-            .cmp(&(b.3.line, b.3.column, b.3.kind))
+        place(&a.3)
+            .cmp(&place(&b.3))
             .then(b.0.cmp(&a.0))
             .then(b.1.cmp(&a.1))
             .then(b.2.cmp(&a.2))
-            .then(a.3.rule.cmp(&b.3.rule))
-            .then(a.3.name.cmp(&b.3.name))
+            .then(a.3.detail.rule.cmp(&b.3.detail.rule))
+            .then(a.3.detail.name.cmp(&b.3.detail.name))
     });
     // Ciphertext findings are one per table column already: two columns of one COPY
     // with no column list share a place and are both kept.
     ranked.dedup_by(|b, a| {
-        (a.3.line, a.3.column, a.3.kind) == (b.3.line, b.3.column, b.3.kind)
-            && (a.3.kind != Kind::Ciphertext || a.3.name == b.3.name)
+        place(&a.3) == place(&b.3)
+            && (a.3.detail.kind != Kind::Ciphertext || a.3.detail.name == b.3.detail.name)
     });
     ranked.into_iter().map(|r| r.3).collect()
 }
@@ -146,13 +124,5 @@ mod tests {
             verdict_for_state(KeyState::Pending),
             (Verdict::Pinned, Severity::Medium)
         );
-    }
-
-    #[test]
-    fn secret_names() {
-        assert!(is_secret_name("OPENAI_API_KEY"));
-        assert!(is_secret_name("DJANGO_SECRET"));
-        assert!(!is_secret_name("NODE_ENV"));
-        assert!(!is_secret_name("PORT"));
     }
 }

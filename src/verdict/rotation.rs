@@ -1,8 +1,9 @@
 //! The rotation gate (`stalekey gate --rotate SERVICE`, SPEC §4).
 //!
 //! The gate does not fork the pipeline: the scan runs as usual under the real ring, then
-//! its findings are judged again under a *simulated* ring, the ring as it will be after
-//! the next step of SERVICE's rotation. [`judge::verdict_for_state`] gives the verdicts.
+//! the verdict of each consumer of SERVICE is taken again from
+//! [`judge::verdict_for_state`] under a *simulated* ring, the ring as it will be after the
+//! next step of SERVICE's rotation.
 //!
 //! - `--rotate SERVICE`: the rotation: the active key becomes a fallback, the pending key
 //!   (the new key; `--to ID` when there are several) becomes active.
@@ -14,10 +15,10 @@
 //! revoked keys), or data encrypted under such a key (`reencrypt` findings attributed to
 //! SERVICE).
 
+use super::judge;
 use crate::error::{Error, Result};
-use crate::extract::Kind;
-use crate::finding::{Finding, Verdict};
-use crate::judge;
+use crate::finding::{Finding, Kind, Verdict};
+use crate::names::is_fallback_name;
 use crate::ring::{KeyState, Ring};
 use std::collections::HashMap;
 
@@ -49,13 +50,13 @@ pub fn simulate(ring: &Ring, service: &str, to: Option<&str>, finalize: bool) ->
     if !services.contains(service) {
         let listed: Vec<&str> = services.into_iter().collect();
         let ring_name = ring.path.as_deref().unwrap_or("(no ring)");
-        return Err(Error::Usage(if listed.is_empty() {
+        return Err(Error::Gate(if listed.is_empty() {
             format!(
-                "gate: unknown service {service:?}: the key ring {ring_name} has no keys (add them with `stalekey ring add`)"
+                "unknown service {service:?}: the key ring {ring_name} has no keys (add them with `stalekey ring add`)"
             )
         } else {
             format!(
-                "gate: unknown service {service:?} (services in {ring_name}: {})",
+                "unknown service {service:?} (services in {ring_name}: {})",
                 listed.join(", ")
             )
         }));
@@ -72,8 +73,8 @@ pub fn simulate(ring: &Ring, service: &str, to: Option<&str>, finalize: bool) ->
         .collect();
     if finalize {
         if let Some(id) = to {
-            return Err(Error::Usage(format!(
-                "gate: --to {id:?} names the key a rotation makes active; --finalize ends the grace period of a rotation already made"
+            return Err(Error::Gate(format!(
+                "--to {id:?} names the key a rotation makes active; --finalize ends the grace period of a rotation already made"
             )));
         }
         let mut changes = Vec::new();
@@ -102,8 +103,8 @@ pub fn simulate(ring: &Ring, service: &str, to: Option<&str>, finalize: bool) ->
     let new_active = match to {
         Some(id) => {
             if !pending.contains(&id) {
-                return Err(Error::Usage(format!(
-                    "gate: --to {id:?} is not a pending key of {service} (pending keys: {})",
+                return Err(Error::Gate(format!(
+                    "--to {id:?} is not a pending key of {service} (pending keys: {})",
                     if pending.is_empty() {
                         "none".to_string()
                     } else {
@@ -116,12 +117,10 @@ pub fn simulate(ring: &Ring, service: &str, to: Option<&str>, finalize: bool) ->
         None => match pending.as_slice() {
             [] => None,
             [one] => Some(one.to_string()),
-            many => {
-                return Err(Error::Usage(format!(
-                    "gate: {service} has several pending keys ({}): say which becomes active with --to ID",
-                    many.join(", ")
-                )))
-            }
+            many => return Err(Error::Gate(format!(
+                "{service} has several pending keys ({}): say which becomes active with --to ID",
+                many.join(", ")
+            ))),
         },
     };
     let mut changes = Vec::new();
@@ -202,22 +201,15 @@ impl GateOutcome {
     }
 }
 
-fn is_fallback_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    ["fallback", "previous", "prev_", "old_", "_old", "rotated"]
-        .iter()
-        .any(|w| lower.contains(w))
-}
-
 /// Where re-encrypted data lives, for messages: `table.column` when the extractor says.
 fn data_target(f: &Finding) -> String {
-    match (f.context.as_deref(), f.name.as_deref()) {
+    match (f.detail.context.as_deref(), f.detail.name.as_deref()) {
         (Some(ctx), Some(name)) if !name.contains('.') && !ctx.contains(' ') => {
             format!("{ctx}.{name}")
         }
         (_, Some(name)) => name.to_string(),
         (Some(ctx), None) => ctx.to_string(),
-        (None, None) => format!("{}:{}", f.path, f.line),
+        (None, None) => format!("{}:{}", f.location.path, f.location.line),
     }
 }
 
@@ -231,7 +223,7 @@ pub fn judge_rotation(findings: &[Finding], rotation: &Rotation) -> GateOutcome 
         let Some(state_after) = rotation.state_after(&key.id) else {
             continue;
         };
-        if f.kind == Kind::Reference {
+        if f.detail.kind == Kind::Reference {
             // A reference follows the rotation.
             continue;
         }
@@ -239,13 +231,13 @@ pub fn judge_rotation(findings: &[Finding], rotation: &Rotation) -> GateOutcome 
         if let Some(k) = after.key.as_mut() {
             k.state = state_after;
         }
-        if f.kind == Kind::Literal {
+        if f.detail.kind == Kind::Literal {
             let (verdict, severity) = judge::verdict_for_state(state_after);
             after.verdict = verdict;
             after.severity = severity;
         }
         let is_new = state_after == KeyState::Active;
-        let held = match f.name.as_deref() {
+        let held = match f.detail.name.as_deref() {
             Some(name) => format!("{name} holds {}", key.id),
             None => format!("holds {}", key.id),
         };
@@ -254,12 +246,12 @@ pub fn judge_rotation(findings: &[Finding], rotation: &Rotation) -> GateOutcome 
         } else {
             format!("{} → {state_after}", key.state)
         };
-        let (action, message) = match f.kind {
+        let (action, message) = match f.detail.kind {
             Kind::Ciphertext => (
                 Action::Reencrypt,
                 format!(
                     "re-encrypt {} of {} under the new key ({change})",
-                    match f.rows {
+                    match f.detail.rows {
                         Some(1) => "1 row".to_string(),
                         Some(n) => format!("{n} rows"),
                         None => "the rows".to_string(),
@@ -274,7 +266,7 @@ pub fn judge_rotation(findings: &[Finding], rotation: &Rotation) -> GateOutcome 
                     if rotation.finalize { "grace period" } else { "rotation" }
                 ),
             ),
-            _ if f.name.as_deref().is_some_and(is_fallback_name)
+            _ if f.detail.name.as_deref().is_some_and(is_fallback_name)
                 && matches!(state_after, KeyState::Retired | KeyState::Revoked) =>
             {
                 (
@@ -285,7 +277,7 @@ pub fn judge_rotation(findings: &[Finding], rotation: &Rotation) -> GateOutcome 
                     ),
                 )
             }
-            _ if f.name.as_deref().is_some_and(is_fallback_name) => (
+            _ if f.detail.name.as_deref().is_some_and(is_fallback_name) => (
                 Action::MoveToEnvironment,
                 format!(
                     "{held} ({change}: {}): move the fallback list to the environment or the secret store, and drop the key from it when the grace period ends",
@@ -318,7 +310,7 @@ pub fn judge_rotation(findings: &[Finding], rotation: &Rotation) -> GateOutcome 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{KeyRef, Severity};
+    use crate::finding::{Detail, KeyRef, Location, Severity};
     use crate::format::Format;
 
     const FPS: [&str; 4] = [
@@ -351,17 +343,19 @@ mod tests {
             Kind::Ciphertext => (Verdict::Reencrypt, Severity::Medium),
             _ => judge::verdict_for_state(state),
         };
+        let mut detail = Detail::new(kind, "r");
+        detail.name = Some(name.into());
+        detail.rows = (kind == Kind::Ciphertext).then_some(3);
         Finding {
-            path: "app.py".into(),
-            line: 1,
-            column: 1,
+            location: Location {
+                path: "app.py".into(),
+                line: 1,
+                column: 1,
+            },
             verdict,
             severity,
-            kind,
             format: Format::Python,
-            rule: "r".into(),
-            name: Some(name.into()),
-            context: None,
+            detail,
             fingerprint: None,
             key: Some(KeyRef {
                 id: id.into(),
@@ -369,8 +363,6 @@ mod tests {
                 state,
             }),
             preview: None,
-            used_at: Vec::new(),
-            rows: (kind == Kind::Ciphertext).then_some(3),
         }
     }
 

@@ -1,15 +1,18 @@
 //! `stalekey install-hook`: a plain git pre-commit hook that runs `stalekey scan --staged`.
 //! A hook that stalekey did not write is never overwritten without `--force`.
 
+use super::output::write_output;
+use super::Outcome;
+use crate::cli::InstallHookArgs;
 use crate::error::{Error, Result};
+use crate::pipeline::git::{git, run_git};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 /// The line that marks a hook as ours.
-pub const MARKER: &str = "# installed by `stalekey install-hook`";
+const MARKER: &str = "# installed by `stalekey install-hook`";
 
 /// The hook's text: `stalekey` from PATH, else the binary that installed it.
-pub fn hook_text(exe: &Path) -> String {
+fn hook_text(exe: &Path) -> String {
     let exe = exe.display().to_string().replace('\'', r"'\''");
     format!(
         "#!/bin/sh\n{MARKER}: scans what is staged for secret keys.\n# Skip once with `git commit --no-verify`; remove this file to uninstall.\nif command -v stalekey >/dev/null 2>&1; then\n  exec stalekey scan --staged\nfi\nexec '{exe}' scan --staged\n"
@@ -17,32 +20,25 @@ pub fn hook_text(exe: &Path) -> String {
 }
 
 /// Where git runs the pre-commit hook (honours `core.hooksPath` and worktrees).
-pub fn hook_path() -> Result<PathBuf> {
-    let out = Command::new("git")
-        .args(["rev-parse", "--git-path", "hooks/pre-commit"])
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| Error::Usage(format!("install-hook: cannot run git: {e}")))?;
-    if !out.status.success() {
-        return Err(Error::Usage(format!(
-            "install-hook: not inside a git repository ({})",
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
+fn hook_path() -> Result<PathBuf> {
+    let out = run_git(
+        git(&["rev-parse", "--git-path", "hooks/pre-commit"]).stderr(std::process::Stdio::piped()),
+        "install-hook: git rev-parse (is this a git repository?)",
+    )?;
     Ok(PathBuf::from(
-        String::from_utf8_lossy(&out.stdout).trim_end_matches(['\n', '\r']),
+        String::from_utf8_lossy(&out).trim_end_matches(['\n', '\r']),
     ))
 }
 
 /// What `install` did.
-pub enum Installed {
+enum Installed {
     Created(PathBuf),
     Updated(PathBuf),
     Replaced(PathBuf),
 }
 
 /// Writes the hook; refuses to replace a hook stalekey did not write unless `force`.
-pub fn install(force: bool) -> Result<Installed> {
+fn install(force: bool) -> Result<Installed> {
     let path = hook_path()?;
     let exe = std::env::current_exe().map_err(|e| Error::Usage(format!("install-hook: {e}")))?;
     let existing = match std::fs::read(&path) {
@@ -59,7 +55,7 @@ pub fn install(force: bool) -> Result<Installed> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
-    crate::ringcmd::atomic_write(&path, hook_text(&exe).as_bytes())
+    crate::ring::edit::atomic_write(&path, hook_text(&exe).as_bytes())
         .map_err(|e| Error::io(&path, e))?;
     #[cfg(unix)]
     {
@@ -72,4 +68,20 @@ pub fn install(force: bool) -> Result<Installed> {
         Some(true) => Installed::Updated(path),
         Some(false) => Installed::Replaced(path),
     })
+}
+
+pub fn run(args: InstallHookArgs) -> Result<Outcome> {
+    let (verb, path) = match install(args.force)? {
+        Installed::Created(p) => ("installed", p),
+        Installed::Updated(p) => ("updated", p),
+        Installed::Replaced(p) => ("replaced the existing hook with", p),
+    };
+    write_output(None, |out| {
+        writeln!(
+            out,
+            "{verb} {}: `git commit` now runs `stalekey scan --staged`",
+            path.display()
+        )
+    })?;
+    Ok(Outcome::Pass)
 }

@@ -1,5 +1,8 @@
 //! The key ring (SPEC §1): fingerprints of keys and their rotation state.
 
+pub mod dotenv;
+pub mod edit;
+
 use crate::error::{Error, Result};
 use crate::secret::Fingerprint;
 use serde::{Deserialize, Serialize};
@@ -210,10 +213,6 @@ impl Ring {
 
     pub fn lookup(&self, fp: &Fingerprint) -> Option<&RingKey> {
         self.by_fingerprint.get(fp).map(|&i| &self.keys[i])
-    }
-
-    pub fn contains(&self, fp: &Fingerprint) -> bool {
-        self.by_fingerprint.contains_key(fp)
     }
 
     pub fn lengths(&self) -> Lengths {

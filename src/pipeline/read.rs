@@ -1,5 +1,7 @@
-//! Read: a file's bytes and format, or why it is skipped.
+//! Read: a document's bytes and format, or why it is skipped. One binary rule and one
+//! size rule for every source.
 
+use super::source::{Body, Item};
 use crate::format::Format;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -19,9 +21,7 @@ pub enum ReadOutcome {
         reader: Box<dyn BufRead + Send>,
         format: Format,
     },
-    Binary {
-        size: u64,
-    },
+    Binary,
     TooLarge {
         size: u64,
     },
@@ -34,8 +34,46 @@ pub enum ReadOutcome {
     },
 }
 
+/// The one size rule of every source: is a document of `size` bytes read? Files over
+/// `max_filesize` are skipped, SQL dumps excepted (they are streamed).
+pub fn admit(shown: &str, size: u64, max_filesize: Option<u64>) -> bool {
+    !matches!(max_filesize, Some(max) if size > max) || Format::detect(shown, b"") == Format::Sql
+}
+
+/// The one binary rule: a NUL byte in the first [`BINARY_PROBE`] bytes.
+fn is_binary(bytes: &[u8]) -> bool {
+    memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some()
+}
+
+/// The format of a document read whole: by name, and for `.conf` and unknown names also
+/// by the first bytes.
+fn text_format(shown: &str, bytes: &[u8]) -> Format {
+    let format = Format::detect(shown, b"");
+    if format == Format::Text || shown.ends_with(".conf") {
+        Format::detect(shown, &bytes[..bytes.len().min(BINARY_PROBE)])
+    } else {
+        format
+    }
+}
+
+/// Reads one document of a source, or says why it is not scanned.
+pub fn read(item: Item, max_filesize: Option<u64>) -> ReadOutcome {
+    match item.body {
+        Body::File => read_file(&item.path, &item.shown, max_filesize),
+        Body::Bytes(bytes) => {
+            if is_binary(&bytes) {
+                return ReadOutcome::Binary;
+            }
+            let format = text_format(&item.shown, &bytes);
+            ReadOutcome::Text { bytes, format }
+        }
+        Body::TooLarge(size) => ReadOutcome::TooLarge { size },
+        Body::Unreadable(message) => ReadOutcome::Unreadable { message },
+    }
+}
+
 /// Reads the file unless it is larger than `max_filesize` or binary.
-pub fn read(path: &Path, shown: &str, max_filesize: Option<u64>) -> ReadOutcome {
+fn read_file(path: &Path, shown: &str, max_filesize: Option<u64>) -> ReadOutcome {
     let mut file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) => {
@@ -45,15 +83,11 @@ pub fn read(path: &Path, shown: &str, max_filesize: Option<u64>) -> ReadOutcome 
         }
     };
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let format = Format::detect(shown, b"");
-    let exempt = format == Format::Sql;
-    if let Some(max) = max_filesize {
-        if size > max && !exempt {
-            return ReadOutcome::TooLarge { size };
-        }
+    if !admit(shown, size, max_filesize) {
+        return ReadOutcome::TooLarge { size };
     }
-    if exempt {
-        return open_stream(file, format, size);
+    if Format::detect(shown, b"") == Format::Sql {
+        return open_stream(file, Format::Sql);
     }
     let mut bytes = Vec::with_capacity(size as usize + 1);
     if let Err(e) = file.read_to_end(&mut bytes) {
@@ -61,22 +95,17 @@ pub fn read(path: &Path, shown: &str, max_filesize: Option<u64>) -> ReadOutcome 
             message: e.to_string(),
         };
     }
-    let probe = &bytes[..bytes.len().min(BINARY_PROBE)];
-    if memchr::memchr(0, probe).is_some() {
-        return ReadOutcome::Binary { size };
+    if is_binary(&bytes) {
+        return ReadOutcome::Binary;
     }
-    let format = if format == Format::Text || shown.ends_with(".conf") {
-        Format::detect(shown, probe)
-    } else {
-        format
-    };
+    let format = text_format(shown, &bytes);
     ReadOutcome::Text { bytes, format }
 }
 
 /// A SQL dump as a stream: gzip is decompressed on the fly (by its magic bytes, so
 /// `.sql.gz` and a compressed `.dump` both work); a pg_dump custom-format archive
 /// (`PGDMP`) is not SQL text and is reported as unsupported.
-fn open_stream(file: std::fs::File, format: Format, size: u64) -> ReadOutcome {
+fn open_stream(file: std::fs::File, format: Format) -> ReadOutcome {
     let mut reader: Box<dyn BufRead + Send> =
         Box::new(BufReader::with_capacity(STREAM_BUFFER, file));
     let head = match reader.fill_buf() {
@@ -106,8 +135,8 @@ fn open_stream(file: std::fs::File, format: Format, size: u64) -> ReadOutcome {
                 .to_string(),
         };
     }
-    if memchr::memchr(0, &head[..head.len().min(BINARY_PROBE)]).is_some() {
-        return ReadOutcome::Binary { size };
+    if is_binary(head) {
+        return ReadOutcome::Binary;
     }
     ReadOutcome::Stream { reader, format }
 }

@@ -1,6 +1,9 @@
-//! Walk: the files to scan, found in parallel with the `ignore` crate (honours
-//! `.gitignore`, `.ignore` and hidden-file rules like ripgrep).
+//! The filesystem source: the files under the scan's roots, found in parallel with the
+//! `ignore` crate (honours `.gitignore`, `.ignore` and hidden-file rules like ripgrep).
 
+use super::source::{Body, Exclude, Item, Source};
+use crate::error::Result;
+use crate::paths::{prefixed, shown_path, slashes};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -15,16 +18,23 @@ pub struct WalkOptions {
     pub exclude: Vec<PathBuf>,
 }
 
-/// One thing the walk found.
-pub enum WalkItem {
-    /// A file, with its path for reports (relative to its root, `/`-separated).
-    File { path: PathBuf, shown: String },
-    /// A directory or file that could not be listed or inspected.
-    Error { shown: String, message: String },
+/// The walk as a [`Source`]: every file under the roots, from `threads` threads.
+pub struct Walk {
+    pub opts: WalkOptions,
 }
 
-/// Calls `visit` for every file under the roots, from `threads` threads.
-pub fn walk(opts: &WalkOptions, visit: impl Fn(WalkItem) + Sync) {
+impl Source for Walk {
+    fn run(&self, emit: &(dyn Fn(Item) + Sync)) -> Result<()> {
+        walk(&self.opts, emit);
+        Ok(())
+    }
+
+    fn roots(&self) -> Vec<PathBuf> {
+        self.opts.roots.clone()
+    }
+}
+
+fn walk(opts: &WalkOptions, emit: &(dyn Fn(Item) + Sync)) {
     let Some((first, rest)) = opts.roots.split_first() else {
         return;
     };
@@ -54,11 +64,7 @@ pub fn walk(opts: &WalkOptions, visit: impl Fn(WalkItem) + Sync) {
                 || !is_hidden(name)
                 || (e.file_type().is_some_and(|t| !t.is_dir()) && is_dotenv_name(name))
         });
-    let exclude: Vec<PathBuf> = opts
-        .exclude
-        .iter()
-        .filter_map(|p| p.canonicalize().ok())
-        .collect();
+    let exclude = Exclude::new(&opts.exclude);
     let multi = opts.roots.len() > 1;
     // Overlapping roots (`scan . src`, or one root twice) must not scan a file twice,
     // and the file's shown path must not depend on which walker reached it first.
@@ -72,7 +78,6 @@ pub fn walk(opts: &WalkOptions, visit: impl Fn(WalkItem) + Sync) {
         seen.lock().unwrap().insert(key).then_some(shown)
     };
     let name = &name;
-    let visit = &visit;
     let exclude = &exclude;
     builder.build_parallel().run(|| {
         Box::new(move |entry| {
@@ -84,29 +89,32 @@ pub fn walk(opts: &WalkOptions, visit: impl Fn(WalkItem) + Sync) {
                     let given = e.depth() == 0 && !e.path().is_dir();
                     if given || e.file_type().is_some_and(|t| t.is_file()) {
                         let path = e.path().to_path_buf();
-                        // Compare names first: canonicalizing every file is slow.
-                        if exclude.iter().any(|x| x.file_name() == path.file_name())
-                            && path.canonicalize().is_ok_and(|c| exclude.contains(&c))
-                        {
+                        if exclude.contains(&path) {
                             return ignore::WalkState::Continue;
                         }
                         let Some(shown) = name(&path) else {
                             return ignore::WalkState::Continue;
                         };
-                        visit(WalkItem::File { path, shown });
+                        emit(Item {
+                            shown,
+                            path,
+                            body: Body::File,
+                        });
                     }
                 }
                 Err(err) => {
-                    let shown = match error_path(&err) {
-                        Some(p) => match name(&p) {
+                    let path = error_path(&err);
+                    let shown = match &path {
+                        Some(p) => match name(p) {
                             Some(shown) => shown,
                             None => return ignore::WalkState::Continue,
                         },
                         None => "?".into(),
                     };
-                    visit(WalkItem::Error {
+                    emit(Item {
                         shown,
-                        message: error_message(&err),
+                        path: path.unwrap_or_default(),
+                        body: Body::Unreadable(error_message(&err)),
                     });
                 }
             }
@@ -166,43 +174,6 @@ fn canonical(path: &Path) -> PathBuf {
     })
 }
 
-/// `rel` under `root` as given; nothing is prefixed for the root `.`.
-fn prefixed(root: &Path, rel: &str) -> String {
-    let root = slashes(root);
-    let root = root.trim_end_matches('/');
-    if root == "." || root.is_empty() {
-        if rel.is_empty() {
-            ".".into()
-        } else {
-            rel.to_string()
-        }
-    } else if rel.is_empty() {
-        root.to_string()
-    } else {
-        format!("{root}/{rel}")
-    }
-}
-
-/// The path as reports show it: relative to the root it was found under; with several
-/// roots, prefixed by that root as given.
-pub fn shown_path(roots: &[PathBuf], multi: bool, path: &Path) -> String {
-    for root in roots {
-        if let Ok(rel) = path.strip_prefix(root) {
-            let rel = slashes(rel);
-            if rel.is_empty() {
-                return slashes(root);
-            }
-            return if multi { prefixed(root, &rel) } else { rel };
-        }
-    }
-    slashes(path)
-}
-
-fn slashes(p: &Path) -> String {
-    let s = p.to_string_lossy().replace('\\', "/");
-    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
-}
-
 fn error_path(err: &ignore::Error) -> Option<PathBuf> {
     match err {
         ignore::Error::WithPath { path, .. } => Some(path.clone()),
@@ -238,34 +209,5 @@ mod tests {
         }
         assert!(is_hidden(OsStr::new(".env")));
         assert!(!is_hidden(OsStr::new("env")));
-    }
-
-    #[test]
-    fn shown_paths_are_relative_with_slashes() {
-        let roots = vec![PathBuf::from("fixtures")];
-        assert_eq!(
-            shown_path(&roots, false, Path::new("fixtures/flask/app.py")),
-            "flask/app.py"
-        );
-        assert_eq!(
-            shown_path(&roots, true, Path::new("fixtures/flask/app.py")),
-            "fixtures/flask/app.py"
-        );
-        let two = vec![PathBuf::from("."), PathBuf::from("fixtures/")];
-        assert_eq!(
-            shown_path(&two, true, Path::new("./fixtures/a.py")),
-            "fixtures/a.py"
-        );
-        assert_eq!(
-            shown_path(&two[1..], true, Path::new("fixtures/a.py")),
-            "fixtures/a.py"
-        );
-        let dot = vec![PathBuf::from(".")];
-        assert_eq!(shown_path(&dot, false, Path::new("./a/b.py")), "a/b.py");
-        let file = vec![PathBuf::from("conf/app.env")];
-        assert_eq!(
-            shown_path(&file, false, Path::new("conf/app.env")),
-            "conf/app.env"
-        );
     }
 }

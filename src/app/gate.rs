@@ -1,0 +1,45 @@
+//! `stalekey gate --rotate SERVICE`: scan, then judge the consumers of SERVICE under the
+//! ring as the rotation would leave it; fail when one would be left behind.
+
+use super::config::ScanConfig;
+use super::output::write_output;
+use super::Outcome;
+use crate::cli::GateArgs;
+use crate::error::{Error, Result};
+use crate::report::{self, Report};
+use crate::verdict::rotation;
+
+pub fn run(args: GateArgs) -> Result<Outcome> {
+    if args.scan.fail_on.is_some() {
+        return Err(Error::Usage(
+            "gate: --fail-on applies to scan; the gate fails on the consumers the rotation would leave behind".into(),
+        ));
+    }
+    let config = ScanConfig::load(args.scan)?;
+    let s = &config.settings;
+    if !s.format.serves_gate() {
+        return Err(Error::Usage(
+            "gate: --format must be text, json or github (SARIF is for scan)".into(),
+        ));
+    }
+    let rotation = rotation::simulate(
+        &config.ring,
+        &args.rotate,
+        args.to.as_deref(),
+        args.finalize,
+    )?;
+    let outcome = config.scan()?;
+    let result = rotation::judge_rotation(&outcome.findings, &rotation);
+    let report = Report {
+        ring_path: config.ring.path.as_deref(),
+        ring_keys: config.ring.len(),
+        stats: &outcome.stats,
+        findings: &outcome.findings,
+        fail_on: &s.fail_on,
+    };
+    let reporter = report::reporter(s.format, s.color);
+    write_output(config.output.as_deref(), |out| {
+        reporter.gate(&report, &result, out)
+    })?;
+    Ok(Outcome::of(!result.passes()))
+}

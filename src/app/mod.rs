@@ -1,0 +1,83 @@
+//! The command flows, one file each, and the exit-code policy: `0` nothing fails, `1`
+//! findings (or a failing gate) that fail, `2` an error that stopped the command.
+//! `main.rs` parses the arguments and calls [`run`]; the flows read `cli`'s types.
+
+mod config;
+mod fingerprint;
+mod gate;
+mod hook;
+mod output;
+mod ring;
+mod rules;
+mod scan;
+
+use crate::cli::{Cli, Command};
+use crate::error::Result;
+
+/// How a command ended, when it did not fail with an error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing that fails the run.
+    Pass,
+    /// Findings that fail the run (`--fail-on`), a gate that fails, rules that fail.
+    Fail,
+}
+
+impl Outcome {
+    fn of(failing: bool) -> Self {
+        if failing {
+            Outcome::Fail
+        } else {
+            Outcome::Pass
+        }
+    }
+}
+
+/// The process exit code of a command's result.
+pub fn exit_code(result: &Result<Outcome>) -> i32 {
+    match result {
+        Ok(Outcome::Pass) => 0,
+        Ok(Outcome::Fail) => 1,
+        Err(_) => 2,
+    }
+}
+
+/// Runs a parsed command line and returns the process exit code.
+#[allow(clippy::print_stderr)]
+pub fn run(cli: Cli) -> i32 {
+    // A bug must not print the text it was parsing (a str slicing panic quotes it, and
+    // it may be a secret): say where, not what.
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("stalekey: internal error{at} (a bug: please report it)");
+    }));
+    let result = match cli.command {
+        Command::Scan(args) => scan::run(args),
+        Command::Gate(args) => gate::run(args),
+        Command::Ring(args) => ring::run(args),
+        Command::Fingerprint(args) => fingerprint::run(args),
+        Command::Rules(args) => rules::run(args),
+        Command::InstallHook(args) => hook::run(args),
+    };
+    if let Err(e) = &result {
+        eprintln!("stalekey: error: {e}");
+    }
+    exit_code(&result)
+}
+
+/// Prints warnings on stderr, one line each (they never hold a secret).
+#[allow(clippy::print_stderr)]
+fn warn(lines: impl IntoIterator<Item = impl std::fmt::Display>) {
+    for w in lines {
+        eprintln!("stalekey: warning: {w}");
+    }
+}
+
+/// Prints a note on stderr.
+#[allow(clippy::print_stderr)]
+fn note(line: impl std::fmt::Display) {
+    eprintln!("stalekey: note: {line}");
+}

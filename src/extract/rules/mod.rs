@@ -1,0 +1,268 @@
+//! Detection rules as data (`rules/*.toml`), embedded at build time.
+//!
+//! Each `[[rule]]` has: `id` (unique, `a-z0-9-`), `description`, `confidence`
+//! (`high` | `medium` | `low`: the severity of an untracked finding), `kind` (`literal`,
+//! default, or `reference`), `formats` (names from `format.rs`; none: every text
+//! format), `keywords`, `pattern`, `decode`, `name`, `min_len` (default 8) and
+//! `entropy` (bits per byte; with it the value must also mix two classes of
+//! characters and not be a git object id) — the last two only judge values that are
+//! not in the ring — and `examples` / `negative_examples`.
+//!
+//! A rule is a regex (on bytes, Unicode off) with named captures: `secret` (one literal
+//! or bare value), `list` (a list whose every string literal is its own consumer, named
+//! `NAME[i]`) and `name` (what holds it). A regex may not repeat a group name, so where
+//! alternatives capture the same thing in different places, number them: `secret2`,
+//! `name3`, `list2`, ...; the first group of the family that took part is used.
+//! A `reference` rule captures `name` (the variable the key is read from) and may also
+//! capture `secret`, a literal default (`os.environ.get("X", "default")`); the default
+//! is only a finding when the name is secret-like (as the reference itself).
+//!
+//! `name` in the TOML is the finding's name when the pattern has no `name` capture; it
+//! may quote captures as `{group}` (same family rule: `{key}` takes `key`, `key2`, ...),
+//! e.g. `name = "{ref}/{key}"`. A reference rule needs a `name` capture or such a name.
+//!
+//! `decode` turns the `secret` capture into key bytes: `literal` (unescaped per the
+//! file's language, see `literal.rs`; a YAML block scalar `|`/`>` is folded), `raw` (as
+//! is), `base64` (literal, then base64-decoded) or `pem` (a PEM block, quoted or bare:
+//! unescaped, each line trimmed, joined with `\n`, one final `\n`, as in a `.pem` file).
+//!
+//! Patterns may use these fragments:
+//! - `{str}`: a quoted string literal in any language's style (prefixes, triple quotes, backticks)
+//! - `{value}`: a quoted literal or a bare value. When every format of the rule is YAML
+//!   or `.env` a bare value runs to the end of the line or a ` #` comment (YAML plain
+//!   scalars and dotenv values hold spaces); otherwise it stops at whitespace (shell,
+//!   Dockerfile). In YAML a bare `|` / `>` is a block scalar, read to its dedent.
+//! - `{list}`: a bracketed or parenthesised list
+//! - `{secret_word}`: the words that make a name secret-like (`secret`, `api_key`, …)
+//! - `{end}`: where a literal assigned to a name ends (separator, comment, end of line)
+//!
+//! Every rule carries `examples` (each must give a finding) and `negative_examples`
+//! (none may). `pipeline::rulecheck` runs them as a scan would, through the keyword
+//! prefilter and window and the matcher's plausibility bar, in every format the rule
+//! lists: on every `cargo test` for the built-in rules, when `--rules DIR` is loaded,
+//! and with `stalekey rules check [DIR]`. Each example must contain one of the rule's
+//! `keywords` (a case-insensitive prefilter: a rule only runs on files holding one).
+
+mod rule;
+mod spec;
+#[cfg(test)]
+mod tests;
+
+pub use rule::Rule;
+pub use spec::{RuleSpec, DEFAULT_WINDOW};
+
+use super::{Document, Extracted};
+use crate::error::{Error, Result};
+use crate::finding::Position;
+use crate::finding::{Kind, Origin};
+use aho_corasick::AhoCorasick;
+use std::collections::HashSet;
+use std::path::Path;
+
+include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
+
+/// The ranges a rule searches: from the start of the line before each keyword hit to
+/// the end of the line `window` bytes past it, overlapping ranges merged. A `window`
+/// of 0 is the whole document.
+pub fn windows(bytes: &[u8], hits: &[usize], window: usize) -> Vec<(usize, usize)> {
+    if hits.is_empty() {
+        return Vec::new();
+    }
+    if window == 0 {
+        return vec![(0, bytes.len())];
+    }
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for &h in hits {
+        let line_start = memchr::memrchr(b'\n', &bytes[..h]).map_or(0, |n| n + 1);
+        let start = if line_start == 0 {
+            0
+        } else {
+            memchr::memrchr(b'\n', &bytes[..line_start - 1]).map_or(0, |n| n + 1)
+        };
+        let reach = (h + window).min(bytes.len());
+        let end = memchr::memchr(b'\n', &bytes[reach..]).map_or(bytes.len(), |n| reach + n);
+        match out.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => out.push((start, end)),
+        }
+    }
+    out
+}
+
+/// Every rule, with a keyword prefilter.
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    keywords: AhoCorasick,
+    /// For each keyword pattern, the rules it triggers.
+    keyword_rules: Vec<Vec<usize>>,
+}
+
+impl RuleSet {
+    /// The rules embedded in the binary.
+    pub fn embedded() -> Result<RuleSet> {
+        Self::from_sources(
+            EMBEDDED_RULES
+                .iter()
+                .map(|(n, t)| (n.to_string(), t.to_string()))
+                .collect(),
+        )
+    }
+
+    /// Embedded rules plus every `*.toml` in `dir`; also the names of `dir`'s files, whose
+    /// rules the caller checks against their examples (`pipeline::rulecheck`).
+    pub fn with_extra_dir(dir: &Path) -> Result<(RuleSet, Vec<String>)> {
+        let mut sources: Vec<(String, String)> = EMBEDDED_RULES
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+        let mut extra = Vec::new();
+        for entry in entries {
+            let path = entry.map_err(|e| Error::io(dir, e))?.path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+                extra.push((path.display().to_string(), text));
+            }
+        }
+        if extra.is_empty() {
+            return Err(Error::Usage(format!(
+                "--rules {}: no *.toml rule files in it",
+                dir.display()
+            )));
+        }
+        extra.sort();
+        let files: Vec<String> = extra.iter().map(|(f, _)| f.clone()).collect();
+        sources.extend(extra);
+        Ok((Self::from_sources(sources)?, files))
+    }
+
+    /// Parses and compiles rule files given as (file name, text).
+    pub fn from_sources(sources: Vec<(String, String)>) -> Result<RuleSet> {
+        let mut rules = Vec::new();
+        let mut ids = HashSet::new();
+        for (file, text) in sources {
+            let parsed: spec::RuleFile = toml::from_str(&text).map_err(|e| Error::Rules {
+                file: file.clone(),
+                rule: "file".into(),
+                problem: e.to_string(),
+            })?;
+            for spec in parsed.rule {
+                if !ids.insert(spec.id.clone()) {
+                    return Err(Error::Rules {
+                        file,
+                        rule: spec.id,
+                        problem: "duplicate rule id".into(),
+                    });
+                }
+                rules.push(Rule::compile(spec, &file)?);
+            }
+        }
+        // The prefilter searches a substring-free set of keywords: a keyword that
+        // contains another (`secret_key` holds `secret`) is searched as the shorter one
+        // (a superset of files; the rule's regex decides). Then every keyword occurrence
+        // is found by restarting one byte after each match's start (see `extract`).
+        let mut wanted: Vec<String> = rules
+            .iter()
+            .flat_map(|r| r.spec.keywords.iter().map(|k| k.to_ascii_lowercase()))
+            .collect();
+        wanted.sort_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
+        wanted.dedup();
+        let mut patterns: Vec<String> = Vec::new();
+        for k in &wanted {
+            if !patterns.iter().any(|p| k.contains(p.as_str())) {
+                patterns.push(k.clone());
+            }
+        }
+        let mut keyword_rules: Vec<Vec<usize>> = vec![Vec::new(); patterns.len()];
+        for (i, rule) in rules.iter().enumerate() {
+            for k in &rule.spec.keywords {
+                let k = k.to_ascii_lowercase();
+                let p = patterns
+                    .iter()
+                    .position(|p| k.contains(p.as_str()))
+                    .expect("every keyword holds a pattern");
+                if !keyword_rules[p].contains(&i) {
+                    keyword_rules[p].push(i);
+                }
+            }
+        }
+        let keywords = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(&patterns)
+            .map_err(|e| Error::Usage(format!("rule keywords: {e}")))?;
+        Ok(RuleSet {
+            rules,
+            keywords,
+            keyword_rules,
+        })
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.spec.id == id)
+    }
+
+    /// Runs the rules whose keywords occur in the document, each only around its
+    /// keywords' occurrences (see `window`).
+    pub fn extract(&self, doc: &Document, out: &mut Extracted) {
+        self.extract_where(doc, out, |_| true);
+    }
+
+    /// [`RuleSet::extract`] for one rule only, through the same prefilter and windows
+    /// (how a rule's examples are checked).
+    pub fn extract_rule(&self, doc: &Document, rule: usize, out: &mut Extracted) {
+        self.extract_where(doc, out, |r| r == rule);
+    }
+
+    fn extract_where(&self, doc: &Document, out: &mut Extracted, wanted: impl Fn(usize) -> bool) {
+        // For each rule that applies to this format, the keyword occurrences.
+        let mut hits: Vec<Vec<usize>> = vec![Vec::new(); self.rules.len()];
+        let applies: Vec<bool> = self
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| wanted(i) && r.applies_to(doc.format))
+            .collect();
+        if !applies.iter().any(|&a| a) {
+            return;
+        }
+        let mut at = 0;
+        while let Some(m) = self
+            .keywords
+            .find(aho_corasick::Input::new(doc.bytes).range(at..))
+        {
+            // The keywords are substring-free, so restarting past this match's start
+            // still finds every other keyword occurrence, even one overlapping it.
+            at = m.start() + 1;
+            for &r in &self.keyword_rules[m.pattern().as_usize()] {
+                if applies[r] {
+                    hits[r].push(m.start());
+                }
+            }
+        }
+        let first_new = out.candidates.len();
+        for (rule, hits) in self.rules.iter().zip(&hits) {
+            for (start, end) in windows(doc.bytes, hits, rule.spec.window) {
+                rule.extract_range(doc, start, end, out);
+            }
+        }
+        // Where a format extractor already read the value (a Kubernetes Secret's base64
+        // `data:`), a rule's reading of the raw text is wrong: drop it.
+        let structured: HashSet<Position> = out.candidates[..first_new]
+            .iter()
+            .filter(|c| c.origin == Origin::Structured && c.kind() == Kind::Literal)
+            .map(|c| c.at)
+            .collect();
+        if !structured.is_empty() {
+            let mine = out.candidates.split_off(first_new);
+            out.candidates.extend(
+                mine.into_iter()
+                    .filter(|c| c.kind() != Kind::Literal || !structured.contains(&c.at)),
+            );
+        }
+    }
+}

@@ -1,0 +1,376 @@
+//! One compiled rule: its regex, captures and decoding, run on a range of a document.
+
+use super::spec::{expand, RuleSpec};
+use crate::error::{Error, Result};
+use crate::extract::literal::{self, Dialect};
+use crate::extract::{Candidate, Document, Extracted};
+use crate::finding::{Bar, Kind};
+use crate::format::Format;
+use crate::names::is_secret_name;
+use crate::secret::Secret;
+use base64::Engine as _;
+use regex::bytes::{Regex, RegexBuilder};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Decode {
+    Literal,
+    Raw,
+    Base64,
+    Pem,
+}
+
+/// The capture groups of one family (`secret`, `secret2`, ...), by index, in order.
+fn family(regex: &Regex, base: &str) -> Vec<usize> {
+    regex
+        .capture_names()
+        .enumerate()
+        .filter_map(|(i, n)| {
+            let n = n?;
+            let rest = n.strip_prefix(base)?;
+            rest.bytes().all(|b| b.is_ascii_digit()).then_some(i)
+        })
+        .collect()
+}
+
+/// The first group of a family that took part in the match.
+fn first<'h>(
+    caps: &regex::bytes::Captures<'h>,
+    groups: &[usize],
+) -> Option<regex::bytes::Match<'h>> {
+    groups.iter().find_map(|&g| caps.get(g))
+}
+
+/// A piece of a `name` template: fixed text or a capture family.
+#[derive(Clone)]
+enum NamePart {
+    Text(String),
+    Capture(Vec<usize>),
+}
+
+/// A compiled rule.
+pub struct Rule {
+    pub spec: RuleSpec,
+    pub file: String,
+    regex: Regex,
+    formats: Vec<Format>,
+    decode: Decode,
+    secret: Vec<usize>,
+    list: Vec<usize>,
+    name: Vec<usize>,
+    /// The `name` field as a template, when it quotes captures.
+    template: Option<Vec<NamePart>>,
+}
+
+impl Rule {
+    pub fn id(&self) -> &str {
+        &self.spec.id
+    }
+
+    pub fn applies_to(&self, format: Format) -> bool {
+        self.formats.is_empty() || self.formats.contains(&format)
+    }
+
+    /// The format examples are checked in: the rule's first format, else plain text.
+    pub fn example_format(&self) -> Format {
+        self.formats.first().copied().unwrap_or(Format::Text)
+    }
+
+    pub(super) fn compile(spec: RuleSpec, file: &str) -> Result<Rule> {
+        let err = |problem: String| Error::Rules {
+            file: file.to_string(),
+            rule: spec.id.clone(),
+            problem,
+        };
+        if spec.id.is_empty()
+            || !spec
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(err(
+                "id must be non-empty lowercase letters, digits and '-'".into(),
+            ));
+        }
+        if spec.keywords.is_empty() || spec.keywords.iter().any(|k| k.len() < 2) {
+            return Err(err(
+                "needs at least one keyword of 2 or more characters".into()
+            ));
+        }
+        if spec.examples.is_empty() || spec.negative_examples.is_empty() {
+            return Err(err("needs examples and negative_examples".into()));
+        }
+        let mut formats = Vec::new();
+        for f in &spec.formats {
+            formats.push(Format::parse(f).ok_or_else(|| err(format!("unknown format {f:?}")))?);
+        }
+        let decode = match spec.decode.as_str() {
+            "literal" => Decode::Literal,
+            "raw" => Decode::Raw,
+            "base64" => Decode::Base64,
+            "pem" => Decode::Pem,
+            other => {
+                return Err(err(format!(
+                    "unknown decode {other:?} (literal, raw, base64, pem)"
+                )))
+            }
+        };
+        let line_values = !formats.is_empty()
+            && formats
+                .iter()
+                .all(|f| matches!(f, Format::Yaml | Format::Dotenv));
+        let expanded = expand(&spec.pattern, line_values);
+        let regex = RegexBuilder::new(&expanded)
+            .unicode(false)
+            .size_limit(1 << 24)
+            .build()
+            .map_err(|e| err(format!("bad pattern: {e}")))?;
+        let secret = family(&regex, "secret");
+        let list = family(&regex, "list");
+        let name = family(&regex, "name");
+        let template = match &spec.name {
+            Some(t) if t.contains('{') => {
+                Some(parse_template(t, &regex).map_err(|p| err(format!("name {t:?}: {p}")))?)
+            }
+            _ => None,
+        };
+        match spec.kind {
+            Kind::Literal if secret.is_empty() && list.is_empty() => {
+                return Err(err(
+                    "a literal rule needs a `secret` or `list` capture".into()
+                ))
+            }
+            Kind::Reference if name.is_empty() && template.is_none() => {
+                return Err(err(
+                    "a reference rule needs a `name` capture or a name quoting captures".into(),
+                ))
+            }
+            Kind::Ciphertext => {
+                return Err(err(
+                    "kind ciphertext is for format extractors, not rules".into()
+                ))
+            }
+            _ => {}
+        }
+        Ok(Rule {
+            spec,
+            file: file.to_string(),
+            regex,
+            formats,
+            decode,
+            secret,
+            list,
+            name,
+            template,
+        })
+    }
+
+    /// The finding's name for one match: the `name` capture, else the `name` field
+    /// (with its quoted captures filled in).
+    fn name_of(&self, caps: &regex::bytes::Captures) -> Option<String> {
+        if let Some(m) = first(caps, &self.name) {
+            return Some(String::from_utf8_lossy(m.as_bytes()).into_owned());
+        }
+        match &self.template {
+            Some(parts) => {
+                let mut out = String::new();
+                for part in parts {
+                    match part {
+                        NamePart::Text(t) => out.push_str(t),
+                        NamePart::Capture(g) => out.push_str(&String::from_utf8_lossy(
+                            first(caps, g).map_or(&b""[..], |m| m.as_bytes()),
+                        )),
+                    }
+                }
+                Some(out)
+            }
+            None => self.spec.name.clone(),
+        }
+    }
+
+    /// Runs the rule over the whole document.
+    pub fn extract(&self, doc: &Document, out: &mut Extracted) {
+        self.extract_range(doc, 0, doc.bytes.len(), out);
+    }
+
+    /// Runs the rule on matches that start in `start..end` and end by `end`; positions
+    /// stay relative to the whole document (look-arounds see the bytes before `start`).
+    pub fn extract_range(&self, doc: &Document, start: usize, end: usize, out: &mut Extracted) {
+        let dialect = Dialect::of(doc.format);
+        let haystack = &doc.bytes[..end];
+        let mut at = start;
+        while at <= end {
+            let Some(caps) = self.regex.captures_at(haystack, at) else {
+                break;
+            };
+            let whole = caps.get(0).expect("group 0 always matches");
+            at = if whole.end() > whole.start() {
+                whole.end()
+            } else {
+                whole.end() + 1
+            };
+            let name = self.name_of(&caps);
+            if self.spec.kind == Kind::Reference {
+                let Some(n) = name.clone() else { continue };
+                // `process.env.NODE_ENV || "development"` is neither a secret reference
+                // nor a secret default.
+                if !is_secret_name(&n) {
+                    continue;
+                }
+                let at = first(&caps, &self.name)
+                    .or_else(|| caps.get(0))
+                    .map_or(0, |m| m.start());
+                out.candidates.push(
+                    Candidate::reference(doc.position(at), &self.spec.id, n).with_bar(self.bar()),
+                );
+            }
+            if let Some(m) = first(&caps, &self.secret) {
+                let decoded = if dialect == Dialect::Yaml
+                    && self.decode != Decode::Raw
+                    && matches!(m.as_bytes().first(), Some(b'|' | b'>'))
+                {
+                    // A block scalar: its lines follow the match in the document.
+                    let line_start =
+                        memchr::memrchr(b'\n', &doc.bytes[..m.start()]).map_or(0, |n| n + 1);
+                    let parent = doc.bytes[line_start..]
+                        .iter()
+                        .take_while(|&&b| b == b' ')
+                        .count();
+                    literal::yaml_block(&doc.bytes[m.start()..], parent)
+                        .and_then(|(off, text)| Some((m.start() + off, self.decode_text(text)?)))
+                } else {
+                    self.decode_value(m.as_bytes(), dialect)
+                        .map(|v| (m.start() + value_start(m.as_bytes(), dialect), v))
+                };
+                if let Some((at, value)) = decoded {
+                    out.candidates.push(
+                        Candidate::literal(
+                            doc.position(at),
+                            &self.spec.id,
+                            self.spec.confidence,
+                            Secret::new(value),
+                        )
+                        .with_name(name.clone())
+                        .with_bar(self.bar()),
+                    );
+                }
+            }
+            if let Some(m) = first(&caps, &self.list) {
+                for (i, (off, value)) in literal::list_items(m.as_bytes(), dialect)
+                    .into_iter()
+                    .enumerate()
+                {
+                    let Some(value) = value else { continue };
+                    let at = m.start() + off + value_start(&m.as_bytes()[off..], dialect);
+                    let item_name = name.as_ref().map(|n| format!("{n}[{i}]"));
+                    out.candidates.push(
+                        Candidate::literal(
+                            doc.position(at),
+                            &self.spec.id,
+                            self.spec.confidence,
+                            Secret::new(value),
+                        )
+                        .with_name(item_name)
+                        .with_bar(self.bar()),
+                    );
+                }
+            }
+        }
+    }
+
+    fn decode_value(&self, raw: &[u8], dialect: Dialect) -> Option<Vec<u8>> {
+        match self.decode {
+            Decode::Raw => Some(raw.to_vec()),
+            Decode::Pem if !matches!(raw.first(), Some(b'"' | b'\'' | b'`')) => {
+                Some(pem_normalize(raw))
+            }
+            _ => self.decode_text(literal::decode(raw, dialect)?),
+        }
+    }
+
+    /// The key bytes from a literal's text.
+    fn decode_text(&self, text: Vec<u8>) -> Option<Vec<u8>> {
+        match self.decode {
+            Decode::Raw | Decode::Literal => Some(text),
+            Decode::Pem => Some(pem_normalize(&text)),
+            Decode::Base64 => base64::engine::general_purpose::STANDARD
+                .decode(&text)
+                .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(&text))
+                .ok(),
+        }
+    }
+
+    /// The bar an unmatched value of this rule must pass.
+    pub fn bar(&self) -> Bar {
+        Bar {
+            min_len: self.spec.min_len,
+            entropy: self.spec.entropy,
+        }
+    }
+
+    pub fn formats(&self) -> &[Format] {
+        &self.formats
+    }
+}
+
+/// Parses a `name` template: `{group}` quotes a capture family.
+fn parse_template(t: &str, regex: &Regex) -> std::result::Result<Vec<NamePart>, String> {
+    let mut parts = Vec::new();
+    let mut rest = t;
+    while let Some(open) = rest.find('{') {
+        if open > 0 {
+            parts.push(NamePart::Text(rest[..open].to_string()));
+        }
+        let close = rest[open..]
+            .find('}')
+            .ok_or_else(|| "unclosed `{`".to_string())?;
+        let group = &rest[open + 1..open + close];
+        let g = family(regex, group);
+        if g.is_empty() {
+            return Err(format!("no capture named {group:?} in the pattern"));
+        }
+        parts.push(NamePart::Capture(g));
+        rest = &rest[open + close + 1..];
+    }
+    if !rest.is_empty() {
+        parts.push(NamePart::Text(rest.to_string()));
+    }
+    Ok(parts)
+}
+
+/// A PEM block as a `.pem` file holds it: lines trimmed (indentation in YAML or code
+/// goes), `\n` line ends, one final newline.
+pub(super) fn pem_normalize(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    for line in text.trim_ascii().split(|&b| b == b'\n') {
+        out.extend_from_slice(line.trim_ascii());
+        out.push(b'\n');
+    }
+    out
+}
+
+/// Offset of the first byte of the value inside a literal (past prefix and quotes).
+fn value_start(raw: &[u8], dialect: Dialect) -> usize {
+    let mut i = 0;
+    if dialect == Dialect::Python {
+        while i < 2
+            && raw
+                .get(i)
+                .is_some_and(|c| matches!(c, b'r' | b'R' | b'b' | b'B' | b'u' | b'U' | b'f' | b'F'))
+        {
+            i += 1;
+        }
+        if !raw.get(i).is_some_and(|c| matches!(c, b'"' | b'\'')) {
+            i = 0;
+        }
+    }
+    if dialect == Dialect::Properties {
+        return 0;
+    }
+    if raw[i..].starts_with(b"\"\"\"") || raw[i..].starts_with(b"'''") {
+        i + 3
+    } else if raw.get(i).is_some_and(|c| matches!(c, b'"' | b'\'' | b'`')) {
+        i + 1
+    } else {
+        i
+    }
+}

@@ -1,0 +1,75 @@
+//! Paths as reports show them: relative to the root they were found under,
+//! `/`-separated, prefixed by that root when a scan has several.
+
+use std::path::{Path, PathBuf};
+
+/// `rel` under `root` as given; nothing is prefixed for the root `.`.
+pub fn prefixed(root: &Path, rel: &str) -> String {
+    let root = slashes(root);
+    let root = root.trim_end_matches('/');
+    if root == "." || root.is_empty() {
+        if rel.is_empty() {
+            ".".into()
+        } else {
+            rel.to_string()
+        }
+    } else if rel.is_empty() {
+        root.to_string()
+    } else {
+        format!("{root}/{rel}")
+    }
+}
+
+/// The path as reports show it: relative to the root it was found under; with several
+/// roots, prefixed by that root as given.
+pub fn shown_path(roots: &[PathBuf], multi: bool, path: &Path) -> String {
+    for root in roots {
+        if let Ok(rel) = path.strip_prefix(root) {
+            let rel = slashes(rel);
+            if rel.is_empty() {
+                return slashes(root);
+            }
+            return if multi { prefixed(root, &rel) } else { rel };
+        }
+    }
+    slashes(path)
+}
+
+pub fn slashes(p: &Path) -> String {
+    let s = p.to_string_lossy().replace('\\', "/");
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_paths_are_relative_with_slashes() {
+        let roots = vec![PathBuf::from("fixtures")];
+        assert_eq!(
+            shown_path(&roots, false, Path::new("fixtures/flask/app.py")),
+            "flask/app.py"
+        );
+        assert_eq!(
+            shown_path(&roots, true, Path::new("fixtures/flask/app.py")),
+            "fixtures/flask/app.py"
+        );
+        let two = vec![PathBuf::from("."), PathBuf::from("fixtures/")];
+        assert_eq!(
+            shown_path(&two, true, Path::new("./fixtures/a.py")),
+            "fixtures/a.py"
+        );
+        assert_eq!(
+            shown_path(&two[1..], true, Path::new("fixtures/a.py")),
+            "fixtures/a.py"
+        );
+        let dot = vec![PathBuf::from(".")];
+        assert_eq!(shown_path(&dot, false, Path::new("./a/b.py")), "a/b.py");
+        let file = vec![PathBuf::from("conf/app.env")];
+        assert_eq!(
+            shown_path(&file, false, Path::new("conf/app.env")),
+            "conf/app.env"
+        );
+    }
+}

@@ -1,0 +1,221 @@
+//! The one driver: a [`Source`] yields documents, `threads` workers read each one and
+//! run it through the [`Engine`], and the collected findings are sorted once, so the
+//! thread count never changes the result.
+//!
+//! nginx files are read with the rest but extracted in a second phase, once an include
+//! index over all of them is built (a finding in an included file names the block that
+//! includes it); the same workers run that phase.
+
+pub mod engine;
+pub mod git;
+pub mod read;
+pub mod rulecheck;
+pub mod source;
+pub mod staged;
+pub mod stats;
+pub mod walk;
+
+use crate::error::Result;
+use crate::extract::nginx::{NginxDoc, NginxIndex};
+use crate::finding::Finding;
+use crate::format::Format;
+use engine::{Engine, Scanned};
+use read::ReadOutcome;
+use source::{Item, Source};
+use stats::{Stats, Warning};
+use std::sync::{mpsc, Mutex};
+use std::time::Instant;
+
+/// How the driver runs.
+#[derive(Clone, Debug)]
+pub struct DriverOptions {
+    pub threads: usize,
+    pub max_filesize: Option<u64>,
+    /// Where nginx `include`s are resolved (default: the directory of the shallowest
+    /// `nginx.conf` in the scan).
+    pub nginx_prefix: Option<std::path::PathBuf>,
+}
+
+/// What a scan gives: sorted findings, counts, sorted warnings.
+pub struct ScanOutcome {
+    pub findings: Vec<Finding>,
+    pub stats: Stats,
+    pub warnings: Vec<Warning>,
+}
+
+#[derive(Default)]
+struct Collected {
+    findings: Vec<Finding>,
+    stats: Stats,
+    warnings: Vec<Warning>,
+    /// nginx files, extracted after the source is done, with their include index.
+    nginx: Vec<NginxDoc>,
+}
+
+impl Collected {
+    /// Counts one document's result (`None`: an extractor panicked on it).
+    fn add(&mut self, shown: &str, scanned: Option<Scanned>) {
+        match scanned {
+            Some(s) => {
+                self.stats.files += 1;
+                self.stats.bytes += s.bytes;
+                self.stats.ignored += s.ignored;
+                self.findings.extend(s.findings);
+                self.warnings.extend(s.warnings);
+            }
+            None => {
+                self.stats.skipped += 1;
+                self.warnings.push(Warning::InternalError {
+                    path: shown.to_string(),
+                });
+            }
+        }
+    }
+
+    /// Counts a document that is not scanned.
+    fn skip(&mut self, warning: Option<Warning>) {
+        self.stats.skipped += 1;
+        self.warnings.extend(warning);
+    }
+}
+
+/// Runs the scan: every document of `source` through `engine`.
+pub fn run(source: &dyn Source, engine: &Engine, opts: &DriverOptions) -> Result<ScanOutcome> {
+    let started = Instant::now();
+    let collected = Mutex::new(Collected::default());
+    fan_out(
+        opts.threads,
+        |emit| source.run(emit),
+        |item: Item| process(item, engine, opts, &collected),
+    )?;
+    let mut c = collected.into_inner().unwrap();
+    let docs = std::mem::take(&mut c.nginx);
+    if !docs.is_empty() {
+        let index = NginxIndex::build(&docs, opts.nginx_prefix.as_deref(), &source.roots());
+        c.warnings
+            .extend(index.warnings().iter().cloned().map(Warning::Note));
+        let collected = Mutex::new(c);
+        fan_out(
+            opts.threads,
+            |emit| {
+                docs.iter().for_each(emit);
+                Ok(())
+            },
+            |d: &NginxDoc| {
+                let scanned = engine.document(&d.shown, &d.bytes, Format::Nginx, Some(&index));
+                collected.lock().unwrap().add(&d.shown, scanned);
+            },
+        )?;
+        c = collected.into_inner().unwrap();
+    }
+    c.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    c.warnings.sort_by_cached_key(|w| w.to_string());
+    c.stats.duration_ms = started.elapsed().as_millis() as u64;
+    Ok(ScanOutcome {
+        findings: c.findings,
+        stats: c.stats,
+        warnings: c.warnings,
+    })
+}
+
+/// Reads one document and scans it, or counts why not; nginx files wait for phase two.
+fn process(item: Item, engine: &Engine, opts: &DriverOptions, collected: &Mutex<Collected>) {
+    let shown = item.shown.clone();
+    let path = item.path.clone();
+    match read::read(item, opts.max_filesize) {
+        ReadOutcome::Text {
+            bytes,
+            format: Format::Nginx,
+        } => {
+            let doc = NginxDoc { shown, path, bytes };
+            collected.lock().unwrap().nginx.push(doc);
+        }
+        ReadOutcome::Text { bytes, format } => {
+            let scanned = engine.document(&shown, &bytes, format, None);
+            collected.lock().unwrap().add(&shown, scanned);
+        }
+        ReadOutcome::Stream { mut reader, format } => {
+            let scanned = engine.stream(&shown, &mut *reader, format);
+            drop(reader);
+            collected.lock().unwrap().add(&shown, scanned);
+        }
+        ReadOutcome::Binary => {
+            let mut c = collected.lock().unwrap();
+            c.stats.binary += 1;
+            c.skip(None);
+        }
+        ReadOutcome::TooLarge { size } => {
+            let mut c = collected.lock().unwrap();
+            c.stats.too_large += 1;
+            c.skip(Some(Warning::TooLarge { path: shown, size }));
+        }
+        ReadOutcome::Unsupported { message } => {
+            let warning = Warning::Unsupported {
+                path: shown,
+                message,
+            };
+            collected.lock().unwrap().skip(Some(warning));
+        }
+        ReadOutcome::Unreadable { message } => {
+            let mut c = collected.lock().unwrap();
+            c.stats.unreadable += 1;
+            c.skip(Some(Warning::CannotRead {
+                path: shown,
+                message,
+            }));
+        }
+    }
+}
+
+/// Runs `produce` on this thread and `consume` on `threads` workers, handing items
+/// over a bounded channel (so a fast source never holds more than a few documents in
+/// memory). `emit` may be called from several threads at once.
+fn fan_out<T: Send>(
+    threads: usize,
+    produce: impl FnOnce(&(dyn Fn(T) + Sync)) -> Result<()>,
+    consume: impl Fn(T) + Sync,
+) -> Result<()> {
+    let threads = threads.max(1);
+    let (tx, rx) = mpsc::sync_channel::<T>(threads * 4);
+    let rx = Mutex::new(rx);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let next = rx.lock().unwrap().recv();
+                match next {
+                    Ok(item) => consume(item),
+                    Err(_) => break,
+                }
+            });
+        }
+        let emit = |item: T| {
+            // The workers only stop when the channel closes, so a send cannot fail.
+            let _ = tx.send(item);
+        };
+        let result = produce(&emit);
+        drop(tx);
+        result
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fan_out_consumes_every_item_once() {
+        let seen = Mutex::new(Vec::new());
+        fan_out(
+            3,
+            |emit| {
+                (0..1000).for_each(emit);
+                Ok(())
+            },
+            |i: u32| seen.lock().unwrap().push(i),
+        )
+        .unwrap();
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort();
+        assert_eq!(seen, (0..1000).collect::<Vec<_>>());
+    }
+}

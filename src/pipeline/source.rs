@@ -1,0 +1,64 @@
+//! Sources: what yields the documents of a scan. The filesystem walk
+//! ([`super::walk::Walk`]) and the git index ([`super::staged::GitIndex`]) are two; a new
+//! input (git history, stdin, processes) is one more implementation of [`Source`], never
+//! a new driver.
+
+use crate::error::Result;
+use std::path::{Path, PathBuf};
+
+/// What a source knows of one document's content.
+pub enum Body {
+    /// A file on disk: the read stage opens it (and streams it when its format says so).
+    File,
+    /// Bytes already read (a staged blob).
+    Bytes(Vec<u8>),
+    /// Not read because it is over `--max-filesize` ([`super::read::admit`] said so
+    /// before the source read it).
+    TooLarge(u64),
+    /// Could not be listed or read; the message says why.
+    Unreadable(String),
+}
+
+/// One document a source yields.
+pub struct Item {
+    /// The path reports show (relative to its root, `/`-separated).
+    pub shown: String,
+    /// Where the document is, or would be, on disk (nginx includes resolve from it).
+    pub path: PathBuf,
+    pub body: Body,
+}
+
+/// A source of documents.
+pub trait Source: Sync {
+    /// Sends every document to `emit`, from one thread or several; an error stops the
+    /// scan (exit 2), a document that cannot be read is an item with
+    /// [`Body::Unreadable`].
+    fn run(&self, emit: &(dyn Fn(Item) + Sync)) -> Result<()>;
+
+    /// The directories the documents live under (nginx `include`s resolve inside them).
+    fn roots(&self) -> Vec<PathBuf>;
+}
+
+/// Files no source yields: the ring and the ignore files. Compared canonically, the
+/// file name first so that most paths are never canonicalized.
+#[derive(Clone, Debug, Default)]
+pub struct Exclude {
+    canonical: Vec<PathBuf>,
+}
+
+impl Exclude {
+    pub fn new(paths: &[PathBuf]) -> Self {
+        Exclude {
+            canonical: paths.iter().filter_map(|p| p.canonicalize().ok()).collect(),
+        }
+    }
+
+    pub fn contains(&self, path: &Path) -> bool {
+        self.canonical
+            .iter()
+            .any(|x| x.file_name() == path.file_name())
+            && path
+                .canonicalize()
+                .is_ok_and(|c| self.canonical.contains(&c))
+    }
+}

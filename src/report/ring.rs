@@ -1,0 +1,92 @@
+//! The tables of `stalekey ring list` and `stalekey rules list`.
+
+use crate::extract::rules::Rule;
+use crate::ring::RingEntry;
+use std::io::Write;
+
+/// `ring list`: one row per key, columns aligned; never a key, only a fingerprint's head.
+pub fn ring_list(entries: &[RingEntry], out: &mut dyn Write) -> std::io::Result<()> {
+    let header = [
+        "ID",
+        "SERVICE",
+        "STATE",
+        "CREATED",
+        "LENGTH",
+        "FINGERPRINT",
+        "NOTE",
+    ];
+    let rows: Vec<[String; 7]> = entries
+        .iter()
+        .map(|e| {
+            [
+                e.id.clone(),
+                e.service.clone(),
+                e.state.clone(),
+                e.created.clone().unwrap_or_else(|| "-".into()),
+                e.length.map_or_else(|| "-".into(), |l| l.to_string()),
+                format!("{}…", &e.fingerprint[..e.fingerprint.len().min(19)]),
+                e.note.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    table(&header, &rows, out)?;
+    if rows.is_empty() {
+        writeln!(out, "(no keys: add one with `stalekey ring add`)")?;
+    }
+    Ok(())
+}
+
+/// `rules list`: one row per rule.
+pub fn rule_list(rules: &[Rule], out: &mut dyn Write) -> std::io::Result<()> {
+    let header = ["ID", "CONFIDENCE", "KIND", "FORMATS", "FILE"];
+    let rows: Vec<[String; 5]> = rules
+        .iter()
+        .map(|r| {
+            let formats = if r.spec.formats.is_empty() {
+                "any".to_string()
+            } else {
+                r.spec.formats.join(",")
+            };
+            [
+                r.id().to_string(),
+                format!("{:?}", r.spec.confidence).to_lowercase(),
+                r.spec.kind.as_str().to_string(),
+                formats,
+                r.file.clone(),
+            ]
+        })
+        .collect();
+    table(&header, &rows, out)?;
+    writeln!(out, "{} rules", rows.len())
+}
+
+/// Rows under a header, each column as wide as its widest cell; the last column is not
+/// padded.
+fn table<const N: usize>(
+    header: &[&str; N],
+    rows: &[[String; N]],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let mut widths = header.map(|h| h.chars().count());
+    for r in rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut text = String::new();
+        for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
+            if i + 1 == cells.len() {
+                text.push_str(c);
+            } else {
+                text.push_str(&format!("{c:<w$}  "));
+            }
+        }
+        text.trim_end().to_string()
+    };
+    writeln!(out, "{}", line(&header.map(String::from)))?;
+    for r in rows {
+        writeln!(out, "{}", line(r))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! From candidates to judged findings: [`matcher`] fingerprints each value, looks it up
+//! in the ring and drops it; [`judge`] gives one verdict and severity per place;
+//! [`rotation`] simulates a rotation for the gate, with the verdicts of [`judge`].
+
+pub mod judge;
+pub mod matcher;
+pub mod rotation;
