@@ -5,7 +5,10 @@
 //! (an f-string with a field, a template with `${}`, `"$var"` in shell or PHP) gives
 //! `None`: it is not a value a key ring could match.
 
+mod escapes;
+
 use crate::format::Format;
+use escapes::{escapes, Esc};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dialect {
@@ -44,24 +47,6 @@ impl Dialect {
     }
 }
 
-/// How escapes inside a double-quoted (or escape-processing) literal behave.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Esc {
-    Python,
-    PythonBytes,
-    Js,
-    Go,
-    Java,
-    Json,
-    Yaml,
-    Toml,
-    Php,
-    Ruby,
-    Dotenv,
-    Shell,
-    Properties,
-}
-
 /// Decodes one literal (quotes and prefix included) or a bare value.
 pub fn decode(raw: &[u8], dialect: Dialect) -> Option<Vec<u8>> {
     let (prefix, rest) = split_prefix(raw, dialect);
@@ -88,66 +73,66 @@ pub fn decode(raw: &[u8], dialect: Dialect) -> Option<Vec<u8>> {
                 if raw_prefix {
                     return Some(body);
                 }
-                return escapes(&body, Esc::Python, triple);
+                return escapes(&body, Esc::Python);
             }
             if raw_prefix {
                 Some(body.to_vec())
             } else if bytes_prefix {
-                escapes(body, Esc::PythonBytes, triple)
+                escapes(body, Esc::PythonBytes)
             } else {
-                escapes(body, Esc::Python, triple)
+                escapes(body, Esc::Python)
             }
         }
         Dialect::Js | Dialect::Generic => {
             if q == b'`' && contains(body, b"${") {
                 return None;
             }
-            escapes(body, Esc::Js, true)
+            escapes(body, Esc::Js)
         }
         Dialect::Go => match q {
             b'`' => Some(body.iter().copied().filter(|&c| c != b'\r').collect()),
-            b'"' => escapes(body, Esc::Go, false),
+            b'"' => escapes(body, Esc::Go),
             _ => None,
         },
-        Dialect::Java => escapes(body, Esc::Java, triple),
+        Dialect::Java => escapes(body, Esc::Java),
         Dialect::Php => match q {
             b'\'' => Some(single_quote_escapes(body)),
             b'"' if has_php_interpolation(body) => None,
-            b'"' => escapes(body, Esc::Php, true),
+            b'"' => escapes(body, Esc::Php),
             _ => None,
         },
         Dialect::Ruby => match q {
             b'\'' => Some(single_quote_escapes(body)),
             b'"' if contains(body, b"#{") => None,
-            b'"' => escapes(body, Esc::Ruby, true),
+            b'"' => escapes(body, Esc::Ruby),
             _ => None,
         },
         Dialect::Shell => match q {
             b'\'' => Some(body.to_vec()),
             b'"' if has_shell_expansion(body) => None,
-            b'"' => escapes(body, Esc::Shell, true),
+            b'"' => escapes(body, Esc::Shell),
             _ => None,
         },
         Dialect::Dotenv => match q {
             b'\'' => Some(body.to_vec()),
             b'"' if has_shell_expansion(body) => None,
-            b'"' => escapes(body, Esc::Dotenv, true),
+            b'"' => escapes(body, Esc::Dotenv),
             _ => None,
         },
         Dialect::Yaml => match q {
             b'\'' => Some(replace_doubled_quote(body)),
-            b'"' => escapes(body, Esc::Yaml, true),
+            b'"' => escapes(body, Esc::Yaml),
             _ => None,
         },
         Dialect::Json => match q {
-            b'"' => escapes(body, Esc::Json, false),
-            _ => escapes(body, Esc::Js, false),
+            b'"' => escapes(body, Esc::Json),
+            _ => escapes(body, Esc::Js),
         },
         Dialect::Toml => match (q, triple) {
             (b'\'', false) => Some(body.to_vec()),
             (b'\'', true) => Some(trim_first_newline(body).to_vec()),
-            (b'"', true) => escapes(trim_first_newline(body), Esc::Toml, true),
-            (b'"', false) => escapes(body, Esc::Toml, false),
+            (b'"', true) => escapes(trim_first_newline(body), Esc::Toml),
+            (b'"', false) => escapes(body, Esc::Toml),
             _ => None,
         },
         Dialect::Properties => unreachable!("handled above"),
@@ -261,7 +246,7 @@ fn decode_bare(s: &[u8], dialect: Dialect) -> Option<Vec<u8>> {
         return None;
     }
     match dialect {
-        Dialect::Properties => escapes(s, Esc::Properties, true),
+        Dialect::Properties => escapes(s, Esc::Properties),
         Dialect::Shell | Dialect::Dotenv => {
             if has_shell_expansion(s) {
                 return None;
@@ -513,185 +498,6 @@ fn hex_value(digits: &[u8]) -> Option<u32> {
 
 /// Processes backslash escapes in `body` the way `style` does. `multiline` allows a raw
 /// newline in the body (triple quotes, templates).
-fn escapes(body: &[u8], style: Esc, multiline: bool) -> Option<Vec<u8>> {
-    let _ = multiline;
-    if style == Esc::Shell {
-        return Some(shell_double_quoted(body));
-    }
-    let mut out = Vec::with_capacity(body.len());
-    let mut i = 0;
-    while i < body.len() {
-        let c = body[i];
-        if c != b'\\' {
-            out.push(c);
-            i += 1;
-            continue;
-        }
-        let Some(&e) = body.get(i + 1) else {
-            out.push(b'\\');
-            break;
-        };
-        i += 2;
-        let simple = match e {
-            b'n' => Some(b'\n'),
-            b't' => Some(b'\t'),
-            b'r' => Some(b'\r'),
-            b'\\' => Some(b'\\'),
-            b'"' => Some(b'"'),
-            b'\'' if !matches!(style, Esc::Shell | Esc::Dotenv | Esc::Php) => Some(b'\''),
-            b'`' if matches!(style, Esc::Js | Esc::Shell) => Some(b'`'),
-            b'$' if matches!(style, Esc::Php | Esc::Shell | Esc::Dotenv | Esc::Js) => Some(b'$'),
-            b'/' if matches!(style, Esc::Json | Esc::Yaml | Esc::Js) => Some(b'/'),
-            b'b' if !matches!(style, Esc::Shell | Esc::Dotenv | Esc::Php) => Some(8),
-            b'f' if style != Esc::Shell && style != Esc::Dotenv => Some(12),
-            b'v' if matches!(
-                style,
-                Esc::Python
-                    | Esc::PythonBytes
-                    | Esc::Js
-                    | Esc::Go
-                    | Esc::Php
-                    | Esc::Ruby
-                    | Esc::Yaml
-            ) =>
-            {
-                Some(11)
-            }
-            b'a' if matches!(
-                style,
-                Esc::Python | Esc::PythonBytes | Esc::Go | Esc::Ruby | Esc::Yaml
-            ) =>
-            {
-                Some(7)
-            }
-            b'e' if matches!(style, Esc::Yaml | Esc::Php | Esc::Ruby | Esc::Toml) => Some(27),
-            b' ' if style == Esc::Yaml => Some(b' '),
-            b's' if matches!(style, Esc::Java | Esc::Ruby) => Some(b' '),
-            b'0' if matches!(style, Esc::Js | Esc::Yaml)
-                && !body.get(i).is_some_and(u8::is_ascii_digit) =>
-            {
-                Some(0)
-            }
-            _ => None,
-        };
-        if let Some(b) = simple {
-            out.push(b);
-            continue;
-        }
-        match e {
-            b'\n' | b'\r'
-                if matches!(
-                    style,
-                    Esc::Python
-                        | Esc::PythonBytes
-                        | Esc::Js
-                        | Esc::Ruby
-                        | Esc::Shell
-                        | Esc::Properties
-                ) =>
-            {
-                if e == b'\r' && body.get(i) == Some(&b'\n') {
-                    i += 1;
-                }
-                if style == Esc::Properties {
-                    while body.get(i).is_some_and(|c| c.is_ascii_whitespace()) {
-                        i += 1;
-                    }
-                }
-            }
-            b'\n' | b'\r' | b' ' | b'\t' if matches!(style, Esc::Toml | Esc::Yaml) => {
-                while body.get(i).is_some_and(|c| c.is_ascii_whitespace()) {
-                    i += 1;
-                }
-            }
-            b'x' if !matches!(
-                style,
-                Esc::Json | Esc::Java | Esc::Toml | Esc::Shell | Esc::Dotenv | Esc::Properties
-            ) =>
-            {
-                let n = body[i..]
-                    .iter()
-                    .take(2)
-                    .take_while(|c| c.is_ascii_hexdigit())
-                    .count();
-                if n == 0 {
-                    return None;
-                }
-                let v = hex_value(&body[i..i + n])?;
-                i += n;
-                if matches!(style, Esc::Python | Esc::Yaml | Esc::Js) {
-                    push_char(&mut out, v)?;
-                } else {
-                    out.push(v as u8);
-                }
-            }
-            b'u' if style == Esc::Php && body.get(i) != Some(&b'{') => {
-                // PHP only knows `\u{...}`.
-                out.extend_from_slice(b"\\u");
-            }
-            b'u' if !matches!(style, Esc::PythonBytes | Esc::Shell | Esc::Dotenv) => {
-                if body.get(i) == Some(&b'{') && matches!(style, Esc::Js | Esc::Php | Esc::Ruby) {
-                    let close = body[i..].iter().position(|&c| c == b'}')?;
-                    let v = hex_value(&body[i + 1..i + close])?;
-                    push_char(&mut out, v)?;
-                    i += close + 1;
-                    continue;
-                }
-                let digits = body.get(i..i + 4)?;
-                let mut v = hex_value(digits)?;
-                i += 4;
-                if (0xD800..0xDC00).contains(&v) && body.get(i..i + 2) == Some(b"\\u") {
-                    if let Some(low) = body.get(i + 2..i + 6).and_then(hex_value) {
-                        if (0xDC00..0xE000).contains(&low) {
-                            v = 0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00);
-                            i += 6;
-                        }
-                    }
-                }
-                push_char(&mut out, v)?;
-            }
-            b'U' if matches!(style, Esc::Python | Esc::Go | Esc::Yaml | Esc::Toml) => {
-                let v = hex_value(body.get(i..i + 8)?)?;
-                i += 8;
-                push_char(&mut out, v)?;
-            }
-            b'N' if style == Esc::Python => return None,
-            b'0'..=b'7'
-                if matches!(
-                    style,
-                    Esc::Python | Esc::PythonBytes | Esc::Go | Esc::Java | Esc::Php | Esc::Ruby
-                ) =>
-            {
-                let start = i - 1;
-                let n = body[start..]
-                    .iter()
-                    .take(3)
-                    .take_while(|c| (b'0'..=b'7').contains(c))
-                    .count();
-                let v = u32::from_str_radix(std::str::from_utf8(&body[start..start + n]).ok()?, 8)
-                    .ok()?;
-                i = start + n;
-                if matches!(style, Esc::Python | Esc::Java) {
-                    push_char(&mut out, v)?;
-                } else {
-                    out.push(v as u8);
-                }
-            }
-            _ => {
-                // Unknown escape: Python, PHP and shell keep the backslash, others drop it.
-                if matches!(
-                    style,
-                    Esc::Python | Esc::PythonBytes | Esc::Php | Esc::Shell | Esc::Dotenv
-                ) {
-                    out.push(b'\\');
-                }
-                out.push(e);
-            }
-        }
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -117,10 +117,12 @@ pub fn simulate(ring: &Ring, service: &str, to: Option<&str>, finalize: bool) ->
         None => match pending.as_slice() {
             [] => None,
             [one] => Some(one.to_string()),
-            many => return Err(Error::Gate(format!(
+            many => {
+                return Err(Error::Gate(format!(
                 "{service} has several pending keys ({}): say which becomes active with --to ID",
                 many.join(", ")
-            ))),
+            )))
+            }
         },
     };
     let mut changes = Vec::new();

@@ -11,12 +11,14 @@
 //! writes triggers after the data, so ciphertext findings are made at the end of the
 //! file, when the links are known.
 
+use super::head::{classify, column_list, name_at, parse_copy, parse_trigger, StmtKind, H};
 use super::lexer::{CopyFormat, Pos, Sink, Tok};
+use super::link::{lookup, CopyTarget, Decryption, Index, KeySrc};
 use super::pgp::is_pgp_message;
 use crate::extract::Candidate;
-use crate::finding::{Bar, Confidence, Detail, Kind, Origin, Position};
-use crate::secret::{Fingerprint, Secret};
-use std::collections::{BTreeMap, HashMap};
+use crate::finding::{Confidence, Origin, Position};
+use crate::secret::Secret;
+use std::collections::HashMap;
 
 pub const RULE_KEY: &str = "sql-pgcrypto-key";
 pub const RULE_SETTING: &str = "sql-pgcrypto-setting";
@@ -75,27 +77,6 @@ fn encrypts(function: &str) -> bool {
             | "encrypt"
             | "encrypt_iv"
     )
-}
-
-/// A statement head token, as needed to classify it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum H {
-    /// Lowercased.
-    Word(String),
-    Ident(String),
-    /// Short string literals only (COPY's DELIMITER).
-    Str(String),
-    Punct(u8),
-    Other,
-}
-
-impl H {
-    fn word(&self) -> Option<&str> {
-        match self {
-            H::Word(w) => Some(w),
-            _ => None,
-        }
-    }
 }
 
 /// What an expression (one argument, one right-hand side) is, as far as keys go.
@@ -195,38 +176,6 @@ struct Paren {
     /// `CREATE TABLE` column list: the names so far.
     columns: Option<Vec<String>>,
     column_named: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum StmtKind {
-    Unknown,
-    Other,
-    Function {
-        name: String,
-        procedure: bool,
-    },
-    View {
-        name: String,
-    },
-    Trigger {
-        name: String,
-    },
-    Table {
-        name: String,
-    },
-    Policy {
-        table: String,
-    },
-    Rule,
-    Do,
-    Copy,
-    Insert {
-        table: String,
-        in_values: bool,
-    },
-    Update,
-    /// `SET name = …`, `ALTER DATABASE|ROLE … SET name = …`
-    SetConfig,
 }
 
 /// The previous token, for `NEW.col :=` and `INTO NEW.col`.
@@ -334,325 +283,20 @@ struct Level {
     stmt: Stmt,
 }
 
-/// Where a function's key comes from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum KeySrc {
-    Literal(Fingerprint),
-    Setting(String),
-}
-
-struct Trigger {
-    name: String,
-    table: String,
-    function: String,
-}
-
-/// A view, policy or function that decrypts a column with a known key.
-struct Decryption {
-    /// The table, when the column was qualified or the statement names it.
-    table: Option<String>,
-    column: String,
-    key: KeySrc,
-    context: Option<String>,
-}
-
-struct CopyTarget {
-    table: String,
-    columns: Vec<String>,
-    /// Where each column is named in the COPY statement.
-    places: Vec<Pos>,
-    counts: Vec<u64>,
-    start: Pos,
-}
-
-/// Rows of ciphertext in one column, and where the first COPY or INSERT names it (or,
-/// without a column list, the first value).
-struct CipherStat {
-    rows: u64,
-    start: Pos,
-}
-
-#[derive(Default)]
-struct Index {
-    tables: HashMap<String, Vec<String>>,
-    /// function → (column assigned, key)
-    functions: HashMap<String, Vec<(Option<String>, KeySrc)>>,
-    triggers: Vec<Trigger>,
-    decryptions: Vec<Decryption>,
-    /// Settings given a literal value: name → fingerprint.
-    settings: HashMap<String, Fingerprint>,
-    cipher: BTreeMap<(String, String), CipherStat>,
-}
-
-impl Index {
-    fn add_cipher(
-        &mut self,
-        table: &str,
-        columns: &[String],
-        counts: &[u64],
-        place: impl Fn(usize) -> Pos,
-    ) {
-        for (i, &n) in counts.iter().enumerate() {
-            if n == 0 {
-                continue;
-            }
-            let column = columns
-                .get(i)
-                .cloned()
-                .or_else(|| {
-                    lookup(&self.tables, table)
-                        .and_then(|(_, cols)| cols.get(i))
-                        .cloned()
-                })
-                .unwrap_or_else(|| format!("column{}", i + 1));
-            let stat = self
-                .cipher
-                .entry((table.to_string(), column))
-                .or_insert(CipherStat {
-                    rows: 0,
-                    start: place(i),
-                });
-            stat.rows += n;
-        }
-    }
-}
-
-/// Same object: equal names, or one unqualified and equal to the other's last part.
-fn same_name(a: &str, b: &str) -> bool {
-    if a == b {
-        return true;
-    }
-    let tail = |s: &str| s.rsplit('.').next().unwrap_or(s).to_string();
-    (!a.contains('.') && a == tail(b)) || (!b.contains('.') && b == tail(a))
-}
-
-fn lookup<'m, V>(map: &'m HashMap<String, V>, name: &str) -> Option<(&'m String, &'m V)> {
-    map.get_key_value(name)
-        .or_else(|| map.iter().find(|(k, _)| same_name(k, name)))
-}
-
 /// The token stream's consumer: candidates out, a COPY format back to the lexer.
 #[derive(Default)]
 pub struct Analyzer {
     levels: Vec<Level>,
-    index: Index,
-    copy: Option<CopyTarget>,
+    pub(super) index: Index,
+    pub(super) copy: Option<CopyTarget>,
     pub candidates: Vec<Candidate>,
 }
 
-fn position(p: Pos) -> Position {
+pub(super) fn position(p: Pos) -> Position {
     Position {
         line: p.line,
         column: p.column,
     }
-}
-
-/// Reads `name` or `schema.name` at `h[i]`: the name as shown and the index after it.
-/// `None` while the head is too short to know.
-fn name_at(h: &[H], mut i: usize) -> Option<Option<(String, usize)>> {
-    let mut parts = Vec::new();
-    loop {
-        match h.get(i)? {
-            H::Word(w) => parts.push(w.clone()),
-            H::Ident(s) => parts.push(format!("\"{s}\"")),
-            _ => return Some(None),
-        }
-        i += 1;
-        match h.get(i)? {
-            H::Punct(b'.') => i += 1,
-            _ => return Some(Some((parts.join("."), i))),
-        }
-    }
-}
-
-/// What a statement is, from its first tokens; `None` while it cannot be told yet.
-fn classify(h: &[H]) -> Option<(StmtKind, Option<String>)> {
-    let w = |i: usize| h.get(i).map(|t| t.word().unwrap_or(""));
-    let other = Some((StmtKind::Other, None));
-    let named = |i: usize| -> Option<Option<(String, usize)>> { name_at(h, i) };
-    match w(0)? {
-        "create" => {
-            let mut i = 1;
-            if w(1)? == "or" && w(2)? == "replace" {
-                i = 3;
-            }
-            let mut materialized = false;
-            loop {
-                match w(i)? {
-                    "temp" | "temporary" | "unlogged" | "global" | "local" | "recursive"
-                    | "constraint" | "trusted" | "procedural" => i += 1,
-                    "materialized" => {
-                        materialized = true;
-                        i += 1
-                    }
-                    _ => break,
-                }
-            }
-            let object = w(i)?;
-            i += 1;
-            if object == "table" && w(i)? == "if" {
-                i += 3;
-            }
-            let Some((name, after)) = named(i)? else {
-                return other;
-            };
-            match object {
-                "function" | "procedure" => {
-                    let procedure = object == "procedure";
-                    let ctx = format!("{object} {name}()");
-                    Some((StmtKind::Function { name, procedure }, Some(ctx)))
-                }
-                "view" => {
-                    let ctx = if materialized {
-                        format!("materialized view {name}")
-                    } else {
-                        format!("view {name}")
-                    };
-                    Some((StmtKind::View { name }, Some(ctx)))
-                }
-                "trigger" => {
-                    let ctx = format!("trigger {name}");
-                    Some((StmtKind::Trigger { name }, Some(ctx)))
-                }
-                "table" => {
-                    let ctx = format!("table {name}");
-                    Some((StmtKind::Table { name }, Some(ctx)))
-                }
-                "policy" => {
-                    if w(after)? != "on" {
-                        return other;
-                    }
-                    let Some((table, _)) = named(after + 1)? else {
-                        return other;
-                    };
-                    {
-                        let ctx = format!("policy {name} on {table}");
-                        Some((StmtKind::Policy { table }, Some(ctx)))
-                    }
-                }
-                "rule" => Some((StmtKind::Rule, Some(format!("rule {name}")))),
-                _ => other,
-            }
-        }
-        "set" => Some((StmtKind::SetConfig, None)),
-        "alter" => {
-            if let object @ ("database" | "role" | "user") = w(1)? {
-                let Some((name, _)) = named(2)? else {
-                    return other;
-                };
-                let object = if object == "user" { "role" } else { object };
-                return Some((StmtKind::SetConfig, Some(format!("{object} {name}"))));
-            }
-            if w(1)? != "table" {
-                return other;
-            }
-            let mut i = 2;
-            while let "only" | "if" | "exists" = w(i)? {
-                i += 1;
-            }
-            let Some((name, _)) = named(i)? else {
-                return other;
-            };
-            let ctx = format!("table {name}");
-            Some((StmtKind::Other, Some(ctx)))
-        }
-        "do" => Some((StmtKind::Do, Some("DO block".to_string()))),
-        "copy" => Some((StmtKind::Copy, None)),
-        "insert" => {
-            if w(1)? != "into" {
-                return other;
-            }
-            let Some((table, _)) = named(2)? else {
-                return other;
-            };
-            let ctx = format!("insert into {table}");
-            Some((
-                StmtKind::Insert {
-                    table,
-                    in_values: false,
-                },
-                Some(ctx),
-            ))
-        }
-        "update" => {
-            let i = if w(1)? == "only" { 2 } else { 1 };
-            let Some((table, _)) = named(i)? else {
-                return other;
-            };
-            Some((StmtKind::Update, Some(format!("update {table}"))))
-        }
-        _ => other,
-    }
-}
-
-/// Column names with the index of their head token.
-type Columns = Vec<(String, usize)>;
-
-/// Names inside the first `( … )` from `h[from]`, if the parenthesis is there, with
-/// their indexes in `h`.
-fn column_list(h: &[H], from: usize) -> Columns {
-    let mut out = Vec::new();
-    if h.get(from) != Some(&H::Punct(b'(')) {
-        return out;
-    }
-    for (i, t) in h.iter().enumerate().skip(from + 1) {
-        match t {
-            H::Word(w) => out.push((w.clone(), i)),
-            H::Ident(s) => out.push((format!("\"{s}\""), i)),
-            H::Punct(b')') => break,
-            _ => {}
-        }
-    }
-    out
-}
-
-/// `COPY name [(cols)] FROM stdin [options]`: table, columns and data format.
-fn parse_copy(h: &[H]) -> Option<(String, Columns, CopyFormat)> {
-    let (table, after) = name_at(h, 1)??;
-    let columns = column_list(h, after);
-    let mut i = after;
-    if !columns.is_empty() || h.get(after) == Some(&H::Punct(b'(')) {
-        i = h[after..].iter().position(|t| *t == H::Punct(b')'))? + after + 1;
-    }
-    if h.get(i)?.word()? != "from" || !matches!(h.get(i + 1)?.word()?, "stdin" | "pstdin") {
-        return None;
-    }
-    let mut format = CopyFormat::default();
-    for (j, t) in h[i + 2..].iter().enumerate() {
-        match t.word() {
-            Some("csv") => {
-                format.csv = true;
-                if format.delimiter == b'\t' {
-                    format.delimiter = b',';
-                }
-            }
-            Some("delimiter") => {
-                if let Some(H::Str(d)) = h.get(i + 2 + j + 1) {
-                    if let Some(&b) = d.as_bytes().first() {
-                        format.delimiter = b;
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    Some((table, columns, format))
-}
-
-/// `CREATE TRIGGER name … ON table … EXECUTE FUNCTION f(…)`.
-fn parse_trigger(name: &str, h: &[H]) -> Option<Trigger> {
-    let on = h.iter().position(|t| t.word() == Some("on"))?;
-    let (table, _) = name_at(h, on + 1)??;
-    let exec = h.iter().position(|t| t.word() == Some("execute"))?;
-    if !matches!(h.get(exec + 1)?.word()?, "function" | "procedure") {
-        return None;
-    }
-    let (function, _) = name_at(h, exec + 2)??;
-    Some(Trigger {
-        name: name.to_string(),
-        table,
-        function,
-    })
 }
 
 const STATEMENT_KEYWORDS: &[&str] = &["begin", "declare", "then", "else", "loop", "atomic"];
@@ -1254,96 +898,6 @@ impl Analyzer {
             _ => {}
         }
         None
-    }
-
-    /// The key a trigger on `table` uses to encrypt `column`, and the trigger.
-    fn link(&self, table: &str, column: &str) -> Option<(&Trigger, &KeySrc)> {
-        for t in self
-            .index
-            .triggers
-            .iter()
-            .filter(|t| same_name(&t.table, table))
-        {
-            let Some((_, uses)) = lookup(&self.index.functions, &t.function) else {
-                continue;
-            };
-            if let Some((_, src)) = uses
-                .iter()
-                .find(|(c, _)| c.as_deref().is_some_and(|c| c == column))
-            {
-                return Some((t, src));
-            }
-            // A function with one key and no column we could tell: that key.
-            if let Some((_, first)) = uses.first() {
-                if uses.iter().all(|(c, s)| c.is_none() && s == first) {
-                    return Some((t, first));
-                }
-            }
-        }
-        None
-    }
-
-    /// A decryption of `table.column` with one known key (the column qualified with its
-    /// table name, or unqualified in a policy on the table).
-    fn decryption(&self, table: &str, column: &str) -> Option<&Decryption> {
-        let mut found = self.index.decryptions.iter().filter(|d| {
-            d.column == column && d.table.as_deref().is_some_and(|t| same_name(t, table))
-        });
-        let first = found.next()?;
-        found.all(|d| d.key == first.key).then_some(first)
-    }
-
-    /// The end of the file: one ciphertext candidate per table column.
-    pub fn finish(&mut self) {
-        if let Some(c) = self.copy.take() {
-            self.index.add_cipher(&c.table, &c.columns, &c.counts, |i| {
-                c.places.get(i).copied().unwrap_or(c.start)
-            });
-        }
-        let mut out = Vec::new();
-        for ((table, column), stat) in &self.index.cipher {
-            let linked = self
-                .link(table, column)
-                .map(|(t, src)| (format!("trigger {} on {}", t.name, t.table), src))
-                .or_else(|| {
-                    self.decryption(table, column).map(|d| {
-                        let by = d
-                            .context
-                            .as_deref()
-                            .unwrap_or("a statement that decrypts it");
-                        (by.to_string(), &d.key)
-                    })
-                });
-            let mut context = None;
-            let mut key_hint = None;
-            if let Some((mut ctx, src)) = linked {
-                match src {
-                    KeySrc::Literal(fp) => key_hint = Some(*fp),
-                    KeySrc::Setting(s) => {
-                        ctx.push_str(&format!(" (key from current_setting('{s}'))"));
-                        key_hint = self.index.settings.get(s).copied();
-                    }
-                }
-                context = Some(ctx);
-            }
-            let mut detail = Detail::new(Kind::Ciphertext, RULE_CIPHERTEXT);
-            detail.name = Some(format!("{table}.{column}"));
-            detail.context = context;
-            detail.rows = Some(stat.rows);
-            out.push(Candidate {
-                at: Position {
-                    line: stat.start.line,
-                    column: stat.start.column,
-                },
-                detail,
-                origin: Origin::Structured,
-                confidence: Confidence::High,
-                bar: Bar::STRUCTURED,
-                value: None,
-                key_hint,
-            });
-        }
-        self.candidates.extend(out);
     }
 }
 

@@ -10,7 +10,9 @@
 //! regex rules on every line that is not COPY data, each with the line's position.
 
 pub mod analyze;
+mod head;
 pub mod lexer;
+mod link;
 pub mod pgp;
 
 use super::rules::RuleSet;
