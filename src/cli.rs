@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// Default `--max-filesize`: larger files are skipped (and counted), SQL dumps excepted.
-pub const DEFAULT_MAX_FILESIZE: &str = "20M";
+pub(crate) const DEFAULT_MAX_FILESIZE: &str = "20M";
 
 #[derive(Parser)]
 #[command(
@@ -249,7 +249,7 @@ impl ScanArgs {
 }
 
 /// `--fail-on`: verdicts, comma-separated, or `none`; absent: scan's default.
-pub fn parse_fail_on(values: Option<&[String]>) -> Result<FailOn> {
+pub(crate) fn parse_fail_on(values: Option<&[String]>) -> Result<FailOn> {
     let Some(values) = values else {
         return Ok(FailOn::default_for_scan());
     };

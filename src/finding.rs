@@ -92,7 +92,7 @@ impl Severity {
 /// How sure a rule is that what it matched is a real secret.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Confidence {
+pub(crate) enum Confidence {
     Low,
     Medium,
     High,
@@ -120,7 +120,7 @@ impl Kind {
 /// Which kind of extractor produced a candidate; decides which of two candidates for the
 /// same place is kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Origin {
+pub(crate) enum Origin {
     /// A bare token that is a ring key: kept only when its fingerprint is in the ring.
     RingToken,
     /// A regex rule from `rules/`.
@@ -133,14 +133,14 @@ pub enum Origin {
 /// at least `min_len` bytes and, when set, `entropy` bits per byte. The extractor that
 /// found the value sets it; `verdict::matcher` applies it, once.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Bar {
+pub(crate) struct Bar {
     pub min_len: usize,
     pub entropy: Option<f64>,
 }
 
 impl Bar {
     /// Values from format extractors (no rule of their own).
-    pub const STRUCTURED: Bar = Bar {
+    pub(crate) const STRUCTURED: Bar = Bar {
         min_len: 8,
         entropy: None,
     };
@@ -148,7 +148,7 @@ impl Bar {
 
 /// 1-based line and byte column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Position {
+pub(crate) struct Position {
     pub line: u32,
     pub column: u32,
 }

@@ -18,13 +18,13 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// The file name looked for at each scan root.
-pub const IGNORE_FILE: &str = ".stalekeyignore";
+pub(crate) const IGNORE_FILE: &str = ".stalekeyignore";
 /// The inline marker: a finding on a line holding it is ignored.
-pub const INLINE_ALLOW: &[u8] = b"stalekey:allow";
+pub(crate) const INLINE_ALLOW: &[u8] = b"stalekey:allow";
 
 /// What to ignore, from every root's `.stalekeyignore`.
 #[derive(Clone, Debug, Default)]
-pub struct Ignores {
+pub(crate) struct Ignores {
     fingerprints: HashSet<Fingerprint>,
     /// (path as reports show it, line, rule)
     places: HashSet<(String, u32, String)>,
@@ -35,7 +35,7 @@ pub struct Ignores {
 impl Ignores {
     /// Reads `.stalekeyignore` at each directory root; `multi` as in
     /// [`shown_path`]: with several roots, report paths are prefixed by their root.
-    pub fn load(roots: &[PathBuf]) -> (Ignores, Vec<String>) {
+    pub(crate) fn load(roots: &[PathBuf]) -> (Ignores, Vec<String>) {
         let mut out = Ignores::default();
         let mut warnings = Vec::new();
         let multi = roots.len() > 1;
@@ -67,7 +67,7 @@ impl Ignores {
 
     /// Reads a `.stalekeyignore` of the repository root for `--staged` (paths are
     /// relative to the root, as staged reports show them).
-    pub fn load_file(file: &Path) -> (Ignores, Vec<String>) {
+    pub(crate) fn load_file(file: &Path) -> (Ignores, Vec<String>) {
         let mut out = Ignores::default();
         match std::fs::read_to_string(file) {
             Ok(text) => {
@@ -81,7 +81,7 @@ impl Ignores {
     }
 
     /// Adds the entries of one file's text; returns warnings for malformed lines.
-    pub fn add(&mut self, text: &str, shown: &str, prefix: &str) -> Vec<String> {
+    pub(crate) fn add(&mut self, text: &str, shown: &str, prefix: &str) -> Vec<String> {
         let mut warnings = Vec::new();
         for (i, raw) in text.lines().enumerate() {
             let n = i + 1;
@@ -121,7 +121,7 @@ impl Ignores {
     }
 
     /// Is this finding ignored by the file (not by an inline comment)?
-    pub fn matches(&self, f: &Finding) -> bool {
+    pub(crate) fn matches(&self, f: &Finding) -> bool {
         f.fingerprint
             .is_some_and(|fp| self.fingerprints.contains(&fp))
             || (!self.places.is_empty()
@@ -134,7 +134,11 @@ impl Ignores {
 
     /// Drops the ignored findings of one document, whose `stalekey:allow` lines are
     /// `allowed`; returns the rest and how many went.
-    pub fn filter(&self, findings: Vec<Finding>, allowed: &HashSet<u32>) -> (Vec<Finding>, u64) {
+    pub(crate) fn filter(
+        &self,
+        findings: Vec<Finding>,
+        allowed: &HashSet<u32>,
+    ) -> (Vec<Finding>, u64) {
         let before = findings.len();
         let kept: Vec<Finding> = findings
             .into_iter()
@@ -146,7 +150,7 @@ impl Ignores {
 }
 
 /// The 1-based lines that carry `stalekey:allow`.
-pub fn allowed_lines(bytes: &[u8]) -> HashSet<u32> {
+pub(crate) fn allowed_lines(bytes: &[u8]) -> HashSet<u32> {
     let mut out = HashSet::new();
     for at in memchr::memmem::find_iter(bytes, INLINE_ALLOW) {
         let line = memchr::memchr_iter(b'\n', &bytes[..at]).count() as u32 + 1;

@@ -5,6 +5,6 @@ fn main() {
     if std::env::var_os("STALEKEY_RING").is_some_and(|v| v.is_empty()) {
         std::env::remove_var("STALEKEY_RING");
     }
-    let cli = stalekey::cli::Cli::parse();
-    std::process::exit(stalekey::app::run(cli));
+    let cli = stalekey::Cli::parse();
+    std::process::exit(stalekey::run(cli));
 }

@@ -28,12 +28,12 @@ fn contains_any(name: &str, words: &[&str]) -> bool {
 
 /// Is `name` (a variable, setting, header or parameter) one that holds a secret?
 /// `process.env.NODE_ENV` is not; `OPENAI_API_KEY` and `X-Api-Key` are.
-pub fn is_secret_name(name: &str) -> bool {
+pub(crate) fn is_secret_name(name: &str) -> bool {
     contains_any(name, SECRET_WORDS)
 }
 
 /// Does `name` hold a previous key (`SECRET_KEY_FALLBACKS`, `previous_key`)?
-pub fn is_fallback_name(name: &str) -> bool {
+pub(crate) fn is_fallback_name(name: &str) -> bool {
     contains_any(name, FALLBACK_WORDS)
 }
 

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 /// `rel` under `root` as given; nothing is prefixed for the root `.`.
-pub fn prefixed(root: &Path, rel: &str) -> String {
+pub(crate) fn prefixed(root: &Path, rel: &str) -> String {
     let root = slashes(root);
     let root = root.trim_end_matches('/');
     if root == "." || root.is_empty() {
@@ -22,7 +22,7 @@ pub fn prefixed(root: &Path, rel: &str) -> String {
 
 /// The path as reports show it: relative to the root it was found under; with several
 /// roots, prefixed by that root as given.
-pub fn shown_path(roots: &[PathBuf], multi: bool, path: &Path) -> String {
+pub(crate) fn shown_path(roots: &[PathBuf], multi: bool, path: &Path) -> String {
     for root in roots {
         if let Ok(rel) = path.strip_prefix(root) {
             let rel = slashes(rel);
@@ -35,7 +35,7 @@ pub fn shown_path(roots: &[PathBuf], multi: bool, path: &Path) -> String {
     slashes(path)
 }
 
-pub fn slashes(p: &Path) -> String {
+pub(crate) fn slashes(p: &Path) -> String {
     let s = p.to_string_lossy().replace('\\', "/");
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }

@@ -6,7 +6,7 @@
 
 /// Why a value is not a finding, for tests and `--explain`-style diagnostics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NotASecret {
+pub(crate) enum NotASecret {
     TooShort,
     Placeholder,
     DocumentedExample,
@@ -108,7 +108,11 @@ const PLACEHOLDER_EXACT: &[&str] = &[
 ];
 
 /// Checks an unmatched value; `min_entropy` is the rule's threshold (bits per byte).
-pub fn check(value: &[u8], min_len: usize, min_entropy: Option<f64>) -> Result<(), NotASecret> {
+pub(crate) fn check(
+    value: &[u8],
+    min_len: usize,
+    min_entropy: Option<f64>,
+) -> Result<(), NotASecret> {
     if value.len() < min_len.max(1) {
         return Err(NotASecret::TooShort);
     }
@@ -141,7 +145,7 @@ pub fn check(value: &[u8], min_len: usize, min_entropy: Option<f64>) -> Result<(
     Ok(())
 }
 
-pub fn is_placeholder(text: &str) -> bool {
+pub(crate) fn is_placeholder(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
     if PLACEHOLDER_EXACT.contains(&lower.as_str()) {
         return true;
@@ -199,7 +203,7 @@ fn contains_word(text: &str, word: &str) -> bool {
     })
 }
 
-pub fn is_uuid(text: &str) -> bool {
+pub(crate) fn is_uuid(text: &str) -> bool {
     let b = text.as_bytes();
     b.len() == 36
         && b.iter().enumerate().all(|(i, &c)| match i {
@@ -219,7 +223,7 @@ fn is_integrity_hash(text: &str) -> bool {
 }
 
 /// Shannon entropy in bits per byte.
-pub fn shannon_entropy(value: &[u8]) -> f64 {
+pub(crate) fn shannon_entropy(value: &[u8]) -> f64 {
     if value.is_empty() {
         return 0.0;
     }

@@ -9,39 +9,39 @@ use sha2::{Digest, Sha256};
 use std::fmt;
 
 /// Values shorter than this get no preview at all (SPEC §5).
-pub const PREVIEW_MIN_LEN: usize = 12;
+pub(crate) const PREVIEW_MIN_LEN: usize = 12;
 
 /// The bytes of a candidate secret. Deliberately opaque.
-pub struct Secret(Vec<u8>);
+pub(crate) struct Secret(Vec<u8>);
 
 impl Secret {
-    pub fn new(bytes: Vec<u8>) -> Self {
+    pub(crate) fn new(bytes: Vec<u8>) -> Self {
         Secret(bytes)
     }
 
-    pub fn from_slice(bytes: &[u8]) -> Self {
+    pub(crate) fn from_slice(bytes: &[u8]) -> Self {
         Secret(bytes.to_vec())
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.0.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
     /// The bytes, for extractors' and filters' decisions. Never format these.
-    pub fn expose(&self) -> &[u8] {
+    pub(crate) fn expose(&self) -> &[u8] {
         &self.0
     }
 
-    pub fn fingerprint(&self) -> Fingerprint {
+    pub(crate) fn fingerprint(&self) -> Fingerprint {
         Fingerprint::of(&self.0)
     }
 
     /// At most the first three characters and the length, `None` under 12 bytes.
-    pub fn preview(&self) -> Option<String> {
+    pub(crate) fn preview(&self) -> Option<String> {
         if self.0.len() < PREVIEW_MIN_LEN {
             return None;
         }

@@ -5,5 +5,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    stalekey::extract::nginx::self_check(data);
+    stalekey::fuzzing::nginx(data);
 });

@@ -17,7 +17,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 /// Everything a scan runs with.
-pub struct ScanConfig {
+pub(super) struct ScanConfig {
     pub settings: ScanSettings,
     pub ring: Ring,
     extractors: Extractors,
@@ -28,7 +28,7 @@ pub struct ScanConfig {
 }
 
 impl ScanConfig {
-    pub fn load(args: ScanArgs) -> Result<ScanConfig> {
+    pub(super) fn load(args: ScanArgs) -> Result<ScanConfig> {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let settings = args.settings(std::io::stdout().is_terminal(), no_color)?;
         for p in &args.paths {
@@ -99,7 +99,7 @@ impl ScanConfig {
     }
 
     /// Runs the scan; its warnings go to stderr.
-    pub fn scan(&self) -> Result<ScanOutcome> {
+    pub(super) fn scan(&self) -> Result<ScanOutcome> {
         let engine = Engine {
             extractors: &self.extractors,
             ring: &self.ring,

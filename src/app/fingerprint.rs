@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::secret::Secret;
 use std::io::Read;
 
-pub fn run(args: FingerprintArgs) -> Result<Outcome> {
+pub(super) fn run(args: FingerprintArgs) -> Result<Outcome> {
     let mut bytes = Vec::new();
     std::io::stdin()
         .read_to_end(&mut bytes)

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::report::{self, Report};
 use crate::verdict::rotation;
 
-pub fn run(args: GateArgs) -> Result<Outcome> {
+pub(super) fn run(args: GateArgs) -> Result<Outcome> {
     if args.scan.fail_on.is_some() {
         return Err(Error::Usage(
             "gate: --fail-on applies to scan; the gate fails on the consumers the rotation would leave behind".into(),

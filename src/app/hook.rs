@@ -70,7 +70,7 @@ fn install(force: bool) -> Result<Installed> {
     })
 }
 
-pub fn run(args: InstallHookArgs) -> Result<Outcome> {
+pub(super) fn run(args: InstallHookArgs) -> Result<Outcome> {
     let (verb, path) = match install(args.force)? {
         Installed::Created(p) => ("installed", p),
         Installed::Updated(p) => ("updated", p),

@@ -16,7 +16,7 @@ use crate::error::Result;
 
 /// How a command ended, when it did not fail with an error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// Nothing that fails the run.
     Pass,
     /// Findings that fail the run (`--fail-on`), a gate that fails, rules that fail.
@@ -34,7 +34,7 @@ impl Outcome {
 }
 
 /// The process exit code of a command's result.
-pub fn exit_code(result: &Result<Outcome>) -> i32 {
+pub(crate) fn exit_code(result: &Result<Outcome>) -> i32 {
     match result {
         Ok(Outcome::Pass) => 0,
         Ok(Outcome::Fail) => 1,

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 /// Writes to `--output FILE` or stdout; a closed stdout (`| head`) is not an error.
-pub fn write_output(
+pub(super) fn write_output(
     path: Option<&Path>,
     f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {

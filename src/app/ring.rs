@@ -13,7 +13,7 @@ use crate::secret::Secret;
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 
-pub fn run(args: RingArgs) -> Result<Outcome> {
+pub(super) fn run(args: RingArgs) -> Result<Outcome> {
     let path = args.ring.unwrap_or_else(|| PathBuf::from(DEFAULT_RING));
     match args.command {
         RingCommand::Add(add) => {

@@ -9,7 +9,7 @@ use crate::pipeline::rulecheck;
 use crate::report;
 use std::path::Path;
 
-pub fn run(args: RulesArgs) -> Result<Outcome> {
+pub(super) fn run(args: RulesArgs) -> Result<Outcome> {
     match args.command {
         RulesCommand::Check { dir } => check(dir.as_deref()),
         RulesCommand::List { dir } => {

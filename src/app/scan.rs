@@ -7,7 +7,7 @@ use crate::cli::ScanArgs;
 use crate::error::Result;
 use crate::report::{self, Report};
 
-pub fn run(args: ScanArgs) -> Result<Outcome> {
+pub(super) fn run(args: ScanArgs) -> Result<Outcome> {
     let config = ScanConfig::load(args)?;
     let outcome = config.scan()?;
     let s = &config.settings;

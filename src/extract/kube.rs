@@ -7,8 +7,8 @@ use super::{Candidate, Confidence, Document, Extracted, Origin};
 use crate::secret::Secret;
 use base64::Engine as _;
 
-pub const RULE_DATA: &str = "kubernetes-secret-data";
-pub const RULE_STRING_DATA: &str = "kubernetes-secret-stringdata";
+pub(crate) const RULE_DATA: &str = "kubernetes-secret-data";
+pub(crate) const RULE_STRING_DATA: &str = "kubernetes-secret-stringdata";
 
 struct Line<'a> {
     offset: usize,
@@ -16,7 +16,7 @@ struct Line<'a> {
     text: &'a [u8],
 }
 
-pub fn extract(doc: &Document, out: &mut Extracted) {
+pub(crate) fn extract(doc: &Document, out: &mut Extracted) {
     // Most YAML is not a Secret manifest: skip it without splitting lines.
     if memchr::memmem::find(doc.bytes, b"Secret").is_none() {
         return;

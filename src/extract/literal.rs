@@ -11,7 +11,7 @@ use crate::format::Format;
 use escapes::{escapes, Esc};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Dialect {
+pub(crate) enum Dialect {
     Python,
     Js,
     Go,
@@ -28,7 +28,7 @@ pub enum Dialect {
 }
 
 impl Dialect {
-    pub fn of(format: Format) -> Dialect {
+    pub(crate) fn of(format: Format) -> Dialect {
         match format {
             Format::Python => Dialect::Python,
             Format::Javascript => Dialect::Js,
@@ -48,7 +48,7 @@ impl Dialect {
 }
 
 /// Decodes one literal (quotes and prefix included) or a bare value.
-pub fn decode(raw: &[u8], dialect: Dialect) -> Option<Vec<u8>> {
+pub(crate) fn decode(raw: &[u8], dialect: Dialect) -> Option<Vec<u8>> {
     let (prefix, rest) = split_prefix(raw, dialect);
     let raw_prefix = prefix.iter().any(|c| matches!(c, b'r' | b'R'));
     let bytes_prefix = prefix.iter().any(|c| matches!(c, b'b' | b'B'));
@@ -141,7 +141,7 @@ pub fn decode(raw: &[u8], dialect: Dialect) -> Option<Vec<u8>> {
 
 /// The string literals inside a list (`[...]`, `(...)`), each with its offset in `raw`
 /// and its decoded value (None where not constant).
-pub fn list_items(raw: &[u8], dialect: Dialect) -> Vec<(usize, Option<Vec<u8>>)> {
+pub(crate) fn list_items(raw: &[u8], dialect: Dialect) -> Vec<(usize, Option<Vec<u8>>)> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < raw.len() {
@@ -182,7 +182,7 @@ pub fn list_items(raw: &[u8], dialect: Dialect) -> Vec<(usize, Option<Vec<u8>>)>
 }
 
 /// Length of the quoted literal at the start of `s` (quotes included).
-pub fn literal_len(s: &[u8]) -> Option<usize> {
+pub(crate) fn literal_len(s: &[u8]) -> Option<usize> {
     let q = *s.first()?;
     if s.len() >= 6 && (s.starts_with(b"\"\"\"") || s.starts_with(b"'''")) {
         let close = &s[..3];
@@ -284,7 +284,7 @@ fn decode_bare(s: &[u8], dialect: Dialect) -> Option<Vec<u8>> {
 /// newlines, `>` folds lines into spaces (not more-indented or blank ones); clip keeps
 /// one final newline, `-` none, `+` all. Returns the offset in `raw` of the first
 /// content byte and the value.
-pub fn yaml_block(raw: &[u8], parent_indent: usize) -> Option<(usize, Vec<u8>)> {
+pub(crate) fn yaml_block(raw: &[u8], parent_indent: usize) -> Option<(usize, Vec<u8>)> {
     let nl = memchr::memchr(b'\n', raw)?;
     let header = &raw[..nl];
     let header = match header.windows(2).position(|w| w == b" #") {

@@ -4,21 +4,21 @@
 //! `rules/`) and the ring-token extractor run on every text format. A new format is a
 //! new module here and one line in [`Extractors::run`].
 
-pub mod kube;
-pub mod literal;
-pub mod nginx;
-pub mod rules;
-pub mod sql;
-pub mod tokens;
+pub(crate) mod kube;
+pub(crate) mod literal;
+pub(crate) mod nginx;
+pub(crate) mod rules;
+pub(crate) mod sql;
+pub(crate) mod tokens;
 
-pub use crate::finding::{Bar, Confidence, Detail, Kind, Origin, Position};
+pub(crate) use crate::finding::{Bar, Confidence, Detail, Kind, Origin, Position};
 use crate::format::Format;
 use crate::ring::Ring;
 use crate::secret::{Fingerprint, Secret};
 use std::cell::OnceCell;
 
 /// A place in a document that holds or obtains a secret.
-pub struct Candidate {
+pub(crate) struct Candidate {
     pub at: Position,
     pub detail: Detail,
     pub origin: Origin,
@@ -32,7 +32,7 @@ pub struct Candidate {
 }
 
 impl Candidate {
-    pub fn literal(at: Position, rule: &str, confidence: Confidence, value: Secret) -> Self {
+    pub(crate) fn literal(at: Position, rule: &str, confidence: Confidence, value: Secret) -> Self {
         Candidate {
             at,
             detail: Detail::new(Kind::Literal, rule),
@@ -44,7 +44,7 @@ impl Candidate {
         }
     }
 
-    pub fn reference(at: Position, rule: &str, name: String) -> Self {
+    pub(crate) fn reference(at: Position, rule: &str, name: String) -> Self {
         let mut detail = Detail::new(Kind::Reference, rule);
         detail.name = Some(name);
         Candidate {
@@ -58,33 +58,33 @@ impl Candidate {
         }
     }
 
-    pub fn kind(&self) -> Kind {
+    pub(crate) fn kind(&self) -> Kind {
         self.detail.kind
     }
 
-    pub fn with_name(mut self, name: Option<String>) -> Self {
+    pub(crate) fn with_name(mut self, name: Option<String>) -> Self {
         self.detail.name = name;
         self
     }
 
-    pub fn with_context(mut self, context: Option<String>) -> Self {
+    pub(crate) fn with_context(mut self, context: Option<String>) -> Self {
         self.detail.context = context;
         self
     }
 
-    pub fn with_origin(mut self, origin: Origin) -> Self {
+    pub(crate) fn with_origin(mut self, origin: Origin) -> Self {
         self.origin = origin;
         self
     }
 
-    pub fn with_bar(mut self, bar: Bar) -> Self {
+    pub(crate) fn with_bar(mut self, bar: Bar) -> Self {
         self.bar = bar;
         self
     }
 }
 
 /// A file's bytes with its format, and a lazily built line index.
-pub struct Document<'a> {
+pub(crate) struct Document<'a> {
     pub path: &'a str,
     pub bytes: &'a [u8],
     pub format: Format,
@@ -96,12 +96,12 @@ pub struct Document<'a> {
 }
 
 impl<'a> Document<'a> {
-    pub fn new(path: &'a str, bytes: &'a [u8], format: Format) -> Self {
+    pub(crate) fn new(path: &'a str, bytes: &'a [u8], format: Format) -> Self {
         Self::at(path, bytes, format, Position { line: 1, column: 1 })
     }
 
     /// A piece of a file that starts at `base` (streamed SQL dumps).
-    pub fn at(path: &'a str, bytes: &'a [u8], format: Format, base: Position) -> Self {
+    pub(crate) fn at(path: &'a str, bytes: &'a [u8], format: Format, base: Position) -> Self {
         Document {
             path,
             bytes,
@@ -112,13 +112,13 @@ impl<'a> Document<'a> {
         }
     }
 
-    pub fn with_nginx_index(mut self, index: Option<&'a nginx::NginxIndex>) -> Self {
+    pub(crate) fn with_nginx_index(mut self, index: Option<&'a nginx::NginxIndex>) -> Self {
         self.nginx = index;
         self
     }
 
     /// Line and column of a byte offset.
-    pub fn position(&self, offset: usize) -> Position {
+    pub(crate) fn position(&self, offset: usize) -> Position {
         let starts = self.line_starts.get_or_init(|| {
             let mut v = vec![0];
             v.extend(memchr::memchr_iter(b'\n', self.bytes).map(|i| i + 1));
@@ -139,7 +139,7 @@ impl<'a> Document<'a> {
 
 /// What extraction gives for one document.
 #[derive(Default)]
-pub struct Extracted {
+pub(crate) struct Extracted {
     pub candidates: Vec<Candidate>,
     /// Problems with the file that did not stop its scan (malformed syntax).
     pub warnings: Vec<String>,
@@ -149,14 +149,14 @@ pub struct Extracted {
 }
 
 /// All extractors, built once per scan.
-pub struct Extractors {
+pub(crate) struct Extractors {
     rules: rules::RuleSet,
     tokens: Option<tokens::RingTokens>,
     nginx: nginx::Nginx,
 }
 
 impl Extractors {
-    pub fn new(rules: rules::RuleSet, ring: &Ring) -> Self {
+    pub(crate) fn new(rules: rules::RuleSet, ring: &Ring) -> Self {
         let tokens = (!ring.is_empty()).then(|| tokens::RingTokens::new(ring));
         Extractors {
             rules,
@@ -165,12 +165,8 @@ impl Extractors {
         }
     }
 
-    pub fn rules(&self) -> &rules::RuleSet {
-        &self.rules
-    }
-
     /// Runs every extractor that applies to the document's format.
-    pub fn run(&self, doc: &Document) -> Extracted {
+    pub(crate) fn run(&self, doc: &Document) -> Extracted {
         let mut out = Extracted::default();
         if doc.format == Format::Sql {
             let mut bytes = doc.bytes;
@@ -203,7 +199,11 @@ impl Extractors {
 
     /// Runs the extractors of a streamed format (SQL) over a reader, in constant memory.
     /// Returns what was extracted and how many bytes were read.
-    pub fn run_stream(&self, path: &str, reader: &mut dyn std::io::BufRead) -> (Extracted, u64) {
+    pub(crate) fn run_stream(
+        &self,
+        path: &str,
+        reader: &mut dyn std::io::BufRead,
+    ) -> (Extracted, u64) {
         let mut out = Extracted::default();
         let bytes = sql::extract_stream(path, reader, self.tokens.as_ref(), &self.rules, &mut out);
         (out, bytes)

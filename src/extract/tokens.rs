@@ -13,12 +13,12 @@ use crate::secret::{Fingerprint, Secret};
 use base64::Engine as _;
 use std::collections::HashSet;
 
-pub const RULE_TOKEN: &str = "ring-key";
-pub const RULE_BASE64: &str = "ring-key-base64";
+pub(crate) const RULE_TOKEN: &str = "ring-key";
+pub(crate) const RULE_BASE64: &str = "ring-key-base64";
 
 /// With keys of unknown length, the shortest segment hashed: a key without a `length`
 /// in the ring is looked for at 8 bytes or more (shorter keys need their `length`).
-pub const ANY_MIN_LEN: usize = 8;
+pub(crate) const ANY_MIN_LEN: usize = 8;
 /// With keys of unknown length, the longest segment hashed.
 const ANY_MAX_LEN: usize = 1024;
 
@@ -78,14 +78,14 @@ const fn classes() -> [u8; 256] {
 static CLASS: [u8; 256] = classes();
 
 /// Finds ring keys among the tokens of any text.
-pub struct RingTokens {
+pub(crate) struct RingTokens {
     fingerprints: HashSet<Fingerprint>,
     lengths: Lengths,
     min_len: usize,
 }
 
 impl RingTokens {
-    pub fn new(ring: &Ring) -> Self {
+    pub(crate) fn new(ring: &Ring) -> Self {
         let lengths = ring.lengths();
         let min_len = match &lengths {
             Lengths::Exact(v) => v.first().copied().unwrap_or(1),
@@ -98,7 +98,7 @@ impl RingTokens {
         }
     }
 
-    pub fn extract(&self, doc: &Document, out: &mut Extracted) {
+    pub(crate) fn extract(&self, doc: &Document, out: &mut Extracted) {
         let mut scratch = Scratch::default();
         for_each_run(doc.bytes, self.min_len, |start, run| {
             self.scan_run(run, &mut scratch, |off, _len| {

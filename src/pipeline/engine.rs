@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use std::io::BufRead;
 
 /// Everything a document is judged with, built once per scan.
-pub struct Engine<'a> {
+pub(crate) struct Engine<'a> {
     pub extractors: &'a Extractors,
     pub ring: &'a Ring,
     pub ignores: &'a Ignores,
@@ -21,7 +21,7 @@ pub struct Engine<'a> {
 
 /// What one document gave.
 #[derive(Default)]
-pub struct Scanned {
+pub(crate) struct Scanned {
     pub findings: Vec<Finding>,
     pub warnings: Vec<Warning>,
     /// Findings left out by the ignore file or an inline allow.
@@ -32,7 +32,7 @@ pub struct Scanned {
 
 impl Engine<'_> {
     /// A document held in memory; `None` when an extractor panicked on it.
-    pub fn document(
+    pub(crate) fn document(
         &self,
         shown: &str,
         bytes: &[u8],
@@ -54,7 +54,12 @@ impl Engine<'_> {
     }
 
     /// A streamed document (a SQL dump), read in constant memory.
-    pub fn stream(&self, shown: &str, reader: &mut dyn BufRead, format: Format) -> Option<Scanned> {
+    pub(crate) fn stream(
+        &self,
+        shown: &str,
+        reader: &mut dyn BufRead,
+        format: Format,
+    ) -> Option<Scanned> {
         guarded(|| {
             let (extracted, bytes) = self.extractors.run_stream(shown, reader);
             let allowed: HashSet<u32> = extracted.allowed_lines.iter().copied().collect();

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-pub fn git(args: &[&str]) -> Command {
+pub(crate) fn git(args: &[&str]) -> Command {
     let mut cmd = Command::new("git");
     cmd.args(args);
     cmd
@@ -18,7 +18,7 @@ pub fn git(args: &[&str]) -> Command {
 
 /// Runs a git command to its end; its stdout, or an error with the first line git said.
 /// `what` names the command and what it is for (`--staged: git diff --cached`).
-pub fn run_git(cmd: &mut Command, what: &str) -> Result<Vec<u8>> {
+pub(crate) fn run_git(cmd: &mut Command, what: &str) -> Result<Vec<u8>> {
     let out = cmd
         .stdin(Stdio::null())
         .output()
@@ -35,7 +35,7 @@ pub fn run_git(cmd: &mut Command, what: &str) -> Result<Vec<u8>> {
 
 /// The top directory of the repository the current directory is in; `why` names the
 /// option that needs it, for the error outside a repository.
-pub fn repo_root(why: &str) -> Result<PathBuf> {
+pub(crate) fn repo_root(why: &str) -> Result<PathBuf> {
     let out = run_git(
         git(&["rev-parse", "--show-toplevel"]).stderr(Stdio::piped()),
         &format!("{why}: git rev-parse (is this a git repository?)"),

@@ -6,14 +6,14 @@
 //! index over all of them is built (a finding in an included file names the block that
 //! includes it); the same workers run that phase.
 
-pub mod engine;
-pub mod git;
-pub mod read;
-pub mod rulecheck;
-pub mod source;
-pub mod staged;
-pub mod stats;
-pub mod walk;
+pub(crate) mod engine;
+pub(crate) mod git;
+pub(crate) mod read;
+pub(crate) mod rulecheck;
+pub(crate) mod source;
+pub(crate) mod staged;
+pub(crate) mod stats;
+pub(crate) mod walk;
 
 use crate::error::Result;
 use crate::extract::nginx::{NginxDoc, NginxIndex};
@@ -28,7 +28,7 @@ use std::time::Instant;
 
 /// How the driver runs.
 #[derive(Clone, Debug)]
-pub struct DriverOptions {
+pub(crate) struct DriverOptions {
     pub threads: usize,
     pub max_filesize: Option<u64>,
     /// Where nginx `include`s are resolved (default: the directory of the shallowest
@@ -37,7 +37,7 @@ pub struct DriverOptions {
 }
 
 /// What a scan gives: sorted findings, counts, sorted warnings.
-pub struct ScanOutcome {
+pub(crate) struct ScanOutcome {
     pub findings: Vec<Finding>,
     pub stats: Stats,
     pub warnings: Vec<Warning>,
@@ -80,7 +80,11 @@ impl Collected {
 }
 
 /// Runs the scan: every document of `source` through `engine`.
-pub fn run(source: &dyn Source, engine: &Engine, opts: &DriverOptions) -> Result<ScanOutcome> {
+pub(crate) fn run(
+    source: &dyn Source,
+    engine: &Engine,
+    opts: &DriverOptions,
+) -> Result<ScanOutcome> {
     let started = Instant::now();
     let collected = Mutex::new(Collected::default());
     fan_out(

@@ -11,7 +11,7 @@ const BINARY_PROBE: usize = 8192;
 /// Read buffer of streamed files.
 const STREAM_BUFFER: usize = 256 * 1024;
 
-pub enum ReadOutcome {
+pub(crate) enum ReadOutcome {
     Text {
         bytes: Vec<u8>,
         format: Format,
@@ -36,7 +36,7 @@ pub enum ReadOutcome {
 
 /// The one size rule of every source: is a document of `size` bytes read? Files over
 /// `max_filesize` are skipped, SQL dumps excepted (they are streamed).
-pub fn admit(shown: &str, size: u64, max_filesize: Option<u64>) -> bool {
+pub(crate) fn admit(shown: &str, size: u64, max_filesize: Option<u64>) -> bool {
     !matches!(max_filesize, Some(max) if size > max) || Format::detect(shown, b"") == Format::Sql
 }
 
@@ -57,7 +57,7 @@ fn text_format(shown: &str, bytes: &[u8]) -> Format {
 }
 
 /// Reads one document of a source, or says why it is not scanned.
-pub fn read(item: Item, max_filesize: Option<u64>) -> ReadOutcome {
+pub(crate) fn read(item: Item, max_filesize: Option<u64>) -> ReadOutcome {
     match item.body {
         Body::File => read_file(&item.path, &item.shown, max_filesize),
         Body::Bytes(bytes) => {
@@ -142,7 +142,7 @@ fn open_stream(file: std::fs::File, format: Format) -> ReadOutcome {
 }
 
 /// Parses `--max-filesize` values: `1048576`, `512K`, `20M`, `1G`.
-pub fn parse_size(text: &str) -> Result<u64, String> {
+pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
     let (num, mult) = match t.char_indices().last() {
         Some((i, 'K' | 'k')) => (&t[..i], 1u64 << 10),

@@ -13,14 +13,14 @@ use std::fmt;
 
 /// One rule that does not do what its examples say.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Failure {
+pub(crate) struct Failure {
     pub file: String,
     pub rule: String,
     pub problem: String,
 }
 
 impl Failure {
-    pub fn into_error(self) -> Error {
+    pub(crate) fn into_error(self) -> Error {
         Error::Rules {
             file: self.file,
             rule: self.rule,
@@ -37,7 +37,7 @@ impl fmt::Display for Failure {
 
 /// Checks the rules of `set` that come from `files` (all of them when `files` is
 /// empty); one failure per failing rule, its first problem, in rule order.
-pub fn check(set: &RuleSet, files: &[String]) -> Vec<Failure> {
+pub(crate) fn check(set: &RuleSet, files: &[String]) -> Vec<Failure> {
     set.rules()
         .iter()
         .enumerate()

@@ -7,7 +7,7 @@ use crate::error::Result;
 use std::path::{Path, PathBuf};
 
 /// What a source knows of one document's content.
-pub enum Body {
+pub(crate) enum Body {
     /// A file on disk: the read stage opens it (and streams it when its format says so).
     File,
     /// Bytes already read (a staged blob).
@@ -20,7 +20,7 @@ pub enum Body {
 }
 
 /// One document a source yields.
-pub struct Item {
+pub(crate) struct Item {
     /// The path reports show (relative to its root, `/`-separated).
     pub shown: String,
     /// Where the document is, or would be, on disk (nginx includes resolve from it).
@@ -29,7 +29,7 @@ pub struct Item {
 }
 
 /// A source of documents.
-pub trait Source: Sync {
+pub(crate) trait Source: Sync {
     /// Sends every document to `emit`, from one thread or several; an error stops the
     /// scan (exit 2), a document that cannot be read is an item with
     /// [`Body::Unreadable`].
@@ -42,18 +42,18 @@ pub trait Source: Sync {
 /// Files no source yields: the ring and the ignore files. Compared canonically, the
 /// file name first so that most paths are never canonicalized.
 #[derive(Clone, Debug, Default)]
-pub struct Exclude {
+pub(crate) struct Exclude {
     canonical: Vec<PathBuf>,
 }
 
 impl Exclude {
-    pub fn new(paths: &[PathBuf]) -> Self {
+    pub(crate) fn new(paths: &[PathBuf]) -> Self {
         Exclude {
             canonical: paths.iter().filter_map(|p| p.canonicalize().ok()).collect(),
         }
     }
 
-    pub fn contains(&self, path: &Path) -> bool {
+    pub(crate) fn contains(&self, path: &Path) -> bool {
         self.canonical
             .iter()
             .any(|x| x.file_name() == path.file_name())

@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 
 /// The git index as a [`Source`]: the blobs the next commit adds or changes.
-pub struct GitIndex {
+pub(crate) struct GitIndex {
     /// Pathspecs limiting the scan (relative to the current directory, as git reads them).
     pub pathspecs: Vec<PathBuf>,
     pub max_filesize: Option<u64>,
@@ -33,13 +33,13 @@ pub struct GitIndex {
 
 /// A staged file: its path from the repository root and its blob id.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StagedEntry {
+pub(crate) struct StagedEntry {
     pub path: String,
     pub oid: String,
 }
 
 /// The files the next commit adds or changes, with their blob ids in the index.
-pub fn staged_entries(pathspecs: &[PathBuf]) -> Result<Vec<StagedEntry>> {
+pub(crate) fn staged_entries(pathspecs: &[PathBuf]) -> Result<Vec<StagedEntry>> {
     let mut cmd = git(&[
         "diff",
         "--cached",
@@ -59,7 +59,7 @@ pub fn staged_entries(pathspecs: &[PathBuf]) -> Result<Vec<StagedEntry>> {
 
 /// Parses `git diff --raw -z` output: `:oldmode newmode oldoid newoid status\0path\0`.
 /// Symbolic links and submodules are skipped: their "blob" is not file content.
-pub fn parse_raw_diff(out: &[u8]) -> Vec<StagedEntry> {
+pub(crate) fn parse_raw_diff(out: &[u8]) -> Vec<StagedEntry> {
     let mut entries = Vec::new();
     let mut fields = out.split(|&b| b == 0);
     while let Some(meta) = fields.next() {

@@ -4,7 +4,7 @@ use std::fmt;
 
 /// Counts for the report's `stats`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Stats {
+pub(crate) struct Stats {
     /// Text files scanned.
     pub files: u64,
     /// Bytes scanned.
@@ -20,23 +20,10 @@ pub struct Stats {
     pub duration_ms: u64,
 }
 
-impl Stats {
-    /// Adds another part's counts (not its duration).
-    pub fn add(&mut self, other: &Stats) {
-        self.files += other.files;
-        self.bytes += other.bytes;
-        self.skipped += other.skipped;
-        self.binary += other.binary;
-        self.too_large += other.too_large;
-        self.unreadable += other.unreadable;
-        self.ignored += other.ignored;
-    }
-}
-
 /// A problem that did not stop the scan. None ever holds a secret: paths, sizes and
 /// messages of the reader or of an extractor (which name lines, never values).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Warning {
+pub(crate) enum Warning {
     /// A file or directory that could not be read.
     CannotRead { path: String, message: String },
     /// A file over `--max-filesize`.

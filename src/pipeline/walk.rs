@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 #[derive(Clone, Debug)]
-pub struct WalkOptions {
+pub(crate) struct WalkOptions {
     pub roots: Vec<PathBuf>,
     pub hidden: bool,
     pub no_ignore: bool,
@@ -19,7 +19,7 @@ pub struct WalkOptions {
 }
 
 /// The walk as a [`Source`]: every file under the roots, from `threads` threads.
-pub struct Walk {
+pub(crate) struct Walk {
     pub opts: WalkOptions,
 }
 
@@ -129,7 +129,7 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
 
 /// `.env`, `.env.local`, `.env.production`, `.envrc`: hidden by name, but the place
 /// where keys live (SPEC §3), so the default walk scans them like any other file.
-pub fn is_dotenv_name(name: &std::ffi::OsStr) -> bool {
+pub(crate) fn is_dotenv_name(name: &std::ffi::OsStr) -> bool {
     let name = name.as_encoded_bytes();
     name == b".env" || name == b".envrc" || name.starts_with(b".env.")
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-pub const SCHEMA: &str = "stalekey.report/v1";
+pub(crate) const SCHEMA: &str = "stalekey.report/v1";
 
 #[derive(Serialize)]
 struct Wire<'a> {

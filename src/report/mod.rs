@@ -15,8 +15,7 @@ use crate::verdict::rotation::GateOutcome;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-pub use json::SCHEMA;
-pub use ring::{ring_list, rule_list};
+pub(crate) use ring::{ring_list, rule_list};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OutputFormat {
@@ -34,7 +33,7 @@ impl OutputFormat {
 }
 
 /// Everything a scan report shows.
-pub struct Report<'a> {
+pub(crate) struct Report<'a> {
     pub ring_path: Option<&'a str>,
     pub ring_keys: usize,
     pub stats: &'a Stats,
@@ -44,11 +43,11 @@ pub struct Report<'a> {
 }
 
 impl Report<'_> {
-    pub fn failing(&self) -> usize {
+    pub(crate) fn failing(&self) -> usize {
         self.fail_on.count(self.findings)
     }
 
-    pub fn by_verdict(&self) -> BTreeMap<Verdict, usize> {
+    pub(crate) fn by_verdict(&self) -> BTreeMap<Verdict, usize> {
         let mut m = BTreeMap::new();
         for f in self.findings {
             *m.entry(f.verdict).or_insert(0) += 1;
@@ -58,7 +57,7 @@ impl Report<'_> {
 }
 
 /// One output format.
-pub trait Reporter {
+pub(crate) trait Reporter {
     /// The report of a scan.
     fn scan(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
     /// The report of a gate: the scan's report and what the rotation would leave behind.
@@ -66,7 +65,7 @@ pub trait Reporter {
 }
 
 /// The reporter of a format; `color` paints text on a terminal.
-pub fn reporter(format: OutputFormat, color: bool) -> Box<dyn Reporter> {
+pub(crate) fn reporter(format: OutputFormat, color: bool) -> Box<dyn Reporter> {
     match format {
         OutputFormat::Text => Box::new(text::Text { color }),
         OutputFormat::Json => Box::new(json::Json),

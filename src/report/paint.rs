@@ -8,7 +8,7 @@ pub(super) struct Paint {
 }
 
 impl Paint {
-    pub fn paint(&self, code: &str, text: &str) -> String {
+    pub(super) fn paint(&self, code: &str, text: &str) -> String {
         if self.on {
             format!("\x1b[{code}m{text}\x1b[0m")
         } else {
@@ -16,7 +16,7 @@ impl Paint {
         }
     }
 
-    pub fn severity(&self, s: Severity, text: &str) -> String {
+    pub(super) fn severity(&self, s: Severity, text: &str) -> String {
         let code = match s {
             Severity::Critical => "1;31",
             Severity::High => "31",

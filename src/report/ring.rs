@@ -5,7 +5,7 @@ use crate::ring::RingEntry;
 use std::io::Write;
 
 /// `ring list`: one row per key, columns aligned; never a key, only a fingerprint's head.
-pub fn ring_list(entries: &[RingEntry], out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn ring_list(entries: &[RingEntry], out: &mut dyn Write) -> std::io::Result<()> {
     let header = [
         "ID",
         "SERVICE",
@@ -37,9 +37,9 @@ pub fn ring_list(entries: &[RingEntry], out: &mut dyn Write) -> std::io::Result<
 }
 
 /// `rules list`: one row per rule.
-pub fn rule_list(rules: &[Rule], out: &mut dyn Write) -> std::io::Result<()> {
-    let header = ["ID", "CONFIDENCE", "KIND", "FORMATS", "FILE"];
-    let rows: Vec<[String; 5]> = rules
+pub(crate) fn rule_list(rules: &[Rule], out: &mut dyn Write) -> std::io::Result<()> {
+    let header = ["ID", "CONFIDENCE", "KIND", "FILE", "FORMATS", "DESCRIPTION"];
+    let rows: Vec<[String; 6]> = rules
         .iter()
         .map(|r| {
             let formats = if r.spec.formats.is_empty() {
@@ -51,8 +51,9 @@ pub fn rule_list(rules: &[Rule], out: &mut dyn Write) -> std::io::Result<()> {
                 r.id().to_string(),
                 format!("{:?}", r.spec.confidence).to_lowercase(),
                 r.spec.kind.as_str().to_string(),
-                formats,
                 r.file.clone(),
+                formats,
+                r.spec.description.clone(),
             ]
         })
         .collect();

@@ -6,7 +6,7 @@ use crate::plausible;
 use crate::secret::Secret;
 
 /// One variable of a `.env` file: name, value bytes (held as a [`Secret`]) and line.
-pub struct EnvVar {
+pub(crate) struct EnvVar {
     pub name: String,
     pub value: Secret,
     pub line: u32,
@@ -14,7 +14,7 @@ pub struct EnvVar {
 
 /// Parses a `.env` file (`NAME=value`, `export NAME=value`, single or double quotes,
 /// `#` comments). Returns the variables and warnings naming `shown` and the line.
-pub fn parse_dotenv(text: &str, shown: &str) -> (Vec<EnvVar>, Vec<String>) {
+pub(crate) fn parse_dotenv(text: &str, shown: &str) -> (Vec<EnvVar>, Vec<String>) {
     let mut vars = Vec::new();
     let mut warnings = Vec::new();
     for (i, raw) in text.lines().enumerate() {
@@ -105,13 +105,13 @@ fn dotenv_value(rest: &str) -> std::result::Result<Vec<u8>, &'static str> {
 }
 
 /// What `ring import` makes of one variable.
-pub enum ImportDecision {
+pub(crate) enum ImportDecision {
     Import,
     Skip(String),
 }
 
 /// Only secret-like variables with a real value are imported.
-pub fn import_decision(var: &EnvVar) -> ImportDecision {
+pub(crate) fn import_decision(var: &EnvVar) -> ImportDecision {
     if !is_secret_name(&var.name) {
         return ImportDecision::Skip("not a secret-like name".into());
     }

@@ -18,24 +18,24 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The ring file when neither `--ring` nor `STALEKEY_RING` is given.
-pub const DEFAULT_RING: &str = ".stalekey/ring.json";
+pub(crate) const DEFAULT_RING: &str = ".stalekey/ring.json";
 
 /// Keys shorter than this draw a warning: their fingerprint could be brute-forced.
-pub const MIN_KEY_LEN: usize = 16;
+pub(crate) const MIN_KEY_LEN: usize = 16;
 /// Estimated bits (character-frequency entropy × length) under which a key is weak.
 const MIN_KEY_BITS: f64 = 48.0;
 /// Bits per byte under which a key is weak whatever its length.
 const MIN_BITS_PER_BYTE: f64 = 3.0;
 
 /// A ring file being edited.
-pub struct RingDoc {
+pub(crate) struct RingDoc {
     pub path: PathBuf,
     file: RingFile,
 }
 
 impl RingDoc {
     /// Opens and validates the ring; a missing file is an empty ring when `create`.
-    pub fn open(path: &Path, create: bool) -> Result<RingDoc> {
+    pub(crate) fn open(path: &Path, create: bool) -> Result<RingDoc> {
         let shown = path.display().to_string();
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
@@ -68,7 +68,7 @@ impl RingDoc {
         })
     }
 
-    pub fn entries(&self) -> &[RingEntry] {
+    pub(crate) fn entries(&self) -> &[RingEntry] {
         &self.file.keys
     }
 
@@ -81,7 +81,7 @@ impl RingDoc {
     }
 
     /// Adds a key; the id and the fingerprint must be new. Returns warnings.
-    pub fn add(&mut self, key: NewKey, secret: &Secret) -> Result<Vec<String>> {
+    pub(crate) fn add(&mut self, key: NewKey, secret: &Secret) -> Result<Vec<String>> {
         if key.id.trim().is_empty() {
             return Err(self.err("--id must not be empty".into()));
         }
@@ -131,7 +131,7 @@ impl RingDoc {
     }
 
     /// Moves a key along its lifecycle; returns the state it left.
-    pub fn set_state(&mut self, id: &str, to: KeyState) -> Result<KeyState> {
+    pub(crate) fn set_state(&mut self, id: &str, to: KeyState) -> Result<KeyState> {
         let shown = self.shown();
         let Some(entry) = self.file.keys.iter_mut().find(|e| e.id == id) else {
             let ids: Vec<&str> = self.file.keys.iter().map(|e| e.id.as_str()).collect();
@@ -153,7 +153,7 @@ impl RingDoc {
     }
 
     /// Writes the ring atomically, sorted by service then id.
-    pub fn save(&mut self) -> Result<()> {
+    pub(crate) fn save(&mut self) -> Result<()> {
         let text = self.render()?;
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
@@ -162,7 +162,7 @@ impl RingDoc {
     }
 
     /// The stable text of the ring, validated as `scan` would read it.
-    pub fn render(&mut self) -> Result<String> {
+    pub(crate) fn render(&mut self) -> Result<String> {
         self.file.keys.sort_by(|a, b| {
             (a.service.as_str(), a.id.as_str()).cmp(&(b.service.as_str(), b.id.as_str()))
         });
@@ -175,7 +175,7 @@ impl RingDoc {
 }
 
 /// A key to add, without its bytes.
-pub struct NewKey {
+pub(crate) struct NewKey {
     pub id: String,
     pub service: String,
     pub state: KeyState,
@@ -184,7 +184,7 @@ pub struct NewKey {
 }
 
 /// The rotation lifecycle: pending → active → fallback → retired; revoked from anywhere.
-pub fn check_transition(from: KeyState, to: KeyState) -> std::result::Result<(), String> {
+pub(crate) fn check_transition(from: KeyState, to: KeyState) -> std::result::Result<(), String> {
     use KeyState::*;
     let ok = matches!(
         (from, to),
@@ -206,7 +206,7 @@ pub fn check_transition(from: KeyState, to: KeyState) -> std::result::Result<(),
 }
 
 /// Warnings about a key whose fingerprint could be brute-forced from a committed ring.
-pub fn key_warnings(key: &[u8]) -> Vec<String> {
+pub(crate) fn key_warnings(key: &[u8]) -> Vec<String> {
     let mut out = Vec::new();
     if key.len() < MIN_KEY_LEN {
         out.push(format!(
@@ -226,7 +226,7 @@ pub fn key_warnings(key: &[u8]) -> Vec<String> {
 }
 
 /// Today's date (UTC) as `YYYY-MM-DD`, for `created`.
-pub fn today() -> String {
+pub(crate) fn today() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -249,7 +249,7 @@ fn civil_date(days: i64) -> String {
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync,
 /// rename over the target, fsync of the directory.
-pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())

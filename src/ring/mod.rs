@@ -1,7 +1,7 @@
 //! The key ring (SPEC §1): fingerprints of keys and their rotation state.
 
-pub mod dotenv;
-pub mod edit;
+pub(crate) mod dotenv;
+pub(crate) mod edit;
 
 use crate::error::{Error, Result};
 use crate::secret::Fingerprint;
@@ -52,7 +52,7 @@ impl std::fmt::Display for KeyState {
 
 /// One key of the ring, validated.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RingKey {
+pub(crate) struct RingKey {
     pub id: String,
     pub service: String,
     pub state: KeyState,
@@ -64,7 +64,7 @@ pub struct RingKey {
 
 /// The lengths of the ring's keys, which bound the token scan.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Lengths {
+pub(crate) enum Lengths {
     /// Every key declares its length.
     Exact(Vec<usize>),
     /// At least one key has no `length`: any token may be a key.
@@ -73,7 +73,7 @@ pub enum Lengths {
 
 /// A loaded and validated key ring.
 #[derive(Clone, Debug, Default)]
-pub struct Ring {
+pub(crate) struct Ring {
     /// Where it was read from, as given (None: no ring).
     pub path: Option<String>,
     keys: Vec<RingKey>,
@@ -83,14 +83,14 @@ pub struct Ring {
 /// The ring file as it is on disk.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RingFile {
+pub(crate) struct RingFile {
     pub version: u32,
     pub keys: Vec<RingEntry>,
 }
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RingEntry {
+pub(crate) struct RingEntry {
     pub id: String,
     pub service: String,
     pub state: String,
@@ -105,11 +105,11 @@ pub struct RingEntry {
 
 impl Ring {
     /// An empty ring: every secret found is `untracked`.
-    pub fn empty() -> Self {
+    pub(crate) fn empty() -> Self {
         Ring::default()
     }
 
-    pub fn load(path: &Path) -> Result<Self> {
+    pub(crate) fn load(path: &Path) -> Result<Self> {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| Error::Ring {
             path: shown.clone(),
@@ -120,7 +120,7 @@ impl Ring {
     }
 
     /// Parses and validates a ring; `shown` names the file in errors.
-    pub fn parse(text: &str, shown: &str) -> Result<Self> {
+    pub(crate) fn parse(text: &str, shown: &str) -> Result<Self> {
         let err = |entry: String, problem: String| Error::Ring {
             path: shown.to_string(),
             entry,
@@ -199,23 +199,23 @@ impl Ring {
         Ok(ring)
     }
 
-    pub fn keys(&self) -> &[RingKey] {
+    pub(crate) fn keys(&self) -> &[RingKey] {
         &self.keys
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.keys.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
 
-    pub fn lookup(&self, fp: &Fingerprint) -> Option<&RingKey> {
+    pub(crate) fn lookup(&self, fp: &Fingerprint) -> Option<&RingKey> {
         self.by_fingerprint.get(fp).map(|&i| &self.keys[i])
     }
 
-    pub fn lengths(&self) -> Lengths {
+    pub(crate) fn lengths(&self) -> Lengths {
         let mut set = BTreeSet::new();
         for k in &self.keys {
             match k.length {
@@ -228,7 +228,7 @@ impl Ring {
         Lengths::Exact(set.into_iter().collect())
     }
 
-    pub fn services(&self) -> BTreeSet<&str> {
+    pub(crate) fn services(&self) -> BTreeSet<&str> {
         self.keys.iter().map(|k| k.service.as_str()).collect()
     }
 }

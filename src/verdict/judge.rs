@@ -8,7 +8,7 @@ use crate::names::is_secret_name;
 use crate::ring::KeyState;
 
 /// The verdict and severity of a literal that holds a ring key in `state`.
-pub fn verdict_for_state(state: KeyState) -> (Verdict, Severity) {
+pub(crate) fn verdict_for_state(state: KeyState) -> (Verdict, Severity) {
     let verdict = match state {
         KeyState::Revoked => Verdict::Compromised,
         KeyState::Retired => Verdict::Stale,
@@ -26,7 +26,7 @@ fn untracked_severity(confidence: Confidence) -> Severity {
 }
 
 /// Judges one matched candidate; `None` when it is not a finding.
-pub fn judge(m: Matched, path: &str, format: Format) -> Option<Finding> {
+pub(crate) fn judge(m: Matched, path: &str, format: Format) -> Option<Finding> {
     let key = m.key.map(|k| KeyRef {
         id: k.id.clone(),
         service: k.service.clone(),
@@ -70,7 +70,7 @@ pub fn judge(m: Matched, path: &str, format: Format) -> Option<Finding> {
 /// Judges a file's candidates and keeps one finding per (line, column, kind): a ring
 /// match beats an unmatched value, a format extractor beats a rule, a specific rule
 /// beats a generic one.
-pub fn judge_all(matched: Vec<Matched>, path: &str, format: Format) -> Vec<Finding> {
+pub(crate) fn judge_all(matched: Vec<Matched>, path: &str, format: Format) -> Vec<Finding> {
     let mut ranked: Vec<(u8, u8, Confidence, Finding)> = matched
         .into_iter()
         .filter_map(|m| {

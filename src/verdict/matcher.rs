@@ -9,7 +9,7 @@ use crate::ring::{Ring, RingKey};
 use crate::secret::Fingerprint;
 
 /// A candidate after matching: the secret is gone, its fingerprint and preview remain.
-pub struct Matched<'r> {
+pub(crate) struct Matched<'r> {
     pub at: Position,
     pub detail: Detail,
     pub origin: Origin,
@@ -21,7 +21,7 @@ pub struct Matched<'r> {
     pub plausible: bool,
 }
 
-pub fn match_candidate(c: Candidate, ring: &Ring) -> Matched<'_> {
+pub(crate) fn match_candidate(c: Candidate, ring: &Ring) -> Matched<'_> {
     let (fingerprint, key, preview, plausible) = match &c.value {
         Some(secret) => {
             let fp = secret.fingerprint();

@@ -24,7 +24,7 @@ use std::collections::HashMap;
 
 /// The ring of one service as it will be after the rotation.
 #[derive(Clone, Debug)]
-pub struct Rotation {
+pub(crate) struct Rotation {
     pub service: String,
     pub finalize: bool,
     /// The active key after the step: the pending key that becomes active, or with
@@ -37,7 +37,7 @@ pub struct Rotation {
 
 impl Rotation {
     /// The state of a key of the service after the rotation.
-    pub fn state_after(&self, id: &str) -> Option<KeyState> {
+    pub(crate) fn state_after(&self, id: &str) -> Option<KeyState> {
         self.after.get(id).copied()
     }
 }
@@ -45,7 +45,12 @@ impl Rotation {
 /// Simulates the rotation of `service` (or with `finalize` the end of its grace period);
 /// `to` names the pending key that becomes active (default: the service's only pending
 /// key, if it has one).
-pub fn simulate(ring: &Ring, service: &str, to: Option<&str>, finalize: bool) -> Result<Rotation> {
+pub(crate) fn simulate(
+    ring: &Ring,
+    service: &str,
+    to: Option<&str>,
+    finalize: bool,
+) -> Result<Rotation> {
     let services = ring.services();
     if !services.contains(service) {
         let listed: Vec<&str> = services.into_iter().collect();
@@ -147,7 +152,7 @@ pub fn simulate(ring: &Ring, service: &str, to: Option<&str>, finalize: bool) ->
 
 /// What a consumer must do before the rotation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
+pub(crate) enum Action {
     /// Read the key from the environment or a secret store instead of a literal.
     MoveToEnvironment,
     /// The key is left in a fallback list that will no longer be accepted.
@@ -160,7 +165,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Action::MoveToEnvironment => "move-to-environment",
             Action::DropFromFallbackList => "drop-from-fallback-list",
@@ -172,7 +177,7 @@ impl Action {
 
 /// One consumer of the service, judged under the simulated ring.
 #[derive(Clone, Debug)]
-pub struct GateItem {
+pub(crate) struct GateItem {
     /// The finding with its verdict, severity and key state after the rotation.
     pub after: Finding,
     /// Its verdict and key state under the real ring.
@@ -187,18 +192,18 @@ pub struct GateItem {
 
 /// The gate's result.
 #[derive(Clone, Debug)]
-pub struct GateOutcome {
+pub(crate) struct GateOutcome {
     pub rotation: Rotation,
     /// Consumers of the service, in report order.
     pub items: Vec<GateItem>,
 }
 
 impl GateOutcome {
-    pub fn blocking(&self) -> usize {
+    pub(crate) fn blocking(&self) -> usize {
         self.items.iter().filter(|i| i.blocking).count()
     }
 
-    pub fn passes(&self) -> bool {
+    pub(crate) fn passes(&self) -> bool {
         self.blocking() == 0
     }
 }
@@ -216,7 +221,7 @@ fn data_target(f: &Finding) -> String {
 }
 
 /// Judges the scan's findings again under the simulated ring.
-pub fn judge_rotation(findings: &[Finding], rotation: &Rotation) -> GateOutcome {
+pub(crate) fn judge_rotation(findings: &[Finding], rotation: &Rotation) -> GateOutcome {
     let mut items = Vec::new();
     for f in findings {
         let Some(key) = f.key.as_ref().filter(|k| k.service == rotation.service) else {

@@ -162,3 +162,126 @@ pub fn line_diff(expected: &str, actual: &str) -> String {
     }
     out
 }
+
+/// `stalekey` with no global git excludes (a developer's `~/.config/git/ignore` listing
+/// `.env` must not change what these tests see).
+pub const NOWHERE: &str = "/nonexistent/stalekey-test-home";
+
+pub fn sk(args: &[&str]) -> Run {
+    stalekey(args)
+        .env("HOME", NOWHERE)
+        .env("XDG_CONFIG_HOME", NOWHERE)
+}
+
+/// A run's stdout as a JSON report (`duration_ms` zeroed); the panic shows stderr.
+pub fn json(out: &Output) -> serde_json::Value {
+    let mut v: serde_json::Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\nstderr:\n{}", out.stdout, out.stderr));
+    if let Some(stats) = v.get_mut("stats") {
+        stats["duration_ms"] = 0.into();
+    }
+    v
+}
+
+pub fn findings(report: &serde_json::Value) -> &Vec<serde_json::Value> {
+    report["findings"].as_array().expect("findings array")
+}
+
+pub fn stats(report: &serde_json::Value, field: &str) -> u64 {
+    report["stats"][field]
+        .as_u64()
+        .unwrap_or_else(|| panic!("stats.{field} in {}", report["stats"]))
+}
+
+/// `sha256:` + hex of the bytes, computed here (not by the code under test).
+pub fn fp(bytes: impl AsRef<[u8]>) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(bytes.as_ref());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// A ring file holding the fingerprints of `keys` as (id, service, state, key).
+pub fn ring_json(keys: &[(&str, &str, &str, &str)]) -> String {
+    let entries: Vec<String> = keys
+        .iter()
+        .map(|(id, service, state, key)| {
+            format!(
+                r#"{{"id": "{id}", "service": "{service}", "state": "{state}", "fingerprint": "{}", "length": {}}}"#,
+                fp(key),
+                key.len()
+            )
+        })
+        .collect();
+    format!(r#"{{"version": 1, "keys": [{}]}}"#, entries.join(", "))
+}
+
+/// The planted plaintexts of a `tests/data/*-secrets.txt` file as (label, secret): lines
+/// `LABEL<TAB>SECRET` or `LABEL SECRET`, or a bare `SECRET` (label `-`); `#` comments.
+pub fn planted(file: &str) -> Vec<(String, String)> {
+    let path = root().join("tests/data").join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            let (label, secret) = l
+                .split_once('\t')
+                .or_else(|| l.split_once(' '))
+                .unwrap_or(("-", l));
+            (label.to_string(), secret.to_string())
+        })
+        .collect()
+}
+
+pub fn base64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Random-looking test keys, generated once for these tests (not fixture secrets).
+pub const KEY_A: &str = "Vq7TzR2mX9pL4wK8sN3bY6cH1dF5gJ0e";
+pub const KEY_B: &str = "pE4nW8qZ2xR6tY0uI3oP7aS1dF5gH9jK";
+
+/// The demo ring of the fixture tree.
+pub const RING: &str = "fixtures/ring.json";
+
+pub fn scan_fixtures(extra: &[&str]) -> Output {
+    let mut args = vec!["scan", "fixtures", "--ring", RING];
+    args.extend_from_slice(extra);
+    sk(&args).run()
+}
+
+/// Runs stalekey without the privilege to bypass file permissions (when the tests run
+/// as root); `None` when that is not possible here.
+pub fn run_unprivileged(args: &[&str], probe: &Path) -> Option<Output> {
+    if std::fs::read(probe).is_err() {
+        // Permissions work as they should: run as is.
+        return Some(sk(args).run());
+    }
+    // Root reads anything. Drop the capabilities that let it, if setpriv can.
+    const DROP: &str = "--bounding-set=-dac_override,-dac_read_search";
+    let check = Command::new("setpriv")
+        .args([DROP, "cat"])
+        .arg(probe)
+        .output()
+        .ok()?;
+    if check.status.success() || !String::from_utf8_lossy(&check.stderr).contains("denied") {
+        return None;
+    }
+    let out = Command::new("setpriv")
+        .arg(DROP)
+        .arg(env!("CARGO_BIN_EXE_stalekey"))
+        .args(args)
+        .current_dir(root())
+        .env_remove("STALEKEY_RING")
+        .env_remove("NO_COLOR")
+        .env("HOME", NOWHERE)
+        .env("XDG_CONFIG_HOME", NOWHERE)
+        .output()
+        .expect("run setpriv");
+    Some(Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    })
+}

@@ -1,7 +1,11 @@
-//! Integration tests: run the real binary. One test binary, one module per area.
+//! The integration tests: one binary, one module per area, run against the built
+//! `stalekey` through the harness.
 
+mod exit;
+mod fixtures;
 mod harness;
 mod nginx;
-mod scan;
+mod output;
 mod sql;
+mod walk;
 mod workflow;

@@ -1,20 +1,12 @@
 //! `stalekey scan` on nginx configs: the edge fixture tier, malformed configs, includes.
 
-use crate::harness::*;
+use crate::harness::{self, *};
 
 const RING: &str = "tests/data/edge-ring.json";
 
 /// The planted plaintexts (tests/data/edge-secrets.txt): id, value.
 fn planted() -> Vec<(String, String)> {
-    let text = std::fs::read_to_string(root().join("tests/data/edge-secrets.txt")).unwrap();
-    let out: Vec<(String, String)> = text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .map(|l| {
-            let (id, v) = l.split_once('\t').expect("id<TAB>value");
-            (id.to_string(), v.to_string())
-        })
-        .collect();
+    let out = harness::planted("edge-secrets.txt");
     assert!(out.len() >= 15);
     out
 }

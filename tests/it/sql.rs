@@ -1,22 +1,16 @@
 //! `stalekey scan` on SQL dumps: pgcrypto keys in functions, triggers, views, defaults and
 //! policies, `current_setting` references, and PGP ciphertext per table column.
 
-use crate::harness::*;
+use crate::harness::{self, *};
 use std::io::Write;
 
 const RING: &str = "tests/data/db-ring.json";
 
 fn planted() -> Vec<String> {
-    std::fs::read_to_string(root().join("tests/data/db-secrets.txt"))
-        .unwrap()
-        .lines()
-        .filter(|l| !l.is_empty())
-        .map(str::to_string)
+    harness::planted("db-secrets.txt")
+        .into_iter()
+        .map(|(_, secret)| secret)
         .collect()
-}
-
-fn findings(report: &str) -> Vec<serde_json::Value> {
-    normalized(report)["findings"].as_array().unwrap().clone()
 }
 
 #[test]
@@ -49,7 +43,8 @@ fn no_planted_secret_in_any_output() {
         }
         // The keys are there to be found: 11 literal places.
         if format == "json" {
-            let n = findings(&out.stdout)
+            let n = findings(&json(&out))
+                .clone()
                 .iter()
                 .filter(|f| f["kind"] == "literal")
                 .count();
@@ -156,7 +151,7 @@ fn malformed_dump_is_a_warning_and_the_scan_goes_on() {
         out.stderr
     );
     assert!(!out.stderr.contains("Qv7-unterminated-Key-9"));
-    let f = findings(&out.stdout);
+    let f = findings(&json(&out)).clone();
     assert_eq!(f.len(), 1);
     assert_eq!(f[0]["verdict"], "untracked");
     assert_eq!(f[0]["column"], 30);
@@ -177,7 +172,8 @@ fn every_ciphertext_column_of_a_copy_without_column_list_is_reported() {
         "reencrypt does not fail by default: {}",
         out.stderr
     );
-    let got: Vec<(String, u64, u64, u64)> = findings(&out.stdout)
+    let got: Vec<(String, u64, u64, u64)> = findings(&json(&out))
+        .clone()
         .iter()
         .map(|f| {
             (
@@ -220,7 +216,8 @@ fn ring_keys_are_found_anywhere_in_a_dump_with_their_position() {
     .run();
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(!out.stdout.contains(key.as_str()));
-    let got: Vec<(u64, u64, String, String)> = findings(&out.stdout)
+    let got: Vec<(u64, u64, String, String)> = findings(&json(&out))
+        .clone()
         .iter()
         .map(|f| {
             (

@@ -13,12 +13,6 @@ const KEY_C: &str = "y7WBlCk-PPO2t8EMoMLv2IyOzNvb5sDLfa0piN16ujU";
 const KEY_D: &str = "x3lUWKcAjA5kI2_-4gwPkNCqo6GWaFPQpL9DfSU3dtc";
 const KEYS: [&str; 4] = [KEY_A, KEY_B, KEY_C, KEY_D];
 
-fn fingerprint(key: &str) -> String {
-    let out = stalekey(&["fingerprint"]).stdin(key).run();
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    out.stdout.trim().to_string()
-}
-
 fn assert_no_key(text: &str) {
     for k in KEYS {
         assert!(!text.contains(k), "output holds a key:\n{text}");
@@ -44,17 +38,12 @@ fn ring_add(dir: &Path, id: &str, service: &str, state: &str, key: &str) -> Outp
     out
 }
 
-fn json(out: &Output) -> Value {
-    serde_json::from_str(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", out.stdout, out.stderr))
-}
-
 #[test]
 fn ring_add_writes_fingerprints_sorted_atomically() {
     let t = Tree::new();
     let out = ring_add(t.path(), "zeta/1", "zeta", "active", KEY_A);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.contains(&fingerprint(KEY_A)), "{}", out.stdout);
+    assert!(out.stdout.contains(&fp(KEY_A)), "{}", out.stdout);
     let out = stalekey(&[
         "ring",
         "add",
@@ -83,7 +72,7 @@ fn ring_add_writes_fingerprints_sorted_atomically() {
     let keys = ring["keys"].as_array().unwrap();
     let ids: Vec<&str> = keys.iter().map(|k| k["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["alpha/1", "zeta/1"], "sorted by service then id");
-    assert_eq!(keys[0]["fingerprint"], fingerprint(KEY_B).as_str());
+    assert_eq!(keys[0]["fingerprint"], fp(KEY_B).as_str());
     assert_eq!(keys[0]["length"], KEY_B.len());
     assert_eq!(keys[0]["note"], "next key");
     assert_eq!(keys[1]["state"], "active");
@@ -176,7 +165,7 @@ fn ring_add_warns_about_weak_keys() {
     .stdin(format!("{KEY_C}\n"))
     .run();
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.contains(&fingerprint(KEY_C)));
+    assert!(out.stdout.contains(&fp(KEY_C)));
 }
 
 #[test]
@@ -286,7 +275,7 @@ fn ring_import_takes_secret_like_variables_of_a_dotenv_file() {
             )
         })
         .collect();
-    let (fa, fb) = (fingerprint(KEY_A), fingerprint(KEY_B));
+    let (fa, fb) = (fp(KEY_A), fp(KEY_B));
     assert_eq!(
         got,
         vec![
@@ -472,7 +461,7 @@ fn ignore_file_and_inline_allow_are_counted_never_dropped_silently() {
         ".stalekeyignore",
         format!(
             "# test keys\n{}   # a fixture\nb.py:1:python-secret-key\nsha256:xyz\nb.py:one:rule\n",
-            fingerprint(KEY_A)
+            fp(KEY_A)
         ),
     );
     let out = stalekey(&["scan", ".", "--format", "json"])
@@ -496,7 +485,7 @@ fn ignore_file_and_inline_allow_are_counted_never_dropped_silently() {
     );
     let out = stalekey(&["scan", "."]).cwd(t.path()).run();
     assert!(out.stdout.contains(", 3 ignored,"), "{}", out.stdout);
-    t.write(".stalekeyignore", format!("{}\n", fingerprint(KEY_D)));
+    t.write(".stalekeyignore", format!("{}\n", fp(KEY_D)));
     let out = stalekey(&["scan", ".", "--format", "json"])
         .cwd(t.path())
         .run();
@@ -706,7 +695,7 @@ fn staged_scans_the_index_not_the_working_tree() {
     assert_eq!(findings.len(), 1, "{findings:#?}");
     assert_eq!(findings[0]["path"], "src/app/settings.py");
     assert_eq!(findings[0]["line"], 3);
-    assert_eq!(findings[0]["fingerprint"], fingerprint(KEY_A).as_str());
+    assert_eq!(findings[0]["fingerprint"], fp(KEY_A).as_str());
     assert_eq!(report["stats"]["files"], 1);
     assert_eq!(report["stats"]["binary"], 1);
     // The plain scan sees the working tree instead.
@@ -880,7 +869,7 @@ fn runbook() {
 
 #[test]
 fn fingerprint_strips_one_newline_only_when_asked() {
-    let plain = fingerprint(KEY_A);
+    let plain = fp(KEY_A);
     let out = stalekey(&["fingerprint"]).stdin(format!("{KEY_A}\n")).run();
     assert_ne!(out.stdout.trim(), plain, "the newline is part of the key");
     for input in [format!("{KEY_A}\n"), format!("{KEY_A}\r\n")] {

@@ -12,19 +12,19 @@ use crate::secret::Secret;
 use base64::Engine as _;
 use std::collections::{BTreeMap, HashSet};
 
-pub const RULE_SET: &str = "nginx-set-variable";
-pub const RULE_BEARER: &str = "nginx-authorization-bearer";
-pub const RULE_BASIC: &str = "nginx-authorization-basic";
-pub const RULE_AUTHORIZATION: &str = "nginx-authorization";
-pub const RULE_HEADER: &str = "nginx-secret-header";
-pub const RULE_PARAM: &str = "nginx-secret-param";
-pub const RULE_SECURE_LINK: &str = "nginx-secure-link-md5";
-pub const RULE_SECURE_LINK_SECRET: &str = "nginx-secure-link-secret";
-pub const RULE_MAP: &str = "nginx-map-value";
-pub const RULE_URL: &str = "nginx-url-password";
-pub const RULE_ENV: &str = "nginx-env";
-pub const RULE_FILE: &str = "nginx-secret-file";
-pub const RULE_INCLUDE: &str = "nginx-include";
+pub(crate) const RULE_SET: &str = "nginx-set-variable";
+pub(crate) const RULE_BEARER: &str = "nginx-authorization-bearer";
+pub(crate) const RULE_BASIC: &str = "nginx-authorization-basic";
+pub(crate) const RULE_AUTHORIZATION: &str = "nginx-authorization";
+pub(crate) const RULE_HEADER: &str = "nginx-secret-header";
+pub(crate) const RULE_PARAM: &str = "nginx-secret-param";
+pub(crate) const RULE_SECURE_LINK: &str = "nginx-secure-link-md5";
+pub(crate) const RULE_SECURE_LINK_SECRET: &str = "nginx-secure-link-secret";
+pub(crate) const RULE_MAP: &str = "nginx-map-value";
+pub(crate) const RULE_URL: &str = "nginx-url-password";
+pub(crate) const RULE_ENV: &str = "nginx-env";
+pub(crate) const RULE_FILE: &str = "nginx-secret-file";
+pub(crate) const RULE_INCLUDE: &str = "nginx-include";
 
 /// Directives that set a request header: (directive, index of the name argument).
 const HEADER_DIRECTIVES: &[&str] = &["proxy_set_header", "grpc_set_header", "add_header"];
@@ -44,7 +44,7 @@ const MIN_ENTROPY: f64 = 3.5;
 const MIN_LEN: usize = 8;
 
 /// Does a header or parameter name say it carries a secret?
-pub fn secret_header(name: &str) -> bool {
+pub(crate) fn secret_header(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     [
         "key",
@@ -214,7 +214,7 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// A context label part for a block directive; `None` for `http` (implied).
-pub fn label(src: &[u8], d: &Directive, nginx: Option<&Nginx>) -> Option<String> {
+pub(crate) fn label(src: &[u8], d: &Directive, nginx: Option<&Nginx>) -> Option<String> {
     let name = name_of(src, &d.name);
     if name == "http" {
         return None;
@@ -296,7 +296,12 @@ struct Walker<'a, 'd> {
 }
 
 /// Runs the nginx extractor on one document.
-pub fn extract(doc: &Document, nginx: &Nginx, index: Option<&NginxIndex>, out: &mut Extracted) {
+pub(crate) fn extract(
+    doc: &Document,
+    nginx: &Nginx,
+    index: Option<&NginxIndex>,
+    out: &mut Extracted,
+) {
     let cfg = parser::parse(doc.bytes);
     for e in &cfg.errors {
         out.warnings.push(format!(
@@ -327,7 +332,7 @@ pub fn extract(doc: &Document, nginx: &Nginx, index: Option<&NginxIndex>, out: &
 }
 
 /// Records where each variable is used and which variables reach a secret sink.
-pub fn collect_uses(
+pub(crate) fn collect_uses(
     src: &[u8],
     ds: &[Directive],
     uses: &mut BTreeMap<String, Vec<u32>>,

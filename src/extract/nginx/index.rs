@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 /// One nginx file of the scan, held in memory until the index is built.
-pub struct NginxDoc {
+pub(crate) struct NginxDoc {
     /// Path as reports show it.
     pub shown: String,
     /// Path on disk.
@@ -40,7 +40,7 @@ struct Site {
 }
 
 #[derive(Default)]
-pub struct NginxIndex {
+pub(crate) struct NginxIndex {
     /// The distinct prefixes includes are resolved against.
     prefixes: Vec<PathBuf>,
     /// Prefix of each document, by shown path.
@@ -65,7 +65,7 @@ impl NginxIndex {
     /// against `prefix` when given, else against the nearest directory above it (within
     /// its scan root) that holds a scanned `nginx.conf`, else against its scan root: a
     /// repository with several nginx trees resolves each against its own `nginx.conf`.
-    pub fn build(docs: &[NginxDoc], prefix: Option<&Path>, roots: &[PathBuf]) -> NginxIndex {
+    pub(crate) fn build(docs: &[NginxDoc], prefix: Option<&Path>, roots: &[PathBuf]) -> NginxIndex {
         let cwd = std::env::current_dir().unwrap_or_default();
         // Lexical absolute paths (no symlink resolution: the walk does not follow links,
         // and realpath on every file was a fifth of the time of an nginx-heavy scan).
@@ -164,30 +164,31 @@ impl NginxIndex {
     }
 
     /// The prefix the document's includes resolve against.
-    pub fn prefix_of(&self, shown: &str) -> Option<&Path> {
+    #[cfg(test)]
+    pub(crate) fn prefix_of(&self, shown: &str) -> Option<&Path> {
         self.prefix_of
             .get(shown)
             .map(|&i| self.prefixes[i].as_path())
     }
 
     /// Problems found while following includes (cycles), one line each.
-    pub fn warnings(&self) -> &[String] {
+    pub(crate) fn warnings(&self) -> &[String] {
         &self.warnings
     }
 
     /// Variables that flow into a secret header, parameter or signature in any file.
-    pub fn sinks(&self) -> &HashSet<String> {
+    pub(crate) fn sinks(&self) -> &HashSet<String> {
         &self.sinks
     }
 
     /// The context in which the document is included (empty when it is not, or only at
     /// the top level or in `http`).
-    pub fn base_context(&self, shown: &str) -> Vec<String> {
+    pub(crate) fn base_context(&self, shown: &str) -> Vec<String> {
         self.base.get(shown).cloned().unwrap_or_default()
     }
 
     /// Does this include argument, in this document, name files of the scan?
-    pub fn includes_in_scan(&self, shown: &str, arg: &str) -> bool {
+    pub(crate) fn includes_in_scan(&self, shown: &str, arg: &str) -> bool {
         self.prefix_of.get(shown).is_some_and(|&p| {
             self.in_scan
                 .get(&(p, arg.to_string()))
@@ -355,7 +356,7 @@ fn normalize(p: &Path) -> PathBuf {
 
 /// glob(3) matching as nginx uses it: `*` and `?` do not cross `/`; `[…]` classes with
 /// ranges and `!`/`^` negation.
-pub fn glob_match(pat: &[u8], text: &[u8]) -> bool {
+pub(crate) fn glob_match(pat: &[u8], text: &[u8]) -> bool {
     let (mut p, mut t) = (0, 0);
     let (mut star_p, mut star_t) = (usize::MAX, 0);
     while t < text.len() {

@@ -7,15 +7,15 @@
 //! [`index::NginxIndex`] is built once per scan over the scan's nginx files: it follows
 //! `include`s so that a finding in an included file names the block that includes it.
 
-pub mod extractor;
-pub mod index;
-pub mod parser;
-pub mod tokenizer;
+pub(crate) mod extractor;
+pub(crate) mod index;
+pub(crate) mod parser;
+pub(crate) mod tokenizer;
 
 #[cfg(test)]
 mod robustness;
 
-pub use index::{NginxDoc, NginxIndex};
+pub(crate) use index::{NginxDoc, NginxIndex};
 
 use super::{Document, Extracted};
 use crate::ring::Ring;
@@ -24,22 +24,22 @@ use std::collections::HashSet;
 
 /// The nginx extractor of a scan: knows the ring's fingerprints so that a value held
 /// under a name that does not look secret is still reported when it is a ring key.
-pub struct Nginx {
+pub(crate) struct Nginx {
     fingerprints: HashSet<Fingerprint>,
 }
 
 impl Nginx {
-    pub fn new(ring: &Ring) -> Self {
+    pub(crate) fn new(ring: &Ring) -> Self {
         Nginx {
             fingerprints: ring.keys().iter().map(|k| k.fingerprint).collect(),
         }
     }
 
-    pub fn is_ring_key(&self, value: &[u8]) -> bool {
+    pub(crate) fn is_ring_key(&self, value: &[u8]) -> bool {
         !self.fingerprints.is_empty() && self.fingerprints.contains(&Fingerprint::of(value))
     }
 
-    pub fn extract(&self, doc: &Document, out: &mut Extracted) {
+    pub(crate) fn extract(&self, doc: &Document, out: &mut Extracted) {
         extractor::extract(doc, self, doc.nginx, out);
     }
 }

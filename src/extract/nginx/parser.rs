@@ -7,42 +7,40 @@
 use super::tokenizer::{self, SyntaxError, Token, TokenKind};
 
 #[derive(Debug)]
-pub struct Directive {
+pub(crate) struct Directive {
     /// The directive's name (its first word).
     pub name: Token,
     pub args: Vec<Token>,
-    /// The directives inside `{ … }`, for a block directive.
+    /// The directives inside `{ … }`, for a block directive (a `*_by_lua_block`'s Lua
+    /// code is no directive: the rules read it from the file's bytes).
     pub block: Option<Vec<Directive>>,
-    /// The code of a `*_by_lua_block`.
-    pub lua: Option<Token>,
 }
 
 impl Directive {
-    pub fn line(&self) -> u32 {
+    pub(crate) fn line(&self) -> u32 {
         self.name.line
     }
 }
 
 #[derive(Debug, Default)]
-pub struct Config {
+pub(crate) struct Config {
     pub directives: Vec<Directive>,
     pub errors: Vec<SyntaxError>,
 }
 
 /// Blocks nested deeper than this are flattened into their parent (and reported), so
 /// that no later recursion over the tree can exhaust the stack.
-pub const MAX_DEPTH: usize = 100;
+pub(crate) const MAX_DEPTH: usize = 100;
 
 struct Frame {
     /// The block directive (name and args) whose body this is; `None` at top level.
     owner: Option<(Token, Vec<Token>)>,
     open_line: u32,
     children: Vec<Directive>,
-    lua: Option<Token>,
 }
 
 /// Parses a whole configuration file.
-pub fn parse(src: &[u8]) -> Config {
+pub(crate) fn parse(src: &[u8]) -> Config {
     let tokens = tokenizer::tokenize(src);
     let mut errors = tokens.errors;
     let runaway = tokens.runaway;
@@ -50,7 +48,6 @@ pub fn parse(src: &[u8]) -> Config {
         owner: None,
         open_line: 0,
         children: Vec::new(),
-        lua: None,
     }];
     let mut words: Vec<Token> = Vec::new();
     // `{` beyond MAX_DEPTH that were flattened and still wait for their `}`.
@@ -59,11 +56,7 @@ pub fn parse(src: &[u8]) -> Config {
         match tok.kind {
             TokenKind::Comment => {}
             TokenKind::Word(_) => words.push(tok),
-            TokenKind::LuaBody => {
-                if let Some(top) = stack.last_mut() {
-                    top.lua = Some(tok);
-                }
-            }
+            TokenKind::LuaBody => {}
             TokenKind::Semicolon => {
                 if words.is_empty() {
                     errors.push(SyntaxError {
@@ -82,7 +75,6 @@ pub fn parse(src: &[u8]) -> Config {
                         name,
                         args: it.collect(),
                         block: None,
-                        lua: None,
                     });
             }
             TokenKind::BlockStart => {
@@ -109,7 +101,6 @@ pub fn parse(src: &[u8]) -> Config {
                     owner,
                     open_line: tok.line,
                     children: Vec::new(),
-                    lua: None,
                 });
             }
             TokenKind::BlockEnd => {
@@ -170,7 +161,6 @@ fn close(stack: &mut Vec<Frame>) {
             name,
             args,
             block: Some(frame.children),
-            lua: frame.lua,
         });
     } else {
         // A block with no directive: keep what it holds.
@@ -203,12 +193,11 @@ mod tests {
     }
 
     #[test]
-    fn lua_body_is_attached() {
+    fn lua_body_braces_do_not_close_blocks() {
         let src = b"location / {\n access_by_lua_block {\n  ngx.say('}')\n }\n}\n";
         let c = parse(src);
         assert!(c.errors.is_empty(), "{:?}", c.errors);
         let loc = c.directives[0].block.as_ref().unwrap();
-        assert!(loc[0].lua.is_some());
         assert_eq!(loc[0].block.as_ref().unwrap().len(), 0);
     }
 

@@ -12,14 +12,14 @@
 use std::ops::Range;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Quote {
+pub(crate) enum Quote {
     None,
     Single,
     Double,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TokenKind {
+pub(crate) enum TokenKind {
     Word(Quote),
     BlockStart,
     BlockEnd,
@@ -30,7 +30,7 @@ pub enum TokenKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Token {
+pub(crate) struct Token {
     pub kind: TokenKind,
     /// Byte range in the source, quotes included.
     pub start: usize,
@@ -43,7 +43,7 @@ pub struct Token {
 
 impl Token {
     /// The range of the word's text, inside its quotes.
-    pub fn content(&self) -> Range<usize> {
+    pub(crate) fn content(&self) -> Range<usize> {
         match self.kind {
             TokenKind::Word(Quote::Single | Quote::Double) if self.closed => {
                 (self.start + 1)..(self.end - 1)
@@ -53,20 +53,20 @@ impl Token {
         }
     }
 
-    pub fn is_word(&self) -> bool {
+    pub(crate) fn is_word(&self) -> bool {
         matches!(self.kind, TokenKind::Word(_))
     }
 }
 
 /// A problem in the file's syntax. The message never quotes the file's text.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SyntaxError {
+pub(crate) struct SyntaxError {
     pub line: u32,
     pub message: String,
 }
 
 #[derive(Debug, Default)]
-pub struct Tokens {
+pub(crate) struct Tokens {
     pub tokens: Vec<Token>,
     pub errors: Vec<SyntaxError>,
     /// A quoted string or Lua block ran to the end of the file: what follows it was
@@ -100,7 +100,7 @@ fn is_space(c: u8) -> bool {
 }
 
 /// Splits an nginx configuration into tokens.
-pub fn tokenize(src: &[u8]) -> Tokens {
+pub(crate) fn tokenize(src: &[u8]) -> Tokens {
     let mut lx = Lexer {
         src,
         pos: 0,
@@ -344,7 +344,7 @@ fn skip_long(lx: &mut Lexer, level: usize) {
 
 /// A part of a decoded word.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Piece {
+pub(crate) enum Piece {
     /// Literal text with the source offset of each byte.
     Lit { bytes: Vec<u8>, offsets: Vec<usize> },
     /// `$name` or `${name}`, with the offset of the `$`.
@@ -353,7 +353,7 @@ pub enum Piece {
 
 /// Decodes a word: escapes applied (`\"`, `\'`, `\\`, `\t`, `\r`, `\n`; any other
 /// backslash stays), variables split out.
-pub fn pieces(src: &[u8], tok: &Token) -> Vec<Piece> {
+pub(crate) fn pieces(src: &[u8], tok: &Token) -> Vec<Piece> {
     let range = tok.content();
     let text = &src[range.clone()];
     let base = range.start;
@@ -422,7 +422,7 @@ pub fn pieces(src: &[u8], tok: &Token) -> Vec<Piece> {
 }
 
 /// The decoded text of a word with variables written back as `$name`.
-pub fn text(src: &[u8], tok: &Token) -> Vec<u8> {
+pub(crate) fn text(src: &[u8], tok: &Token) -> Vec<u8> {
     let raw = &src[tok.content()];
     if memchr::memchr(b'\\', raw).is_none() {
         // No escapes: variables are written back as they are.

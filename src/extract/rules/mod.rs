@@ -48,8 +48,7 @@ mod spec;
 #[cfg(test)]
 mod tests;
 
-pub use rule::Rule;
-pub use spec::{RuleSpec, DEFAULT_WINDOW};
+pub(crate) use rule::Rule;
 
 use super::{Document, Extracted};
 use crate::error::{Error, Result};
@@ -64,7 +63,7 @@ include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 /// The ranges a rule searches: from the start of the line before each keyword hit to
 /// the end of the line `window` bytes past it, overlapping ranges merged. A `window`
 /// of 0 is the whole document.
-pub fn windows(bytes: &[u8], hits: &[usize], window: usize) -> Vec<(usize, usize)> {
+pub(crate) fn windows(bytes: &[u8], hits: &[usize], window: usize) -> Vec<(usize, usize)> {
     if hits.is_empty() {
         return Vec::new();
     }
@@ -90,7 +89,7 @@ pub fn windows(bytes: &[u8], hits: &[usize], window: usize) -> Vec<(usize, usize
 }
 
 /// Every rule, with a keyword prefilter.
-pub struct RuleSet {
+pub(crate) struct RuleSet {
     rules: Vec<Rule>,
     keywords: AhoCorasick,
     /// For each keyword pattern, the rules it triggers.
@@ -99,7 +98,7 @@ pub struct RuleSet {
 
 impl RuleSet {
     /// The rules embedded in the binary.
-    pub fn embedded() -> Result<RuleSet> {
+    pub(crate) fn embedded() -> Result<RuleSet> {
         Self::from_sources(
             EMBEDDED_RULES
                 .iter()
@@ -110,7 +109,7 @@ impl RuleSet {
 
     /// Embedded rules plus every `*.toml` in `dir`; also the names of `dir`'s files, whose
     /// rules the caller checks against their examples (`pipeline::rulecheck`).
-    pub fn with_extra_dir(dir: &Path) -> Result<(RuleSet, Vec<String>)> {
+    pub(crate) fn with_extra_dir(dir: &Path) -> Result<(RuleSet, Vec<String>)> {
         let mut sources: Vec<(String, String)> = EMBEDDED_RULES
             .iter()
             .map(|(n, t)| (n.to_string(), t.to_string()))
@@ -137,7 +136,7 @@ impl RuleSet {
     }
 
     /// Parses and compiles rule files given as (file name, text).
-    pub fn from_sources(sources: Vec<(String, String)>) -> Result<RuleSet> {
+    pub(crate) fn from_sources(sources: Vec<(String, String)>) -> Result<RuleSet> {
         let mut rules = Vec::new();
         let mut ids = HashSet::new();
         for (file, text) in sources {
@@ -198,23 +197,24 @@ impl RuleSet {
         })
     }
 
-    pub fn rules(&self) -> &[Rule] {
+    pub(crate) fn rules(&self) -> &[Rule] {
         &self.rules
     }
 
-    pub fn get(&self, id: &str) -> Option<&Rule> {
+    #[cfg(test)]
+    pub(crate) fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.spec.id == id)
     }
 
     /// Runs the rules whose keywords occur in the document, each only around its
     /// keywords' occurrences (see `window`).
-    pub fn extract(&self, doc: &Document, out: &mut Extracted) {
+    pub(crate) fn extract(&self, doc: &Document, out: &mut Extracted) {
         self.extract_where(doc, out, |_| true);
     }
 
     /// [`RuleSet::extract`] for one rule only, through the same prefilter and windows
     /// (how a rule's examples are checked).
-    pub fn extract_rule(&self, doc: &Document, rule: usize, out: &mut Extracted) {
+    pub(crate) fn extract_rule(&self, doc: &Document, rule: usize, out: &mut Extracted) {
         self.extract_where(doc, out, |r| r == rule);
     }
 

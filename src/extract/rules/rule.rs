@@ -48,7 +48,7 @@ enum NamePart {
 }
 
 /// A compiled rule.
-pub struct Rule {
+pub(crate) struct Rule {
     pub spec: RuleSpec,
     pub file: String,
     regex: Regex,
@@ -62,17 +62,12 @@ pub struct Rule {
 }
 
 impl Rule {
-    pub fn id(&self) -> &str {
+    pub(crate) fn id(&self) -> &str {
         &self.spec.id
     }
 
-    pub fn applies_to(&self, format: Format) -> bool {
+    pub(crate) fn applies_to(&self, format: Format) -> bool {
         self.formats.is_empty() || self.formats.contains(&format)
-    }
-
-    /// The format examples are checked in: the rule's first format, else plain text.
-    pub fn example_format(&self) -> Format {
-        self.formats.first().copied().unwrap_or(Format::Text)
     }
 
     pub(super) fn compile(spec: RuleSpec, file: &str) -> Result<Rule> {
@@ -187,14 +182,15 @@ impl Rule {
         }
     }
 
-    /// Runs the rule over the whole document.
-    pub fn extract(&self, doc: &Document, out: &mut Extracted) {
-        self.extract_range(doc, 0, doc.bytes.len(), out);
-    }
-
     /// Runs the rule on matches that start in `start..end` and end by `end`; positions
     /// stay relative to the whole document (look-arounds see the bytes before `start`).
-    pub fn extract_range(&self, doc: &Document, start: usize, end: usize, out: &mut Extracted) {
+    pub(crate) fn extract_range(
+        &self,
+        doc: &Document,
+        start: usize,
+        end: usize,
+        out: &mut Extracted,
+    ) {
         let dialect = Dialect::of(doc.format);
         let haystack = &doc.bytes[..end];
         let mut at = start;
@@ -300,14 +296,14 @@ impl Rule {
     }
 
     /// The bar an unmatched value of this rule must pass.
-    pub fn bar(&self) -> Bar {
+    pub(crate) fn bar(&self) -> Bar {
         Bar {
             min_len: self.spec.min_len,
             entropy: self.spec.entropy,
         }
     }
 
-    pub fn formats(&self) -> &[Format] {
+    pub(crate) fn formats(&self) -> &[Format] {
         &self.formats
     }
 }

@@ -41,7 +41,7 @@ pub(super) struct RuleFile {
 /// A rule as written in `rules/`.
 #[derive(Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
-pub struct RuleSpec {
+pub(crate) struct RuleSpec {
     pub id: String,
     pub description: String,
     pub confidence: Confidence,
@@ -85,7 +85,7 @@ fn default_window() -> usize {
 
 /// Default reach of a match past its keyword: long enough for a multi-line list or a
 /// triple-quoted string, short enough that a rare keyword in a big file costs little.
-pub const DEFAULT_WINDOW: usize = 2048;
+pub(crate) const DEFAULT_WINDOW: usize = 2048;
 
 fn default_min_len() -> usize {
     8

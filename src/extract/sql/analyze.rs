@@ -20,10 +20,10 @@ use crate::finding::{Confidence, Origin, Position};
 use crate::secret::Secret;
 use std::collections::HashMap;
 
-pub const RULE_KEY: &str = "sql-pgcrypto-key";
-pub const RULE_SETTING: &str = "sql-pgcrypto-setting";
-pub const RULE_CIPHERTEXT: &str = "sql-pgp-ciphertext";
-pub const RULE_SETTING_VALUE: &str = "sql-setting-value";
+pub(crate) const RULE_KEY: &str = "sql-pgcrypto-key";
+pub(crate) const RULE_SETTING: &str = "sql-pgcrypto-setting";
+pub(crate) const RULE_CIPHERTEXT: &str = "sql-pgp-ciphertext";
+pub(crate) const RULE_SETTING_VALUE: &str = "sql-setting-value";
 
 /// Tokens looked at to classify a statement.
 const HEAD_MAX: usize = 48;
@@ -285,7 +285,7 @@ struct Level {
 
 /// The token stream's consumer: candidates out, a COPY format back to the lexer.
 #[derive(Default)]
-pub struct Analyzer {
+pub(crate) struct Analyzer {
     levels: Vec<Level>,
     pub(super) index: Index,
     pub(super) copy: Option<CopyTarget>,
@@ -302,7 +302,7 @@ pub(super) fn position(p: Pos) -> Position {
 const STATEMENT_KEYWORDS: &[&str] = &["begin", "declare", "then", "else", "loop", "atomic"];
 
 impl Analyzer {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Analyzer {
             levels: vec![Level::default()],
             ..Analyzer::default()

@@ -23,22 +23,22 @@ use memchr::{memchr, memchr2, memchr3, memrchr};
 
 /// String values (literals, dollar-quoted bodies) are kept up to this many bytes; longer
 /// ones are marked truncated.
-pub const MAX_VALUE: usize = 64 * 1024;
+pub(crate) const MAX_VALUE: usize = 64 * 1024;
 /// COPY fields are kept up to this many (unescaped) bytes: enough to recognise a value.
-pub const COPY_PREFIX: usize = 64;
+pub(crate) const COPY_PREFIX: usize = 64;
 /// Deeper dollar-quote nesting is lexed as plain text of the deepest body.
 const MAX_DEPTH: usize = 16;
 
 /// 1-based line and byte column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub struct Pos {
+pub(crate) struct Pos {
     pub line: u32,
     pub column: u32,
 }
 
 /// One token. Words keep their case; strings are decoded.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Tok<'a> {
+pub(crate) enum Tok<'a> {
     /// An unquoted identifier or keyword.
     Word(&'a [u8]),
     /// A `"quoted identifier"`, decoded.
@@ -61,7 +61,7 @@ pub enum Tok<'a> {
 
 /// How COPY data is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CopyFormat {
+pub(crate) struct CopyFormat {
     pub csv: bool,
     pub delimiter: u8,
 }
@@ -76,7 +76,7 @@ impl Default for CopyFormat {
 }
 
 /// What the lexer reports to.
-pub trait Sink {
+pub(crate) trait Sink {
     /// A token at nesting `depth` (0: top level, 1: inside a dollar-quoted body, ...).
     /// Returning a format after a top-level `;` makes the lines after the current one
     /// COPY data.
@@ -163,12 +163,12 @@ struct Frame {
 
 /// Where a construct that never ended started.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Unterminated {
+pub(crate) struct Unterminated {
     pub what: &'static str,
     pub pos: Pos,
 }
 
-pub struct Lexer {
+pub(crate) struct Lexer {
     state: State,
     frames: Vec<Frame>,
     line: u32,
@@ -199,7 +199,7 @@ fn hex_val(b: u8) -> Option<u32> {
 }
 
 impl Lexer {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Lexer {
             state: State::Code,
             frames: Vec::new(),
@@ -213,12 +213,12 @@ impl Lexer {
     }
 
     /// Is the lexer inside COPY data (the next chunk is data)?
-    pub fn in_copy(&self) -> bool {
+    pub(crate) fn in_copy(&self) -> bool {
         matches!(self.state, State::Copy(_))
     }
 
     /// The position of the next byte.
-    pub fn pos(&self) -> Pos {
+    pub(crate) fn pos(&self) -> Pos {
         Pos {
             line: self.line,
             column: self.column,
@@ -226,7 +226,7 @@ impl Lexer {
     }
 
     /// Lexes the next piece of input.
-    pub fn feed<S: Sink>(&mut self, chunk: &[u8], sink: &mut S) {
+    pub(crate) fn feed<S: Sink>(&mut self, chunk: &[u8], sink: &mut S) {
         let mut i = 0;
         while i < chunk.len() {
             if chunk[i] == b'$' && !self.frames.is_empty() && !self.in_copy() {
@@ -250,7 +250,7 @@ impl Lexer {
     }
 
     /// Ends the input: emits a pending token and says what was left open, if anything.
-    pub fn finish<S: Sink>(&mut self, sink: &mut S) -> Option<Unterminated> {
+    pub(crate) fn finish<S: Sink>(&mut self, sink: &mut S) -> Option<Unterminated> {
         let state = std::mem::replace(&mut self.state, State::Code);
         let problem = match state {
             State::Str {

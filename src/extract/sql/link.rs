@@ -148,7 +148,7 @@ impl Analyzer {
     }
 
     /// The end of the file: one ciphertext candidate per table column.
-    pub fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         if let Some(c) = self.copy.take() {
             self.index.add_cipher(&c.table, &c.columns, &c.counts, |i| {
                 c.places.get(i).copied().unwrap_or(c.start)

@@ -9,11 +9,11 @@
 //! pieces), feeds the lexer, and runs the ring-token extractor on every line and the
 //! regex rules on every line that is not COPY data, each with the line's position.
 
-pub mod analyze;
+pub(crate) mod analyze;
 mod head;
-pub mod lexer;
+pub(crate) mod lexer;
 mod link;
-pub mod pgp;
+pub(crate) mod pgp;
 
 use super::rules::RuleSet;
 use super::tokens::RingTokens;
@@ -22,7 +22,7 @@ use crate::format::Format;
 use std::io::{self, BufRead};
 
 /// Lines longer than this are fed in pieces of this size.
-pub const MAX_CHUNK: usize = 1 << 20;
+pub(crate) const MAX_CHUNK: usize = 1 << 20;
 
 /// Reads up to and including the next newline, at most `max` bytes. Returns the length.
 fn read_chunk(reader: &mut dyn BufRead, out: &mut Vec<u8>, max: usize) -> io::Result<usize> {
@@ -50,7 +50,7 @@ fn read_chunk(reader: &mut dyn BufRead, out: &mut Vec<u8>, max: usize) -> io::Re
 }
 
 /// Extracts candidates from a SQL stream; returns the number of bytes read.
-pub fn extract_stream(
+pub(crate) fn extract_stream(
     path: &str,
     reader: &mut dyn BufRead,
     tokens: Option<&RingTokens>,
@@ -101,6 +101,66 @@ pub fn extract_stream(
     analyzer.finish();
     out.candidates.append(&mut analyzer.candidates);
     bytes
+}
+
+/// Lexes `data` cut into chunks of `data[0]` bytes and runs the extractor on the rest,
+/// panicking if an invariant breaks: positions are 1-based, bodies nest and close,
+/// values and COPY field prefixes stay within their bounds, every byte is read. Shared
+/// by the `cargo fuzz` target (fuzz/) and the seeded random-input test.
+#[doc(hidden)]
+pub fn self_check(data: &[u8]) {
+    struct Check {
+        depth: usize,
+    }
+    impl lexer::Sink for Check {
+        fn token(
+            &mut self,
+            depth: usize,
+            pos: lexer::Pos,
+            tok: lexer::Tok<'_>,
+        ) -> Option<lexer::CopyFormat> {
+            assert!(pos.line >= 1 && pos.column >= 1);
+            assert!(
+                depth <= self.depth,
+                "token at depth {depth} inside {}",
+                self.depth
+            );
+            if let lexer::Tok::Str { value, .. } = tok {
+                assert!(value.len() <= lexer::MAX_VALUE);
+            }
+            // Every `;` at the top level asks for COPY data once in a while.
+            (matches!(tok, lexer::Tok::Punct(b';')) && pos.column % 3 == 0)
+                .then(lexer::CopyFormat::default)
+        }
+        fn body_start(&mut self, depth: usize) {
+            assert_eq!(depth, self.depth + 1);
+            self.depth = depth;
+        }
+        fn body_end(&mut self, depth: usize) {
+            assert_eq!(depth, self.depth);
+            self.depth -= 1;
+        }
+        fn copy_field(&mut self, _index: usize, prefix: &[u8]) {
+            assert!(prefix.len() <= lexer::COPY_PREFIX);
+        }
+    }
+    static RULES: std::sync::OnceLock<RuleSet> = std::sync::OnceLock::new();
+    let rules = RULES.get_or_init(|| RuleSet::embedded().expect("embedded rules"));
+    let Some((&cut, text)) = data.split_first() else {
+        return;
+    };
+    let step = usize::from(cut).max(1);
+    let mut lx = lexer::Lexer::new();
+    let mut check = Check { depth: 0 };
+    for chunk in text.chunks(step) {
+        lx.feed(chunk, &mut check);
+    }
+    lx.finish(&mut check);
+    assert_eq!(check.depth, 0);
+    let mut out = Extracted::default();
+    let mut reader = text;
+    let n = extract_stream("fuzz.sql", &mut reader, None, rules, &mut out);
+    assert_eq!(n, text.len() as u64);
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 const ARMOR: &[u8] = b"-----BEGIN PGP MESSAGE-----";
 
 /// Does the value (its first bytes are enough) hold an OpenPGP message?
-pub fn is_pgp_message(value: &[u8]) -> bool {
+pub(crate) fn is_pgp_message(value: &[u8]) -> bool {
     let first = value.first().copied().unwrap_or(0);
     if first != b'\\' && first != b'-' && !first.is_ascii_whitespace() {
         return false;
