@@ -12,7 +12,7 @@ fn main() {
         .filter(|n| n.ends_with(".toml"))
         .collect();
     names.sort();
-    let mut out = String::from("/// Rule files embedded from `rules/` at build time: (file name, contents).\npub const EMBEDDED_RULES: &[(&str, &str)] = &[\n");
+    let mut out = String::from("/// Rule files embedded from `rules/` at build time: (file name, contents).\npub(crate) const EMBEDDED_RULES: &[(&str, &str)] = &[\n");
     for name in &names {
         println!("cargo:rerun-if-changed=rules/{name}");
         let abs = std::fs::canonicalize(dir.join(name)).expect("rule file path");
