@@ -498,6 +498,24 @@ fn hex_value(digits: &[u8]) -> Option<u32> {
 
 /// Processes backslash escapes in `body` the way `style` does. `multiline` allows a raw
 /// newline in the body (triple quotes, templates).
+/// Decodes `data` as a literal of every dialect and as a list, panicking if an invariant
+/// breaks: no decoded value is longer than its literal, list items lie inside the list.
+/// Shared by the `cargo fuzz` target `literal_decode` (fuzz/).
+#[doc(hidden)]
+pub fn self_check(data: &[u8]) {
+    use Dialect::*;
+    for dialect in [
+        Python, Js, Go, Java, Php, Ruby, Shell, Yaml, Json, Toml, Dotenv, Properties, Generic,
+    ] {
+        if let Some(v) = decode(data, dialect) {
+            assert!(v.len() <= data.len(), "{dialect:?}: decoded value grew");
+        }
+        for (offset, _) in list_items(data, dialect) {
+            assert!(offset <= data.len(), "{dialect:?}: list item outside the list");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -682,5 +700,26 @@ mod tests {
         );
         assert_eq!(d("'''\nraw\\n'''", Dialect::Toml).unwrap(), "raw\\n");
         assert_eq!(d(r#""\U0001F600""#, Dialect::Toml).unwrap(), "😀");
+    }
+
+    /// Seeded random literals over the bytes that change how one is read: through
+    /// [`self_check`], as the `literal_decode` fuzz target runs it at length.
+    #[test]
+    fn random_literals_keep_their_invariants() {
+        const ALPHABET: &[u8] = b"\"'`\\$#{}[](),;:=| >\n\r\tbrufxXuUN0179aZ-_.";
+        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..20_000 {
+            let len = (next() % 24) as usize;
+            let data: Vec<u8> = (0..len)
+                .map(|_| ALPHABET[(next() % ALPHABET.len() as u64) as usize])
+                .collect();
+            self_check(&data);
+        }
     }
 }
