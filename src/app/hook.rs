@@ -40,7 +40,8 @@ enum Installed {
 /// Writes the hook; refuses to replace a hook stalekey did not write unless `force`.
 fn install(force: bool) -> Result<Installed> {
     let path = hook_path()?;
-    let exe = std::env::current_exe().map_err(|e| Error::Usage(format!("install-hook: {e}")))?;
+    let exe =
+        std::env::current_exe().map_err(|e| Error::io("install-hook: this program's path", e))?;
     let existing = match std::fs::read(&path) {
         Ok(bytes) => Some(String::from_utf8_lossy(&bytes).contains(MARKER)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,

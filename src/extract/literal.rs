@@ -511,7 +511,10 @@ pub fn self_check(data: &[u8]) {
             assert!(v.len() <= data.len(), "{dialect:?}: decoded value grew");
         }
         for (offset, _) in list_items(data, dialect) {
-            assert!(offset <= data.len(), "{dialect:?}: list item outside the list");
+            assert!(
+                offset <= data.len(),
+                "{dialect:?}: list item outside the list"
+            );
         }
     }
 }

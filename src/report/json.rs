@@ -229,10 +229,10 @@ fn gate_section(g: &GateOutcome) -> GateSection<'_> {
         rotation: r
             .changes
             .iter()
-            .map(|(id, from, to)| Change {
-                id,
-                from: from.as_str(),
-                to: to.as_str(),
+            .map(|c| Change {
+                id: &c.id,
+                from: c.from.as_str(),
+                to: c.to.as_str(),
             })
             .collect(),
         pass: g.passes(),

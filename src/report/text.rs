@@ -136,8 +136,9 @@ fn write_gate(g: &GateOutcome, stats: &Stats, p: &Paint, out: &mut dyn Write) ->
         format!("rotation of {}", r.service)
     };
     writeln!(out, "{}", paint("1", &format!("gate: {what}")))?;
-    for (id, from, to) in &r.changes {
-        let note = if r.new_active.as_deref() == Some(id) && !r.finalize {
+    for c in &r.changes {
+        let (id, from, to) = (&c.id, c.from, c.to);
+        let note = if r.new_active.as_deref() == Some(id.as_str()) && !r.finalize {
             "  (the new key)"
         } else {
             ""
@@ -148,7 +149,7 @@ fn write_gate(g: &GateOutcome, stats: &Stats, p: &Paint, out: &mut dyn Write) ->
             writeln!(out, "  key {id}: {from} → {to}{note}")?;
         }
     }
-    if r.finalize && r.changes.iter().all(|(_, from, to)| from == to) {
+    if r.finalize && r.changes.iter().all(|c| c.from == c.to) {
         writeln!(
             out,
             "  no fallback key to retire: has the rotation been made in the ring? (`stalekey ring set-state`)"

@@ -77,7 +77,10 @@ impl RingDoc {
     }
 
     fn err(&self, problem: String) -> Error {
-        Error::Usage(format!("key ring {}: {problem}", self.shown()))
+        Error::RingEdit {
+            path: self.shown(),
+            problem,
+        }
     }
 
     /// Adds a key; the id and the fingerprint must be new. Returns warnings.
@@ -135,19 +138,24 @@ impl RingDoc {
         let shown = self.shown();
         let Some(entry) = self.file.keys.iter_mut().find(|e| e.id == id) else {
             let ids: Vec<&str> = self.file.keys.iter().map(|e| e.id.as_str()).collect();
-            return Err(Error::Usage(format!(
-                "key ring {shown}: no key with id {id:?} (ids: {})",
-                if ids.is_empty() {
-                    "none".to_string()
-                } else {
-                    ids.join(", ")
-                }
-            )));
+            return Err(Error::RingEdit {
+                path: shown,
+                problem: format!(
+                    "no key with id {id:?} (ids: {})",
+                    if ids.is_empty() {
+                        "none".to_string()
+                    } else {
+                        ids.join(", ")
+                    }
+                ),
+            });
         };
         // The ring was validated on open: the state parses.
         let from = KeyState::parse(&entry.state).unwrap_or(KeyState::Pending);
-        check_transition(from, to)
-            .map_err(|e| Error::Usage(format!("key ring {shown}: {id}: {e}")))?;
+        check_transition(from, to).map_err(|e| Error::RingEdit {
+            path: shown,
+            problem: format!("{id}: {e}"),
+        })?;
         entry.state = to.as_str().to_string();
         Ok(from)
     }

@@ -71,31 +71,46 @@ pub(crate) fn judge(m: Matched, path: &str, format: Format) -> Option<Finding> {
 /// match beats an unmatched value, a format extractor beats a rule, a specific rule
 /// beats a generic one.
 pub(crate) fn judge_all(matched: Vec<Matched>, path: &str, format: Format) -> Vec<Finding> {
-    let mut ranked: Vec<(u8, u8, Confidence, Finding)> = matched
+    /// A finding with what decides which of two on one place is kept.
+    struct Ranked {
+        in_ring: bool,
+        origin: Origin,
+        confidence: Confidence,
+        finding: Finding,
+    }
+    let mut ranked: Vec<Ranked> = matched
         .into_iter()
         .filter_map(|m| {
-            let origin = m.origin as u8;
-            let confidence = m.confidence;
-            judge(m, path, format).map(|f| (u8::from(f.key.is_some()), origin, confidence, f))
+            let (origin, confidence) = (m.origin, m.confidence);
+            judge(m, path, format).map(|finding| Ranked {
+                in_ring: finding.key.is_some(),
+                origin,
+                confidence,
+                finding,
+            })
         })
         .collect();
-    let place = |f: &Finding| (f.location.line, f.location.column, f.detail.kind);
+    let place = |r: &Ranked| {
+        let f = &r.finding;
+        (f.location.line, f.location.column, f.detail.kind)
+    };
     ranked.sort_by(|a, b| {
-        place(&a.3)
-            .cmp(&place(&b.3))
-            .then(b.0.cmp(&a.0))
-            .then(b.1.cmp(&a.1))
-            .then(b.2.cmp(&a.2))
-            .then(a.3.detail.rule.cmp(&b.3.detail.rule))
-            .then(a.3.detail.name.cmp(&b.3.detail.name))
+        place(a)
+            .cmp(&place(b))
+            .then(b.in_ring.cmp(&a.in_ring))
+            .then(b.origin.cmp(&a.origin))
+            .then(b.confidence.cmp(&a.confidence))
+            .then(a.finding.detail.rule.cmp(&b.finding.detail.rule))
+            .then(a.finding.detail.name.cmp(&b.finding.detail.name))
     });
     // Ciphertext findings are one per table column already: two columns of one COPY
     // with no column list share a place and are both kept.
     ranked.dedup_by(|b, a| {
-        place(&a.3) == place(&b.3)
-            && (a.3.detail.kind != Kind::Ciphertext || a.3.detail.name == b.3.detail.name)
+        place(a) == place(b)
+            && (a.finding.detail.kind != Kind::Ciphertext
+                || a.finding.detail.name == b.finding.detail.name)
     });
-    ranked.into_iter().map(|r| r.3).collect()
+    ranked.into_iter().map(|r| r.finding).collect()
 }
 
 #[cfg(test)]

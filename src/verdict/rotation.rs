@@ -30,9 +30,18 @@ pub(crate) struct Rotation {
     /// The active key after the step: the pending key that becomes active, or with
     /// `--finalize` the current active key; `None`: a key not yet in the ring.
     pub new_active: Option<String>,
-    /// Every key of the service: (id, state now, state after), in ring order.
-    pub changes: Vec<(String, KeyState, KeyState)>,
+    /// Every key of the service, in ring order.
+    pub changes: Vec<Change>,
     after: HashMap<String, KeyState>,
+}
+
+/// What the rotation does to one key of the service.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Change {
+    pub id: String,
+    pub from: KeyState,
+    /// The state after the rotation (the same when the rotation leaves it).
+    pub to: KeyState,
 }
 
 impl Rotation {
@@ -94,7 +103,11 @@ pub(crate) fn simulate(
                 KeyState::Fallback => KeyState::Retired,
                 other => other,
             };
-            changes.push((k.id.clone(), k.state, next));
+            changes.push(Change {
+                id: k.id.clone(),
+                from: k.state,
+                to: next,
+            });
             after.insert(k.id.clone(), next);
         }
         return Ok(Rotation {
@@ -138,7 +151,11 @@ pub(crate) fn simulate(
             KeyState::Pending if new_active.as_deref() == Some(k.id.as_str()) => KeyState::Active,
             other => other,
         };
-        changes.push((k.id.clone(), k.state, next));
+        changes.push(Change {
+            id: k.id.clone(),
+            from: k.state,
+            to: next,
+        });
         after.insert(k.id.clone(), next);
     }
     Ok(Rotation {

@@ -189,7 +189,11 @@ impl RuleSet {
             .ascii_case_insensitive(true)
             .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&patterns)
-            .map_err(|e| Error::Usage(format!("rule keywords: {e}")))?;
+            .map_err(|e| Error::Rules {
+                file: "(all rule files)".into(),
+                rule: "keywords".into(),
+                problem: e.to_string(),
+            })?;
         Ok(RuleSet {
             rules,
             keywords,
