@@ -8,8 +8,8 @@
 //! nginx files is followed: its findings keep their own path and line, and their
 //! context starts with the block that includes it. Include cycles are reported once.
 
-use super::extractor::{self, label};
 use super::parser::{self, Directive};
+use super::syntax::{collect_uses, label};
 use super::tokenizer;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
@@ -135,7 +135,7 @@ impl NginxIndex {
         let mut uses = BTreeMap::new();
         for (i, d) in docs.iter().enumerate() {
             let cfg = parser::parse(&d.bytes);
-            extractor::collect_uses(&d.bytes, &cfg.directives, &mut uses, &mut index.sinks);
+            collect_uses(&d.bytes, &cfg.directives, &mut uses, &mut index.sinks);
             let mut sites = Vec::new();
             collect_includes(&d.bytes, &cfg.directives, &mut Vec::new(), &mut sites);
             let mut out = Vec::new();

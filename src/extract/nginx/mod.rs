@@ -10,6 +10,7 @@
 pub(crate) mod extractor;
 pub(crate) mod index;
 pub(crate) mod parser;
+mod syntax;
 pub(crate) mod tokenizer;
 
 #[cfg(test)]

@@ -22,7 +22,6 @@ use std::collections::HashMap;
 
 pub(crate) const RULE_KEY: &str = "sql-pgcrypto-key";
 pub(crate) const RULE_SETTING: &str = "sql-pgcrypto-setting";
-pub(crate) const RULE_CIPHERTEXT: &str = "sql-pgp-ciphertext";
 pub(crate) const RULE_SETTING_VALUE: &str = "sql-setting-value";
 
 /// Tokens looked at to classify a statement.
@@ -898,6 +897,15 @@ impl Analyzer {
             _ => {}
         }
         None
+    }
+}
+
+impl Analyzer {
+    /// The end of the file: one ciphertext candidate per table column.
+    pub(crate) fn finish(&mut self) {
+        let copy = self.copy.take();
+        let found = self.index.finish(copy);
+        self.candidates.extend(found);
     }
 }
 

@@ -2,12 +2,13 @@
 //! which key and which trigger runs it on which table, and at the end of the file one
 //! ciphertext candidate per table column, linked to its key where the index knows it.
 
-use super::analyze::{Analyzer, RULE_CIPHERTEXT};
 use super::lexer::Pos;
 use crate::extract::Candidate;
 use crate::finding::{Bar, Confidence, Detail, Kind, Origin, Position};
 use crate::secret::Fingerprint;
 use std::collections::{BTreeMap, HashMap};
+
+pub(crate) const RULE_CIPHERTEXT: &str = "sql-pgp-ciphertext";
 
 /// Where a function's key comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,16 +110,12 @@ pub(super) fn lookup<'m, V>(
         .or_else(|| map.iter().find(|(k, _)| same_name(k, name)))
 }
 
-impl Analyzer {
+/// Links, and the ciphertext candidates at the end of the file.
+impl Index {
     /// The key a trigger on `table` uses to encrypt `column`, and the trigger.
     fn link(&self, table: &str, column: &str) -> Option<(&Trigger, &KeySrc)> {
-        for t in self
-            .index
-            .triggers
-            .iter()
-            .filter(|t| same_name(&t.table, table))
-        {
-            let Some((_, uses)) = lookup(&self.index.functions, &t.function) else {
+        for t in self.triggers.iter().filter(|t| same_name(&t.table, table)) {
+            let Some((_, uses)) = lookup(&self.functions, &t.function) else {
                 continue;
             };
             if let Some((_, src)) = uses
@@ -140,7 +137,7 @@ impl Analyzer {
     /// A decryption of `table.column` with one known key (the column qualified with its
     /// table name, or unqualified in a policy on the table).
     fn decryption(&self, table: &str, column: &str) -> Option<&Decryption> {
-        let mut found = self.index.decryptions.iter().filter(|d| {
+        let mut found = self.decryptions.iter().filter(|d| {
             d.column == column && d.table.as_deref().is_some_and(|t| same_name(t, table))
         });
         let first = found.next()?;
@@ -148,14 +145,14 @@ impl Analyzer {
     }
 
     /// The end of the file: one ciphertext candidate per table column.
-    pub(crate) fn finish(&mut self) {
-        if let Some(c) = self.copy.take() {
-            self.index.add_cipher(&c.table, &c.columns, &c.counts, |i| {
+    pub(super) fn finish(&mut self, copy: Option<CopyTarget>) -> Vec<Candidate> {
+        if let Some(c) = copy {
+            self.add_cipher(&c.table, &c.columns, &c.counts, |i| {
                 c.places.get(i).copied().unwrap_or(c.start)
             });
         }
         let mut out = Vec::new();
-        for ((table, column), stat) in &self.index.cipher {
+        for ((table, column), stat) in &self.cipher {
             let linked = self
                 .link(table, column)
                 .map(|(t, src)| (format!("trigger {} on {}", t.name, t.table), src))
@@ -175,7 +172,7 @@ impl Analyzer {
                     KeySrc::Literal(fp) => key_hint = Some(*fp),
                     KeySrc::Setting(s) => {
                         ctx.push_str(&format!(" (key from current_setting('{s}'))"));
-                        key_hint = self.index.settings.get(s).copied();
+                        key_hint = self.settings.get(s).copied();
                     }
                 }
                 context = Some(ctx);
@@ -197,6 +194,6 @@ impl Analyzer {
                 key_hint,
             });
         }
-        self.candidates.extend(out);
+        out
     }
 }
