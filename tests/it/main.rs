@@ -6,6 +6,7 @@ mod fixtures;
 mod harness;
 mod nginx;
 mod output;
+mod rules;
 mod sql;
 mod walk;
 mod workflow;
