@@ -80,7 +80,10 @@ pub enum RingCommand {
         #[arg(value_parser = parse_state)]
         state: KeyState,
     },
-    /// Add the secret-like variables of a .env file as keys of SERVICE (id SERVICE/VAR)
+    /// Remove a key from the ring (its consumers become untracked)
+    Rm { id: String },
+    /// Add the secret-like variables of a .env file as keys of SERVICE (id SERVICE/VAR);
+    /// keys already in the ring are skipped, so importing twice changes nothing
     Import {
         file: PathBuf,
         #[arg(long)]
@@ -147,9 +150,13 @@ pub struct ScanArgs {
     /// Files or directories to scan
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
-    /// Key ring (default: .stalekey/ring.json under the first PATH)
+    /// Key ring [default: .stalekey/ring.json in the scanned path's directory or the
+    /// nearest one above it, up to the git top-level]
     #[arg(long, env = "STALEKEY_RING", value_name = "FILE")]
     pub ring: Option<PathBuf>,
+    /// Exit 2 when no key ring is found, instead of warning
+    #[arg(long)]
+    pub require_ring: bool,
     /// Extra rule files (*.toml) added to the built-in rules
     #[arg(long, value_name = "DIR")]
     pub rules: Option<PathBuf>,

@@ -12,6 +12,7 @@ use crate::pipeline::source::Source;
 use crate::pipeline::staged::GitIndex;
 use crate::pipeline::walk::{Walk, WalkOptions};
 use crate::pipeline::{self, git, rulecheck, DriverOptions, ScanOutcome};
+use crate::ring::discover::{discover, Discovery, RING_FILE};
 use crate::ring::Ring;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,9 @@ pub(super) struct ScanConfig {
     source: Box<dyn Source>,
     driver: DriverOptions,
     pub output: Option<PathBuf>,
+    /// Set when no ring was found (and none was given).
+    pub no_ring: Option<NoRing>,
+    require_ring: bool,
 }
 
 impl ScanConfig {
@@ -42,7 +46,25 @@ impl ScanConfig {
                 )));
             }
         }
-        let ring = load_ring(args.ring.as_deref(), &args.paths[0])?;
+        let starts = if args.staged {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths.clone()
+        };
+        let (ring, no_ring) = load_ring(args.ring.as_deref(), &starts)?;
+        if let (Some(out), Some(ring_path)) = (&args.output, &ring.path) {
+            let same = |a: &Path, b: &Path| {
+                a.canonicalize()
+                    .ok()
+                    .is_some_and(|c| b.canonicalize().ok() == Some(c))
+            };
+            if same(out, Path::new(ring_path)) {
+                return Err(Error::Usage(format!(
+                    "--output {}: that is the key ring; write the report elsewhere",
+                    out.display()
+                )));
+            }
+        }
         let rules = match &args.rules {
             Some(dir) => {
                 let (set, extra) = RuleSet::with_extra_dir(dir)?;
@@ -95,11 +117,20 @@ impl ScanConfig {
             ignores,
             source,
             output: args.output,
+            no_ring,
+            require_ring: args.require_ring,
         })
     }
 
-    /// Runs the scan; its warnings go to stderr.
+    /// Runs the scan; its warnings go to stderr. Without a ring a scan warns (or with
+    /// `--require-ring` fails) before it starts.
     pub(super) fn scan(&self) -> Result<ScanOutcome> {
+        if let Some(none) = &self.no_ring {
+            if self.require_ring {
+                return Err(Error::Usage(format!("--require-ring: {none}")));
+            }
+            warn([none]);
+        }
         let engine = Engine {
             extractors: &self.extractors,
             ring: &self.ring,
@@ -124,22 +155,56 @@ fn check_readable(p: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Loads the ring: `--ring`/`STALEKEY_RING` must exist; the default may be absent.
-fn load_ring(explicit: Option<&Path>, first_root: &Path) -> Result<Ring> {
-    match explicit {
-        Some(path) => Ring::load(path),
-        None => {
-            // `.stalekey/ring.json` rather than `./.stalekey/ring.json` in reports.
-            let default = if first_root == Path::new(".") {
-                PathBuf::from(".stalekey/ring.json")
-            } else {
-                first_root.join(".stalekey").join("ring.json")
-            };
-            if first_root.is_dir() && default.exists() {
-                Ring::load(&default)
-            } else {
-                Ok(Ring::empty())
+/// Where no ring was found, for the warning (scan) or the error (gate, --require-ring).
+pub(super) struct NoRing(String);
+
+impl std::fmt::Display for NoRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "no key ring found (looked for {RING_FILE} in {}): ring keys cannot be recognised; \
+             add one with `stalekey ring add`, or pass --ring FILE or STALEKEY_RING",
+            self.0
+        )
+    }
+}
+
+/// The ring: `--ring`/`STALEKEY_RING` must load; else the one ring found from the scan's
+/// starting points (the roots, or the current directory for `--staged`), or none.
+fn load_ring(explicit: Option<&Path>, starts: &[PathBuf]) -> Result<(Ring, Option<NoRing>)> {
+    if let Some(path) = explicit {
+        return Ok((Ring::load(path)?, None));
+    }
+    let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+    let mut found: Vec<(PathBuf, PathBuf, &Path)> = Vec::new();
+    let mut looked = Vec::new();
+    for start in starts {
+        match discover(start, &cwd) {
+            Discovery::Found { shown, canonical } => {
+                if !found.iter().any(|(_, c, _)| *c == canonical) {
+                    found.push((shown, canonical, start));
+                }
             }
+            Discovery::NotFound { from, to } if from == to => {
+                looked.push(from.display().to_string())
+            }
+            Discovery::NotFound { from, to } => looked.push(format!(
+                "{} and each directory above it up to {}",
+                from.display(),
+                to.display()
+            )),
         }
+    }
+    match found.as_slice() {
+        [] => Ok((Ring::empty(), Some(NoRing(looked.join("; "))))),
+        [(shown, _, _)] => Ok((Ring::load(shown)?, None)),
+        [(a, _, ra), (b, _, rb), ..] => Err(Error::Usage(format!(
+            "the scanned paths have different key rings ({} for {}, {} for {}): scan them \
+             separately, or choose one with --ring",
+            a.display(),
+            ra.display(),
+            b.display(),
+            rb.display()
+        ))),
     }
 }

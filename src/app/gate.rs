@@ -16,6 +16,9 @@ pub(super) fn run(args: GateArgs) -> Result<Outcome> {
         ));
     }
     let config = ScanConfig::load(args.scan)?;
+    if let Some(none) = &config.no_ring {
+        return Err(Error::Usage(format!("gate: {none}")));
+    }
     let s = &config.settings;
     if !s.format.serves_gate() {
         return Err(Error::Usage(

@@ -56,7 +56,7 @@ fn install(force: bool) -> Result<Installed> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
-    crate::ring::edit::atomic_write(&path, hook_text(&exe).as_bytes())
+    crate::ring::edit::atomic_write(&path, hook_text(&exe).as_bytes(), 0o755)
         .map_err(|e| Error::io(&path, e))?;
     #[cfg(unix)]
     {

@@ -17,9 +17,6 @@ use crate::secret::Secret;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// The ring file when neither `--ring` nor `STALEKEY_RING` is given.
-pub(crate) const DEFAULT_RING: &str = ".stalekey/ring.json";
-
 /// Keys shorter than this draw a warning: their fingerprint could be brute-forced.
 pub(crate) const MIN_KEY_LEN: usize = 16;
 /// Estimated bits (character-frequency entropy × length) under which a key is weak.
@@ -133,40 +130,64 @@ impl RingDoc {
         Ok(warnings)
     }
 
-    /// Moves a key along its lifecycle; returns the state it left.
-    pub(crate) fn set_state(&mut self, id: &str, to: KeyState) -> Result<KeyState> {
+    /// Is this key (by fingerprint) in the ring, under which id?
+    pub(crate) fn id_of(&self, secret: &Secret) -> Option<&str> {
+        let fp = secret.fingerprint().to_string();
+        self.file
+            .keys
+            .iter()
+            .find(|e| e.fingerprint == fp)
+            .map(|e| e.id.as_str())
+    }
+
+    /// Removes a key; returns its entry.
+    pub(crate) fn remove(&mut self, id: &str) -> Result<RingEntry> {
+        match self.file.keys.iter().position(|e| e.id == id) {
+            Some(i) => Ok(self.file.keys.remove(i)),
+            None => Err(self.no_such_id(id)),
+        }
+    }
+
+    fn no_such_id(&self, id: &str) -> Error {
+        let ids: Vec<&str> = self.file.keys.iter().map(|e| e.id.as_str()).collect();
+        self.err(format!(
+            "no key with id {id:?} (ids: {})",
+            if ids.is_empty() {
+                "none".to_string()
+            } else {
+                ids.join(", ")
+            }
+        ))
+    }
+
+    /// Moves a key along its lifecycle; returns the state it left (`None`: it already is
+    /// in that state, nothing changes).
+    pub(crate) fn set_state(&mut self, id: &str, to: KeyState) -> Result<Option<KeyState>> {
         let shown = self.shown();
-        let Some(entry) = self.file.keys.iter_mut().find(|e| e.id == id) else {
-            let ids: Vec<&str> = self.file.keys.iter().map(|e| e.id.as_str()).collect();
-            return Err(Error::RingEdit {
-                path: shown,
-                problem: format!(
-                    "no key with id {id:?} (ids: {})",
-                    if ids.is_empty() {
-                        "none".to_string()
-                    } else {
-                        ids.join(", ")
-                    }
-                ),
-            });
+        let Some(i) = self.file.keys.iter().position(|e| e.id == id) else {
+            return Err(self.no_such_id(id));
         };
+        let entry = &mut self.file.keys[i];
         // The ring was validated on open: the state parses.
         let from = KeyState::parse(&entry.state).unwrap_or(KeyState::Pending);
+        if from == to {
+            return Ok(None);
+        }
         check_transition(from, to).map_err(|e| Error::RingEdit {
             path: shown,
             problem: format!("{id}: {e}"),
         })?;
         entry.state = to.as_str().to_string();
-        Ok(from)
+        Ok(Some(from))
     }
 
     /// Writes the ring atomically, sorted by service then id.
-    pub(crate) fn save(&mut self) -> Result<()> {
+    fn save(&mut self) -> Result<()> {
         let text = self.render()?;
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }
-        atomic_write(&self.path, text.as_bytes()).map_err(|e| Error::io(&self.path, e))
+        atomic_write(&self.path, text.as_bytes(), 0o644).map_err(|e| Error::io(&self.path, e))
     }
 
     /// The stable text of the ring, validated as `scan` would read it.
@@ -255,27 +276,36 @@ fn civil_date(days: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync,
-/// rename over the target, fsync of the directory.
-pub(crate) fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
+/// Writes `bytes` to `path` atomically: a new temporary file in the same directory
+/// (a name no other writer uses, so a leftover one never blocks a write), the mode of the
+/// file it replaces (else `mode`), fsync, rename over the target, fsync of the
+/// directory. A symbolic link is written through: its target is replaced, the link kept.
+pub(crate) fn atomic_write(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    let target = resolve_link(path);
+    let dir = target
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let name = path
+    let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "ring.json".into());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    #[cfg(unix)]
+    let mode = {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(&target).map_or(mode, |m| m.permissions().mode() & 0o7777)
+    };
+    let (tmp, mut f) = new_temp(dir, &name)?;
     let result = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
         f.write_all(bytes)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            f.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        }
         f.sync_all()?;
         drop(f);
-        std::fs::rename(&tmp, path)?;
+        std::fs::rename(&tmp, &target)?;
         #[cfg(unix)]
         std::fs::File::open(dir)?.sync_all()?;
         Ok(())
@@ -284,6 +314,88 @@ pub(crate) fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// A temporary file beside `name` in `dir` that did not exist before.
+fn new_temp(dir: &Path, name: &str) -> std::io::Result<(PathBuf, std::fs::File)> {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    for _ in 0..100 {
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = dir.join(format!(".{name}.{}.{nanos}.{n}.tmp", std::process::id()));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other("no free temporary file name"))
+}
+
+/// The file a path names after following symbolic links (the path itself when it does
+/// not exist yet, or a link's target when that does not exist yet).
+fn resolve_link(path: &Path) -> PathBuf {
+    let mut p = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::read_link(&p) {
+            Ok(to) => {
+                p = match p.parent() {
+                    Some(dir) if to.is_relative() => dir.join(to),
+                    _ => to,
+                }
+            }
+            Err(_) => return p,
+        }
+    }
+    p
+}
+
+/// Edits the ring at `path` under an exclusive lock on `path.lock` beside it: the ring is
+/// read under the lock, `f` changes it, and it is written back atomically when `f` says
+/// it changed something. Two writers never lose each other's updates.
+pub(crate) fn edit<T>(
+    path: &Path,
+    create: bool,
+    f: impl FnOnce(&mut RingDoc) -> Result<(T, bool)>,
+) -> Result<T> {
+    let target = resolve_link(path);
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if create {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        // The lock stays beside the ring (removing it would race a waiting writer);
+        // in a `.stalekey/` directory a .gitignore keeps it out of commits.
+        let ignore = dir.join(".gitignore");
+        if dir.file_name().is_some_and(|n| n == ".stalekey") && !ignore.exists() {
+            let _ = std::fs::write(&ignore, "*.lock\n");
+        }
+    }
+    let lock_path = target.with_file_name(format!(
+        "{}.lock",
+        target
+            .file_name()
+            .map_or("ring.json".into(), |n| n.to_string_lossy())
+    ));
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| Error::io(&lock_path, e))?;
+    lock.lock().map_err(|e| Error::io(&lock_path, e))?;
+    let mut doc = RingDoc::open(path, create)?;
+    let (value, changed) = f(&mut doc)?;
+    if changed {
+        doc.save()?;
+    }
+    drop(lock);
+    Ok(value)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The key ring (SPEC §1): fingerprints of keys and their rotation state.
 
+pub(crate) mod discover;
 pub(crate) mod dotenv;
 pub(crate) mod edit;
 

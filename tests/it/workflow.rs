@@ -81,12 +81,14 @@ fn ring_add_writes_fingerprints_sorted_atomically() {
         created.len() == 10 && created.starts_with("20"),
         "{created}"
     );
-    // Nothing but the ring is left in its directory (no temporary file).
-    let names: Vec<String> = std::fs::read_dir(t.path().join(".stalekey"))
+    // Nothing but the ring, its lock and a .gitignore for the lock is left in its
+    // directory (no temporary file).
+    let mut names: Vec<String> = std::fs::read_dir(t.path().join(".stalekey"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names, ["ring.json"]);
+    names.sort();
+    assert_eq!(names, [".gitignore", "ring.json", "ring.json.lock"]);
 
     // Refusals: same id, same key under another id, no key, unset variable.
     let out = ring_add(t.path(), "zeta/1", "zeta", "pending", KEY_C);
@@ -196,11 +198,18 @@ fn ring_set_state_enforces_the_lifecycle_and_list_shows_a_table() {
             );
         }
     }
+    // To the state it is in: a note, nothing written, exit 0.
+    let before = std::fs::read(t.path().join(".stalekey/ring.json")).unwrap();
     let out = set("s/1", "revoked");
+    assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
-        out.stderr.contains("cannot move from revoked to revoked"),
+        out.stderr.contains("s/1 is already revoked") && out.stderr.contains("nothing changed"),
         "{}",
         out.stderr
+    );
+    assert_eq!(
+        std::fs::read(t.path().join(".stalekey/ring.json")).unwrap(),
+        before
     );
     let out = set("s/9", "active");
     assert_eq!(out.code, 2);
@@ -283,7 +292,8 @@ fn ring_import_takes_secret_like_variables_of_a_dotenv_file() {
             ("billing/SECRET_KEY", "active", fa.as_str())
         ]
     );
-    // Importing again changes nothing: the ids exist.
+    // Importing again changes nothing: each key is already there, skipped and counted.
+    let before = std::fs::read(t.path().join("ring.json")).unwrap();
     let out = stalekey(&[
         "ring",
         "import",
@@ -295,7 +305,18 @@ fn ring_import_takes_secret_like_variables_of_a_dotenv_file() {
     ])
     .cwd(t.path())
     .run();
-    assert_eq!(out.code, 2);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("imported 0 keys") && out.stdout.contains("(2 already in the ring)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.contains("is already in the ring as billing/"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(std::fs::read(t.path().join("ring.json")).unwrap(), before);
 }
 
 /// A tree whose app holds KEY_A (service web, active) and KEY_C (service other).
@@ -885,4 +906,105 @@ fn fingerprint_strips_one_newline_only_when_asked() {
     let out = stalekey(&["fingerprint"]).stdin("").run();
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("no key on stdin"), "{}", out.stderr);
+}
+
+#[test]
+fn concurrent_ring_adds_lose_nothing() {
+    let t = Tree::new();
+    let children: Vec<_> = (0..24)
+        .map(|i| {
+            let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_stalekey"));
+            c.args(["ring", "add", "--ring", "ring.json", "--service"])
+                .arg(format!("s{i}"))
+                .args(["--state", "active", "--id"])
+                .arg(format!("s{i}/1"))
+                .current_dir(t.path())
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null());
+            let mut child = c.spawn().unwrap();
+            use std::io::Write as _;
+            let key = format!("{i:02}-{}", &KEY_D[3..]);
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(key.as_bytes())
+                .unwrap();
+            child
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let ring: Value =
+        serde_json::from_str(&std::fs::read_to_string(t.path().join("ring.json")).unwrap())
+            .unwrap();
+    assert_eq!(ring["keys"].as_array().unwrap().len(), 24);
+}
+
+#[test]
+fn ring_writes_keep_mode_follow_symlinks_and_ignore_leftover_temp_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = Tree::new();
+    assert_eq!(ring_add(t.path(), "a/1", "a", "active", KEY_A).code, 0);
+    let real = t.path().join(".stalekey/ring.json");
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o600)).unwrap();
+    // A leftover temporary file from a crashed writer, under every name pattern.
+    for name in [".ring.json.1.tmp", ".ring.json.99999.tmp"] {
+        t.write(&format!(".stalekey/{name}"), "junk");
+    }
+    assert_eq!(ring_add(t.path(), "b/1", "b", "active", KEY_B).code, 0);
+    let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the ring's mode is kept");
+    // Through a symbolic link: the link stays, its target gets the key.
+    std::fs::create_dir_all(t.path().join("elsewhere")).unwrap();
+    std::os::unix::fs::symlink(&real, t.path().join("elsewhere/link.json")).unwrap();
+    let out = stalekey(&[
+        "ring",
+        "add",
+        "--ring",
+        "elsewhere/link.json",
+        "--id",
+        "c/1",
+        "--service",
+        "c",
+        "--state",
+        "active",
+    ])
+    .cwd(t.path())
+    .stdin(KEY_C)
+    .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let link = t.path().join("elsewhere/link.json");
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let text = std::fs::read_to_string(&real).unwrap();
+    assert!(
+        text.contains("\"c/1\"") && text.contains("\"a/1\""),
+        "{text}"
+    );
+    // ring rm, and --output onto the ring is refused.
+    let out = stalekey(&["ring", "rm", "b/1"]).cwd(t.path()).run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!std::fs::read_to_string(&real).unwrap().contains("\"b/1\""));
+    let out = stalekey(&["ring", "rm", "b/1"]).cwd(t.path()).run();
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("no key with id \"b/1\""),
+        "{}",
+        out.stderr
+    );
+    let out = stalekey(&["scan", ".", "--output", ".stalekey/ring.json"])
+        .cwd(t.path())
+        .run();
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("that is the key ring"),
+        "{}",
+        out.stderr
+    );
+    assert!(std::fs::read_to_string(&real).unwrap().contains("\"a/1\""));
 }
