@@ -351,7 +351,7 @@ pub(crate) fn yaml_block(raw: &[u8], parent_indent: usize) -> Option<(usize, Vec
     }
     match chomp {
         b'-' => {}
-        b'+' => out.extend(std::iter::repeat(b'\n').take(trailing + 1)),
+        b'+' => out.extend(std::iter::repeat_n(b'\n', trailing + 1)),
         _ => out.push(b'\n'),
     }
     Some((first_content, out))

@@ -465,7 +465,7 @@ impl Analyzer {
                 if matches!(tok, Tok::Assign) && depth > 0 && st.assign_var.is_none() {
                     let before = st.prev_word(1);
                     let var = match (st.prev_word(0), before) {
-                        (Some(v), b) if b.map_or(true, |b| STATEMENT_KEYWORDS.contains(&b)) => {
+                        (Some(v), b) if b.is_none_or(|b| STATEMENT_KEYWORDS.contains(&b)) => {
                             Some(v.to_string())
                         }
                         _ if st.decl_ok => st.first_word.clone(),

@@ -129,7 +129,7 @@ pub fn self_check(data: &[u8]) {
                 assert!(value.len() <= lexer::MAX_VALUE);
             }
             // Every `;` at the top level asks for COPY data once in a while.
-            (matches!(tok, lexer::Tok::Punct(b';')) && pos.column % 3 == 0)
+            (matches!(tok, lexer::Tok::Punct(b';')) && pos.column.is_multiple_of(3))
                 .then(lexer::CopyFormat::default)
         }
         fn body_start(&mut self, depth: usize) {

@@ -113,8 +113,8 @@ fn is_session_key_packet(b: &[u8]) -> bool {
     match tag {
         3 => match version {
             4 => {
-                let cipher_ok = body.get(1).map_or(true, |c| (1..=13).contains(c));
-                let s2k_ok = body.get(2).map_or(true, |s| matches!(s, 0 | 1 | 3));
+                let cipher_ok = body.get(1).is_none_or(|c| (1..=13).contains(c));
+                let s2k_ok = body.get(2).is_none_or(|s| matches!(s, 0 | 1 | 3));
                 cipher_ok && s2k_ok
             }
             5 | 6 => true,
