@@ -29,6 +29,7 @@ mod plausible;
 mod report;
 mod ring;
 mod secret;
+mod terminal;
 mod verdict;
 
 pub use app::run;

@@ -1,7 +1,7 @@
 //! A scan's configuration, from its checked arguments: the ring, the rules, the ignore
 //! files and the source, each read once and checked, before anything is scanned.
 
-use super::warn;
+use super::{warn, warn_as};
 use crate::cli::{ScanArgs, ScanSettings};
 use crate::error::{Error, Result};
 use crate::extract::rules::RuleSet;
@@ -12,6 +12,7 @@ use crate::pipeline::source::Source;
 use crate::pipeline::staged::GitIndex;
 use crate::pipeline::walk::{Walk, WalkOptions};
 use crate::pipeline::{self, git, rulecheck, DriverOptions, ScanOutcome};
+use crate::report::OutputFormat;
 use crate::ring::discover::{discover, Discovery, RING_FILE};
 use crate::ring::Ring;
 use std::io::IsTerminal;
@@ -122,6 +123,10 @@ impl ScanConfig {
         })
     }
 
+    fn github(&self) -> bool {
+        self.settings.format == OutputFormat::Github
+    }
+
     /// Runs the scan; its warnings go to stderr. Without a ring a scan warns (or with
     /// `--require-ring` fails) before it starts.
     pub(super) fn scan(&self) -> Result<ScanOutcome> {
@@ -129,7 +134,7 @@ impl ScanConfig {
             if self.require_ring {
                 return Err(Error::Usage(format!("--require-ring: {none}")));
             }
-            warn([none]);
+            warn_as(self.github(), [none]);
         }
         let engine = Engine {
             extractors: &self.extractors,
@@ -137,7 +142,7 @@ impl ScanConfig {
             ignores: &self.ignores,
         };
         let outcome = pipeline::run(&*self.source, &engine, &self.driver)?;
-        warn(&outcome.warnings);
+        warn_as(self.github(), &outcome.warnings);
         Ok(outcome)
     }
 }

@@ -13,6 +13,8 @@ mod scan;
 
 use crate::cli::{Cli, Command};
 use crate::error::Result;
+use crate::report;
+use crate::terminal::safe;
 
 /// How a command ended, when it did not fail with an error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,21 +65,33 @@ pub fn run(cli: Cli) -> i32 {
         Command::InstallHook(args) => hook::run(args),
     };
     if let Err(e) = &result {
-        eprintln!("stalekey: error: {e}");
+        eprintln!("stalekey: error: {}", safe(&e.to_string()));
     }
     exit_code(&result)
 }
 
-/// Prints warnings on stderr, one line each (they never hold a secret).
-#[allow(clippy::print_stderr)]
+/// Prints warnings on stderr, one line each (they never hold a secret; what a scanned
+/// file controls in them is escaped).
 fn warn(lines: impl IntoIterator<Item = impl std::fmt::Display>) {
+    warn_as(false, lines);
+}
+
+/// [`warn`], or with `github` as GitHub workflow commands (`::warning::…`, escaped as
+/// `--format github` escapes its annotations).
+#[allow(clippy::print_stderr)]
+fn warn_as(github: bool, lines: impl IntoIterator<Item = impl std::fmt::Display>) {
     for w in lines {
-        eprintln!("stalekey: warning: {w}");
+        let text = w.to_string();
+        if github {
+            eprintln!("::warning title=stalekey::{}", report::escape_data(&text));
+        } else {
+            eprintln!("stalekey: warning: {}", safe(&text));
+        }
     }
 }
 
 /// Prints a note on stderr.
 #[allow(clippy::print_stderr)]
 fn note(line: impl std::fmt::Display) {
-    eprintln!("stalekey: note: {line}");
+    eprintln!("stalekey: note: {}", safe(&line.to_string()));
 }

@@ -6,12 +6,16 @@
 use super::sarif::message;
 use super::{Report, Reporter};
 use crate::finding::Finding;
+use crate::terminal::safe;
 use crate::verdict::rotation::GateOutcome;
 use std::io::{self, Write};
 
-/// Escapes a command's message (the text after `::`).
-fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+/// Escapes a command's message (the text after `::`): control characters and bidi
+/// overrides made visible first (the log viewer renders ANSI escapes), then `%`, CR and
+/// LF as GitHub's toolkit does.
+pub(crate) fn escape_data(s: &str) -> String {
+    safe(s)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
@@ -95,7 +99,9 @@ mod tests {
 
     #[test]
     fn escaping_follows_the_toolkit() {
-        assert_eq!(escape_data("50% a\r\nb: c, d"), "50%25 a%0D%0Ab: c, d");
-        assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+        assert_eq!(escape_data("50% a: c, d"), "50%25 a: c, d");
+        assert_eq!(escape_property("a:b,c%"), "a%3Ab%2Cc%25");
+        // Line breaks and ESC never reach the log raw: they are made visible first.
+        assert_eq!(escape_data("a\r\n::x\u{1b}"), "a\\r\\n::x\\e");
     }
 }

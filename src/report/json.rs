@@ -163,8 +163,7 @@ fn write(report: &Report, gate: Option<&GateSection>, out: &mut dyn Write) -> io
         },
         gate,
     };
-    serde_json::to_writer_pretty(&mut *out, &wire)?;
-    out.write_all(b"\n")
+    super::jsonfmt::write_pretty(out, &wire)
 }
 
 /// The `gate` section of the JSON report: the rotation, then every consumer of the

@@ -4,6 +4,7 @@
 
 mod github;
 mod json;
+mod jsonfmt;
 mod paint;
 mod ring;
 mod sarif;
@@ -15,6 +16,7 @@ use crate::verdict::rotation::GateOutcome;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+pub(crate) use github::escape_data;
 pub(crate) use ring::{ring_list, rule_list};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

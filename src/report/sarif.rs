@@ -237,8 +237,7 @@ fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         version: "2.1.0",
         runs: vec![run],
     };
-    serde_json::to_writer_pretty(&mut *out, &log)?;
-    out.write_all(b"\n")
+    super::jsonfmt::write_pretty(out, &log)
 }
 
 /// A relative URI reference for a report path: `/`-separated, percent-encoded where

@@ -5,6 +5,7 @@ use super::paint::Paint;
 use super::{Report, Reporter};
 use crate::finding::{Finding, Verdict};
 use crate::pipeline::stats::Stats;
+use crate::terminal::safe;
 use crate::verdict::rotation::GateOutcome;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -44,9 +45,13 @@ fn write(report: &Report, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     for (service, keys) in &keyed {
-        writeln!(out, "{}", p.paint("1", &format!("service {service}")))?;
+        writeln!(
+            out,
+            "{}",
+            p.paint("1", &format!("service {}", safe(service)))
+        )?;
         for ((id, state), findings) in keys {
-            writeln!(out, "  key {id} ({state})")?;
+            writeln!(out, "  key {} ({state})", safe(id))?;
             for f in findings {
                 line(out, p, f)?;
             }
@@ -75,23 +80,23 @@ fn line(out: &mut dyn Write, p: &Paint, f: &Finding) -> io::Result<()> {
     let mut text = format!(
         "    {verdict} {:<8} {}:{}:{}",
         f.severity.as_str(),
-        f.location.path,
+        safe(&f.location.path),
         f.location.line,
         f.location.column
     );
     if let Some(name) = &f.detail.name {
-        text.push_str(&format!("  {name}"));
+        text.push_str(&format!("  {}", safe(name)));
     }
     if let Some(ctx) = &f.detail.context {
-        text.push_str(&format!("  in {ctx}"));
+        text.push_str(&format!("  in {}", safe(ctx)));
     }
     if let Some(rows) = f.detail.rows {
         text.push_str(&format!("  {rows} rows"));
     }
     if let Some(preview) = &f.preview {
-        text.push_str(&format!("  {preview}"));
+        text.push_str(&format!("  {}", safe(preview)));
     }
-    text.push_str(&p.paint("2", &format!("  [{}]", f.detail.rule)));
+    text.push_str(&p.paint("2", &format!("  [{}]", safe(&f.detail.rule))));
     writeln!(out, "{text}")
 }
 
@@ -120,7 +125,7 @@ fn summary(out: &mut dyn Write, p: &Paint, report: &Report) -> io::Result<()> {
         human_bytes(s.bytes),
         s.skipped,
         s.ignored,
-        report.ring_path.unwrap_or("none"),
+        safe(report.ring_path.unwrap_or("none")),
         report.ring_keys,
     )
 }
@@ -131,14 +136,14 @@ fn write_gate(g: &GateOutcome, stats: &Stats, p: &Paint, out: &mut dyn Write) ->
     let paint = |code: &str, text: &str| p.paint(code, text);
     let r = &g.rotation;
     let what = if r.finalize {
-        format!("end of the grace period of {}'s rotation", r.service)
+        format!("end of the grace period of {}'s rotation", safe(&r.service))
     } else {
-        format!("rotation of {}", r.service)
+        format!("rotation of {}", safe(&r.service))
     };
     writeln!(out, "{}", paint("1", &format!("gate: {what}")))?;
     for c in &r.changes {
-        let (id, from, to) = (&c.id, c.from, c.to);
-        let note = if r.new_active.as_deref() == Some(id.as_str()) && !r.finalize {
+        let (id, from, to) = (safe(&c.id), c.from, c.to);
+        let note = if r.new_active.as_deref() == Some(c.id.as_str()) && !r.finalize {
             "  (the new key)"
         } else {
             ""
@@ -185,12 +190,12 @@ fn write_gate(g: &GateOutcome, stats: &Stats, p: &Paint, out: &mut dyn Write) ->
                 out,
                 "  {} {}:{}:{}  {}",
                 paint(code, &format!("{:<11}", f.verdict.as_str())),
-                f.location.path,
+                safe(&f.location.path),
                 f.location.line,
                 f.location.column,
-                paint("2", &format!("[{}]", f.detail.rule))
+                paint("2", &format!("[{}]", safe(&f.detail.rule)))
             )?;
-            writeln!(out, "      {}", i.message)?;
+            writeln!(out, "      {}", safe(&i.message))?;
         }
         writeln!(out)?;
     }
@@ -209,7 +214,7 @@ fn write_gate(g: &GateOutcome, stats: &Stats, p: &Paint, out: &mut dyn Write) ->
         writeln!(
             out,
             "stalekey gate: no consumer of {} holds a key the {step} would leave behind{ignored}: {}",
-            r.service,
+            safe(&r.service),
             paint("32", "pass")
         )
     } else {
@@ -217,7 +222,7 @@ fn write_gate(g: &GateOutcome, stats: &Stats, p: &Paint, out: &mut dyn Write) ->
             out,
             "stalekey gate: {n} consumer{} of {} must change before the {step}{ignored}: {}",
             if n == 1 { "" } else { "s" },
-            r.service,
+            safe(&r.service),
             paint("1;31", "fail")
         )
     }

@@ -5,6 +5,7 @@ mod discovery;
 mod exit;
 mod fixtures;
 mod harness;
+mod injection;
 mod nginx;
 mod output;
 mod rules;
