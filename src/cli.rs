@@ -157,6 +157,9 @@ pub struct ScanArgs {
     /// Exit 2 when no key ring is found, instead of warning
     #[arg(long)]
     pub require_ring: bool,
+    /// Exit 2 when any file could not be read at all (a gate that must be complete)
+    #[arg(long)]
+    pub strict: bool,
     /// Extra rule files (*.toml) added to the built-in rules
     #[arg(long, value_name = "DIR")]
     pub rules: Option<PathBuf>,
@@ -169,7 +172,7 @@ pub struct ScanArgs {
     /// [default: compromised,stale,expiring,pinned,untracked]
     #[arg(long, value_delimiter = ',', value_name = "VERDICT,...")]
     pub fail_on: Option<Vec<String>>,
-    /// Worker threads (default: number of CPUs)
+    /// Worker threads (default: number of CPUs; at most 4 per CPU)
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
     /// Scan hidden files and directories
@@ -223,6 +226,8 @@ pub struct ScanSettings {
     pub format: OutputFormat,
     /// `--color`, resolved against `NO_COLOR` and whether stdout is a terminal.
     pub color: bool,
+    /// What was adjusted (a `--threads` over the cap), for a warning.
+    pub notes: Vec<String>,
 }
 
 impl ScanArgs {
@@ -230,10 +235,19 @@ impl ScanArgs {
     pub fn settings(&self, stdout_is_terminal: bool, no_color: bool) -> Result<ScanSettings> {
         let max_filesize = parse_size(&self.max_filesize)
             .map_err(|e| Error::Usage(format!("--max-filesize: {e}")))?;
+        let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let cap = (cpus * 4).clamp(4, 256);
+        let mut notes = Vec::new();
         let threads = match self.threads {
             Some(0) => return Err(Error::Usage("--threads must be at least 1".into())),
+            Some(n) if n > cap => {
+                notes.push(format!(
+                    "--threads {n} is more than 4 per CPU ({cpus} CPUs): using {cap}"
+                ));
+                cap
+            }
             Some(n) => n,
-            None => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            None => cpus,
         };
         let color = match self.color {
             ColorArg::Always => true,
@@ -251,6 +265,7 @@ impl ScanArgs {
                 FormatArg::Github => OutputFormat::Github,
             },
             color,
+            notes,
         })
     }
 }

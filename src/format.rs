@@ -25,6 +25,8 @@ pub enum Format {
     Lockfile,
     /// Anything else that is text: docs, logs, notebooks, bundles.
     Text,
+    /// Not text (images, databases, build outputs): only ring keys are looked for.
+    Binary,
 }
 
 impl Format {
@@ -47,6 +49,7 @@ impl Format {
             Format::Sql => "sql",
             Format::Lockfile => "lockfile",
             Format::Text => "text",
+            Format::Binary => "binary",
         }
     }
 
@@ -113,7 +116,7 @@ impl Format {
     }
 }
 
-const ALL: [Format; 17] = [
+const ALL: [Format; 18] = [
     Format::Python,
     Format::Javascript,
     Format::Go,
@@ -131,6 +134,7 @@ const ALL: [Format; 17] = [
     Format::Sql,
     Format::Lockfile,
     Format::Text,
+    Format::Binary,
 ];
 
 const LOCKFILES: &[&str] = &[

@@ -42,4 +42,5 @@ pub mod fuzzing {
     pub use crate::extract::literal::self_check as literal;
     pub use crate::extract::nginx::self_check as nginx;
     pub use crate::extract::sql::self_check as sql;
+    pub use crate::extract::tokens::self_check as ring_stream;
 }

@@ -10,7 +10,7 @@ use crate::ignorefile::{Ignores, IGNORE_FILE};
 use crate::pipeline::engine::Engine;
 use crate::pipeline::source::Source;
 use crate::pipeline::staged::GitIndex;
-use crate::pipeline::walk::{Walk, WalkOptions};
+use crate::pipeline::walk::{special_kind, Walk, WalkOptions};
 use crate::pipeline::{self, git, rulecheck, DriverOptions, ScanOutcome};
 use crate::report::OutputFormat;
 use crate::ring::discover::{discover, Discovery, RING_FILE};
@@ -30,12 +30,14 @@ pub(super) struct ScanConfig {
     /// Set when no ring was found (and none was given).
     pub no_ring: Option<NoRing>,
     require_ring: bool,
+    strict: bool,
 }
 
 impl ScanConfig {
     pub(super) fn load(args: ScanArgs) -> Result<ScanConfig> {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let settings = args.settings(std::io::stdout().is_terminal(), no_color)?;
+        warn(&settings.notes);
         for p in &args.paths {
             check_readable(p)?;
         }
@@ -120,6 +122,7 @@ impl ScanConfig {
             output: args.output,
             no_ring,
             require_ring: args.require_ring,
+            strict: args.strict,
         })
     }
 
@@ -143,6 +146,13 @@ impl ScanConfig {
         };
         let outcome = pipeline::run(&*self.source, &engine, &self.driver)?;
         warn_as(self.github(), &outcome.warnings);
+        if self.strict && outcome.stats.unreadable > 0 {
+            return Err(Error::Usage(format!(
+                "--strict: {} files or directories could not be read (see the warnings above): \
+                 the scan is not complete",
+                outcome.stats.unreadable
+            )));
+        }
         Ok(outcome)
     }
 }
@@ -151,6 +161,16 @@ impl ScanConfig {
 /// walk (a warning).
 fn check_readable(p: &Path) -> Result<()> {
     let meta = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
+    match special_kind(meta.file_type()) {
+        // A pipe given explicitly (`scan <(git show HEAD:app.py)`) is read, bounded.
+        None | Some("FIFO") => {}
+        Some(kind) => {
+            return Err(Error::Usage(format!(
+                "{}: a {kind}, not a file or directory",
+                p.display()
+            )))
+        }
+    }
     if meta.is_dir() {
         std::fs::read_dir(p).map_err(|e| Error::io(p, e))?;
     } else if meta.is_file() {

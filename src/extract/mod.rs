@@ -197,6 +197,25 @@ impl Extractors {
         out
     }
 
+    /// Are there ring keys to look for?
+    pub(crate) fn has_ring_tokens(&self) -> bool {
+        self.tokens.is_some()
+    }
+
+    /// Looks for ring keys only, in a stream of any size (a binary file, a file over
+    /// `--max-filesize`). Returns what was extracted and how many bytes were read.
+    pub(crate) fn run_ring_only(
+        &self,
+        path: &str,
+        format: Format,
+        reader: &mut dyn std::io::Read,
+    ) -> std::io::Result<(Extracted, u64)> {
+        match &self.tokens {
+            Some(tokens) => tokens.extract_stream(path, format, reader),
+            None => Ok((Extracted::default(), 0)),
+        }
+    }
+
     /// Runs the extractors of a streamed format (SQL) over a reader, in constant memory.
     /// Returns what was extracted and how many bytes were read.
     pub(crate) fn run_stream(

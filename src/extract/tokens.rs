@@ -7,7 +7,8 @@
 //! of the ring's key lengths. Only substrings whose fingerprint is in the ring are
 //! emitted, so this extractor never produces a false positive.
 
-use super::{Candidate, Confidence, Document, Extracted, Origin};
+use super::{Candidate, Confidence, Document, Extracted, Origin, Position};
+use crate::format::Format;
 use crate::ring::{Lengths, Ring};
 use crate::secret::{Fingerprint, Secret};
 use base64::Engine as _;
@@ -19,6 +20,101 @@ pub(crate) const RULE_BASE64: &str = "ring-key-base64";
 /// With keys of unknown length, the shortest segment hashed: a key without a `length`
 /// in the ring is looked for at 8 bytes or more (shorter keys need their `length`).
 pub(crate) const ANY_MIN_LEN: usize = 8;
+/// Runs the chunked stream over `data` (cut into chunks of a size taken from its first
+/// byte) against the whole-document extraction, with ring keys taken from the data
+/// itself, panicking if the two disagree: every key found once, at the same place.
+/// Shared by the `cargo fuzz` target `ring_stream` and the seeded random-input test.
+#[doc(hidden)]
+pub fn self_check(data: &[u8]) {
+    let Some((&k, data)) = data.split_first() else {
+        return;
+    };
+    // Keys: two substrings of the data itself, of lengths 8 and 12.
+    let keys: Vec<&[u8]> = [8usize, 12]
+        .iter()
+        .filter_map(|&len| {
+            let at = (usize::from(k) * 7) % data.len().max(1);
+            data.get(at..at + len)
+        })
+        .collect();
+    let ring_text = keys
+        .iter()
+        .enumerate()
+        .map(|(i, key)| {
+            format!(
+                r#"{{"id":"k{i}","service":"s","state":"active","fingerprint":"{}","length":{}}}"#,
+                Fingerprint::of(key),
+                key.len()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    let Ok(ring) = Ring::parse(&format!(r#"{{"version":1,"keys":[{ring_text}]}}"#), "r") else {
+        return;
+    };
+    let tokens = RingTokens::new(&ring);
+    let doc = Document::new("f", data, Format::Text);
+    let mut whole = Extracted::default();
+    tokens.extract(&doc, &mut whole);
+    let chunk = 64 + usize::from(k) * 4;
+    let (streamed, n) = tokens
+        .extract_chunked("f", Format::Text, &mut &data[..], chunk)
+        .expect("reading a slice");
+    assert_eq!(n, data.len() as u64);
+    let places = |e: &Extracted| {
+        let mut v: Vec<(Position, String, Option<Fingerprint>)> = e
+            .candidates
+            .iter()
+            .map(|c| {
+                let fp = c.value.as_ref().map(Secret::fingerprint);
+                (c.at, c.detail.rule.clone(), fp)
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let (w, s) = (places(&whole), places(&streamed));
+    // The stream may also find a key at a forced cut, where the whole document sees no
+    // delimiter before it; it never misses one and never finds one twice.
+    type Place = (Position, String, Option<Fingerprint>);
+    let count = |v: &[Place], p: &Place| v.iter().filter(|q| *q == p).count();
+    for p in &s {
+        assert!(
+            count(&s, p) <= count(&w, p).max(1),
+            "{p:?} found {} times in the stream, {} in the whole",
+            count(&s, p),
+            count(&w, p)
+        );
+    }
+    for p in &w {
+        assert!(s.contains(p), "the stream missed {p:?}");
+    }
+}
+
+/// Reads until `want` more bytes are in `buf` or the reader ends; returns how many came.
+fn read_up_to(
+    reader: &mut dyn std::io::Read,
+    buf: &mut Vec<u8>,
+    want: usize,
+) -> std::io::Result<usize> {
+    let start = buf.len();
+    buf.resize(start + want, 0);
+    let mut got = 0;
+    while got < want {
+        match reader.read(&mut buf[start + got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                buf.truncate(start + got);
+                return Err(e);
+            }
+        }
+    }
+    buf.truncate(start + got);
+    Ok(got)
+}
+
 /// With keys of unknown length, the longest segment hashed.
 const ANY_MAX_LEN: usize = 1024;
 
@@ -33,7 +129,9 @@ const fn classes() -> [u8; 256] {
     let mut i = 0;
     while i < 256 {
         let c = i as u8;
-        if c == b' ' || c == b'\t' || c == b'\n' || c == b'\r' || c == 0x0b || c == 0x0c {
+        // Blanks, and every other control byte (NUL in a binary file, ESC): a key never
+        // holds one, so they separate runs like whitespace.
+        if c <= b' ' || c == 0x7f {
             t[i] = WS;
         }
         if matches!(
@@ -120,6 +218,81 @@ impl RingTokens {
                 out.candidates.push(c.with_origin(Origin::RingToken));
             });
         });
+    }
+
+    /// The ring keys in a stream of any size (a file over `--max-filesize`, a binary
+    /// file), in constant memory: read in chunks cut at whitespace (runs never span
+    /// one), or where a chunk has none, with an overlap longer than any key and the
+    /// overlap's findings not counted twice. Returns the candidates and the bytes read.
+    pub(crate) fn extract_stream(
+        &self,
+        path: &str,
+        format: Format,
+        reader: &mut dyn std::io::Read,
+    ) -> std::io::Result<(Extracted, u64)> {
+        self.extract_chunked(path, format, reader, 1 << 20)
+    }
+
+    fn extract_chunked(
+        &self,
+        path: &str,
+        format: Format,
+        reader: &mut dyn std::io::Read,
+        chunk: usize,
+    ) -> std::io::Result<(Extracted, u64)> {
+        let overlap = match &self.lengths {
+            Lengths::Exact(v) => v.last().copied().unwrap_or(0),
+            Lengths::Any => ANY_MAX_LEN,
+        } * 2
+            + 64;
+        let mut out = Extracted::default();
+        // A chunk always holds more than the overlap, so that every cut makes progress.
+        let chunk = chunk.max(overlap * 2);
+        let mut buf: Vec<u8> = Vec::with_capacity(chunk + overlap);
+        let mut base = Position { line: 1, column: 1 };
+        let mut total = 0u64;
+        // Findings in the previous chunk's overlap, which this chunk sees again.
+        let mut seen: HashSet<(Position, String, Option<Fingerprint>)> = HashSet::new();
+        loop {
+            let want = chunk.saturating_sub(buf.len()).max(1);
+            let n = read_up_to(reader, &mut buf, want)?;
+            total += n as u64;
+            let eof = n == 0 || buf.len() < chunk;
+            let (cut, next_start) = if eof {
+                (buf.len(), buf.len())
+            } else {
+                match memchr::memrchr3(b'\n', b' ', b'\t', &buf[buf.len() / 2..]) {
+                    Some(i) => {
+                        let at = buf.len() / 2 + i + 1;
+                        (at, at)
+                    }
+                    None => (buf.len(), buf.len() - overlap.min(buf.len())),
+                }
+            };
+            let doc = Document::at(path, &buf[..cut], format, base);
+            let mut part = Extracted::default();
+            self.extract(&doc, &mut part);
+            let overlap_from = doc.position(next_start);
+            let mut next_seen = HashSet::new();
+            for c in part.candidates {
+                let fp = c.value.as_ref().map(Secret::fingerprint);
+                let key = (c.at, c.detail.rule.clone(), fp);
+                if seen.contains(&key) {
+                    continue;
+                }
+                if next_start < cut && c.at >= overlap_from {
+                    next_seen.insert(key);
+                }
+                out.candidates.push(c);
+            }
+            seen = next_seen;
+            base = doc.position(next_start);
+            buf.drain(..next_start);
+            if eof {
+                break;
+            }
+        }
+        Ok((out, total))
     }
 
     /// Calls `hit(offset, len)` for each delimited substring of `run` that is a ring key.
@@ -418,6 +591,34 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// Seeded random texts over a small alphabet (so that keys recur), with long runs
+    /// without whitespace (forced cuts), through [`self_check`].
+    #[test]
+    fn random_streams_find_every_key_once() {
+        let alphabet = b"abAB01=:/ \n\"'";
+        let mut seed: u64 = 0x0123_4567_89AB_CDEF;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for round in 0..300 {
+            let len = 200 + (next() % 3000) as usize;
+            let mut data = vec![(next() % 256) as u8];
+            let dense = round % 3 == 0;
+            data.extend((0..len).map(|_| {
+                let c = alphabet[(next() % alphabet.len() as u64) as usize];
+                if dense && (c == b' ' || c == b'\n') {
+                    b'a'
+                } else {
+                    c
+                }
+            }));
+            self_check(&data);
         }
     }
 }

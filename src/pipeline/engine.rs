@@ -68,6 +68,27 @@ impl Engine<'_> {
         })
     }
 
+    /// Whether [`Engine::ring_only`] has anything to look for.
+    pub(crate) fn has_ring_keys(&self) -> bool {
+        self.extractors.has_ring_tokens()
+    }
+
+    /// A stream searched for ring keys only; `None` when an extractor panicked, an
+    /// error when the stream broke.
+    pub(crate) fn ring_only(
+        &self,
+        shown: &str,
+        reader: &mut dyn std::io::Read,
+        format: Format,
+    ) -> Option<std::io::Result<Scanned>> {
+        guarded(|| {
+            let (extracted, bytes) = self.extractors.run_ring_only(shown, format, reader)?;
+            let findings = self.judge(shown, format, extracted.candidates);
+            // A binary file has no lines to allow; only the ignore file applies.
+            Ok(self.keep(findings, &HashSet::new(), Vec::new(), bytes))
+        })
+    }
+
     fn judge(&self, shown: &str, format: Format, candidates: Vec<Candidate>) -> Vec<Finding> {
         let matched = candidates
             .into_iter()

@@ -20,7 +20,7 @@ use crate::extract::nginx::{NginxDoc, NginxIndex};
 use crate::finding::Finding;
 use crate::format::Format;
 use engine::{Engine, Scanned};
-use read::ReadOutcome;
+use read::{ReadOutcome, RingOnly};
 use source::{Item, Source};
 use stats::{Stats, Warning};
 use std::sync::{mpsc, Mutex};
@@ -143,15 +143,23 @@ fn process(item: Item, engine: &Engine, opts: &DriverOptions, collected: &Mutex<
             drop(reader);
             collected.lock().unwrap().add(&shown, scanned);
         }
-        ReadOutcome::Binary => {
-            let mut c = collected.lock().unwrap();
-            c.stats.binary += 1;
-            c.skip(None);
-        }
+        ReadOutcome::RingOnly {
+            mut reader,
+            format,
+            why,
+        } => ring_only(&shown, &mut *reader, format, why, engine, collected),
         ReadOutcome::TooLarge { size } => {
             let mut c = collected.lock().unwrap();
             c.stats.too_large += 1;
-            c.skip(Some(Warning::TooLarge { path: shown, size }));
+            c.skip(Some(Warning::TooLarge {
+                path: shown,
+                size,
+                ring_only: false,
+            }));
+        }
+        ReadOutcome::Special { kind } => {
+            let warning = Warning::Special { path: shown, kind };
+            collected.lock().unwrap().skip(Some(warning));
         }
         ReadOutcome::Unsupported { message } => {
             let warning = Warning::Unsupported {
@@ -167,6 +175,56 @@ fn process(item: Item, engine: &Engine, opts: &DriverOptions, collected: &Mutex<
                 path: shown,
                 message,
             }));
+        }
+    }
+}
+
+/// A binary file or one over `--max-filesize`: searched for ring keys only, or with no
+/// ring keys to look for, skipped.
+fn ring_only(
+    shown: &str,
+    reader: &mut dyn std::io::Read,
+    format: Format,
+    why: RingOnly,
+    engine: &Engine,
+    collected: &Mutex<Collected>,
+) {
+    let scanned = engine
+        .has_ring_keys()
+        .then(|| engine.ring_only(shown, reader, format));
+    let mut c = collected.lock().unwrap();
+    match why {
+        RingOnly::Binary => c.stats.binary += 1,
+        RingOnly::TooLarge(_) => c.stats.too_large += 1,
+    }
+    let too_large = |ring_only| match why {
+        RingOnly::TooLarge(size) => Some(Warning::TooLarge {
+            path: shown.to_string(),
+            size,
+            ring_only,
+        }),
+        RingOnly::Binary => None,
+    };
+    match scanned {
+        None => {
+            let w = too_large(false);
+            c.skip(w);
+        }
+        Some(None) => c.add(shown, None),
+        Some(Some(Err(e))) => {
+            c.stats.unreadable += 1;
+            c.skip(Some(Warning::CannotRead {
+                path: shown.to_string(),
+                message: e.to_string(),
+            }));
+        }
+        Some(Some(Ok(s))) => {
+            c.stats.ring_only += 1;
+            c.stats.bytes += s.bytes;
+            c.stats.ignored += s.ignored;
+            c.findings.extend(s.findings);
+            c.warnings.extend(s.warnings);
+            c.warnings.extend(too_large(true));
         }
     }
 }

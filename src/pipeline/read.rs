@@ -21,7 +21,14 @@ pub(crate) enum ReadOutcome {
         reader: Box<dyn BufRead + Send>,
         format: Format,
     },
-    Binary,
+    /// Only ring keys are looked for, in a stream: a binary file, or one over
+    /// `--max-filesize` (never read whole).
+    RingOnly {
+        reader: Box<dyn Read + Send>,
+        format: Format,
+        why: RingOnly,
+    },
+    /// Over `--max-filesize` and not read at all (a staged blob).
     TooLarge {
         size: u64,
     },
@@ -32,17 +39,67 @@ pub(crate) enum ReadOutcome {
     Unreadable {
         message: String,
     },
+    /// A character or block device, a FIFO or a socket met in a walk: not read.
+    Special {
+        kind: &'static str,
+    },
 }
 
-/// The one size rule of every source: is a document of `size` bytes read? Files over
-/// `max_filesize` are skipped, SQL dumps excepted (they are streamed).
+/// Why a file is scanned for ring keys only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RingOnly {
+    Binary,
+    TooLarge(u64),
+}
+
+/// The one size rule of every source: is a document of `size` bytes read whole? Files
+/// over `max_filesize` are not (they are streamed for ring keys only), SQL dumps
+/// excepted (they are streamed in full).
 pub(crate) fn admit(shown: &str, size: u64, max_filesize: Option<u64>) -> bool {
     !matches!(max_filesize, Some(max) if size > max) || Format::detect(shown, b"") == Format::Sql
 }
 
-/// The one binary rule: a NUL byte in the first [`BINARY_PROBE`] bytes.
+/// The one binary rule: a NUL byte in the first [`BINARY_PROBE`] bytes (UTF-16 text
+/// aside, which [`utf16`] decodes first).
 fn is_binary(bytes: &[u8]) -> bool {
     memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some()
+}
+
+/// UTF-16 text, by its byte-order mark or, without one, by NULs in every other byte:
+/// decoded to UTF-8 (unpaired surrogates as U+FFFD). Positions in its findings are
+/// those of the decoded text.
+fn utf16(bytes: &[u8]) -> Option<Vec<u8>> {
+    let (little, body) = match bytes {
+        [0xFF, 0xFE, rest @ ..] => (true, rest),
+        [0xFE, 0xFF, rest @ ..] => (false, rest),
+        _ => {
+            let probe = &bytes[..bytes.len().min(BINARY_PROBE) & !1];
+            if probe.len() < 16 {
+                return None;
+            }
+            let pairs = probe.len() / 2;
+            let zeros = |i: usize| probe.iter().skip(i).step_by(2).filter(|&&b| b == 0).count();
+            let (even, odd) = (zeros(0), zeros(1));
+            if odd * 10 >= pairs * 9 && even * 20 <= pairs {
+                (true, bytes)
+            } else if even * 10 >= pairs * 9 && odd * 20 <= pairs {
+                (false, bytes)
+            } else {
+                return None;
+            }
+        }
+    };
+    let units = body.chunks_exact(2).map(|p| {
+        if little {
+            u16::from_le_bytes([p[0], p[1]])
+        } else {
+            u16::from_be_bytes([p[0], p[1]])
+        }
+    });
+    let text: String = char::decode_utf16(units)
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect();
+    Some(text.into_bytes())
 }
 
 /// The format of a document read whole: by name, and for `.conf` and unknown names also
@@ -56,25 +113,41 @@ fn text_format(shown: &str, bytes: &[u8]) -> Format {
     }
 }
 
+/// Bytes read whole: text (UTF-8 or decoded UTF-16), or a binary file for ring keys.
+fn classify(shown: &str, bytes: Vec<u8>) -> ReadOutcome {
+    if let Some(text) = utf16(&bytes) {
+        let format = text_format(shown, &text);
+        return ReadOutcome::Text {
+            bytes: text,
+            format,
+        };
+    }
+    if is_binary(&bytes) {
+        return ReadOutcome::RingOnly {
+            reader: Box::new(std::io::Cursor::new(bytes)),
+            format: Format::Binary,
+            why: RingOnly::Binary,
+        };
+    }
+    let format = text_format(shown, &bytes);
+    ReadOutcome::Text { bytes, format }
+}
+
 /// Reads one document of a source, or says why it is not scanned.
 pub(crate) fn read(item: Item, max_filesize: Option<u64>) -> ReadOutcome {
     match item.body {
         Body::File => read_file(&item.path, &item.shown, max_filesize),
-        Body::Bytes(bytes) => {
-            if is_binary(&bytes) {
-                return ReadOutcome::Binary;
-            }
-            let format = text_format(&item.shown, &bytes);
-            ReadOutcome::Text { bytes, format }
-        }
+        Body::Bytes(bytes) => classify(&item.shown, bytes),
         Body::TooLarge(size) => ReadOutcome::TooLarge { size },
         Body::Unreadable(message) => ReadOutcome::Unreadable { message },
+        Body::Special(kind) => ReadOutcome::Special { kind },
     }
 }
 
-/// Reads the file unless it is larger than `max_filesize` or binary.
+/// Reads a file: never more than `max_filesize` + 1 bytes into memory; a larger file is
+/// streamed for ring keys only.
 fn read_file(path: &Path, shown: &str, max_filesize: Option<u64>) -> ReadOutcome {
-    let mut file = match std::fs::File::open(path) {
+    let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) => {
             return ReadOutcome::Unreadable {
@@ -82,24 +155,42 @@ fn read_file(path: &Path, shown: &str, max_filesize: Option<u64>) -> ReadOutcome
             }
         }
     };
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    if !admit(shown, size, max_filesize) {
-        return ReadOutcome::TooLarge { size };
-    }
+    let meta = file.metadata().ok();
+    let regular = meta.as_ref().is_some_and(|m| m.is_file());
+    let size = meta.as_ref().map_or(0, |m| m.len());
     if Format::detect(shown, b"") == Format::Sql {
         return open_stream(file, Format::Sql);
     }
-    let mut bytes = Vec::with_capacity(size as usize + 1);
+    if regular && !admit(shown, size, max_filesize) {
+        return too_large(shown, size, Box::new(file));
+    }
+    // A pipe given explicitly has no size: read at most the limit and one byte more.
+    let limit = max_filesize.map_or(u64::MAX, |m| m.saturating_add(1));
+    let mut bytes = Vec::with_capacity(if regular { size as usize + 1 } else { 1 << 16 });
+    let mut file = file.take(limit);
     if let Err(e) = file.read_to_end(&mut bytes) {
         return ReadOutcome::Unreadable {
             message: e.to_string(),
         };
     }
-    if is_binary(&bytes) {
-        return ReadOutcome::Binary;
+    if max_filesize.is_some_and(|m| bytes.len() as u64 > m) {
+        let read = bytes.len() as u64;
+        let rest = file.into_inner();
+        return too_large(
+            shown,
+            read,
+            Box::new(std::io::Cursor::new(bytes).chain(rest)),
+        );
     }
-    let format = text_format(shown, &bytes);
-    ReadOutcome::Text { bytes, format }
+    classify(shown, bytes)
+}
+
+fn too_large(shown: &str, size: u64, reader: Box<dyn Read + Send>) -> ReadOutcome {
+    ReadOutcome::RingOnly {
+        reader,
+        format: Format::detect(shown, b""),
+        why: RingOnly::TooLarge(size),
+    }
 }
 
 /// A SQL dump as a stream: gzip is decompressed on the fly (by its magic bytes, so
@@ -136,7 +227,11 @@ fn open_stream(file: std::fs::File, format: Format) -> ReadOutcome {
         };
     }
     if is_binary(head) {
-        return ReadOutcome::Binary;
+        return ReadOutcome::RingOnly {
+            reader: Box::new(reader),
+            format: Format::Binary,
+            why: RingOnly::Binary,
+        };
     }
     ReadOutcome::Stream { reader, format }
 }

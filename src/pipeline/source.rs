@@ -17,6 +17,8 @@ pub(crate) enum Body {
     TooLarge(u64),
     /// Could not be listed or read; the message says why.
     Unreadable(String),
+    /// A character or block device, a FIFO or a socket: never read in a walk.
+    Special(&'static str),
 }
 
 /// One document a source yields.

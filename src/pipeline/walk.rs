@@ -100,6 +100,17 @@ fn walk(opts: &WalkOptions, emit: &(dyn Fn(Item) + Sync)) {
                             path,
                             body: Body::File,
                         });
+                    } else if let Some(kind) = e.file_type().and_then(special_kind) {
+                        // A device, FIFO or socket inside a tree: never opened (a FIFO
+                        // blocks, /dev/zero never ends), counted as skipped.
+                        let path = e.path().to_path_buf();
+                        if let Some(shown) = name(&path) {
+                            emit(Item {
+                                shown,
+                                path,
+                                body: Body::Special(kind),
+                            });
+                        }
                     }
                 }
                 Err(err) => {
@@ -121,6 +132,28 @@ fn walk(opts: &WalkOptions, emit: &(dyn Fn(Item) + Sync)) {
             ignore::WalkState::Continue
         })
     });
+}
+
+/// What a file that is not a regular file, directory or symlink is.
+pub(crate) fn special_kind(t: std::fs::FileType) -> Option<&'static str> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_char_device() {
+            return Some("character device");
+        }
+        if t.is_block_device() {
+            return Some("block device");
+        }
+        if t.is_fifo() {
+            return Some("FIFO");
+        }
+        if t.is_socket() {
+            return Some("socket");
+        }
+    }
+    let _ = t;
+    None
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {

@@ -118,9 +118,13 @@ fn summary(out: &mut dyn Write, p: &Paint, report: &Report) -> io::Result<()> {
     } else {
         p.paint("1;31", &format!("{failing} failing"))
     };
+    let ring_only = match s.ring_only {
+        0 => String::new(),
+        n => format!(" (+{n} for ring keys only)"),
+    };
     writeln!(
         out,
-        "stalekey: {findings} in {} files ({}), {} skipped, {} ignored, ring {} ({} keys): {verdict}",
+        "stalekey: {findings} in {} files{ring_only} ({}), {} skipped, {} ignored, ring {} ({} keys): {verdict}",
         s.files,
         human_bytes(s.bytes),
         s.skipped,

@@ -57,7 +57,7 @@ impl RingDoc {
         let file: RingFile = serde_json::from_str(&text).map_err(|e| Error::Ring {
             path: shown.clone(),
             entry: "file".into(),
-            problem: e.to_string(),
+            problem: super::without_values(&e.to_string()),
         })?;
         Ok(RingDoc {
             path: path.to_path_buf(),

@@ -104,6 +104,52 @@ pub(crate) struct RingEntry {
     pub note: Option<String>,
 }
 
+/// The fields of a ring file: the only quoted words an error about one may repeat.
+const FIELDS: &[&str] = &[
+    "version",
+    "services",
+    "keys",
+    "id",
+    "service",
+    "state",
+    "fingerprint",
+    "length",
+    "created",
+    "since",
+    "note",
+    "max_age",
+    "grace",
+];
+
+/// A parser's message with the values it quotes replaced by `…`: a malformed ring may
+/// hold a key where an entry should be, and no error prints a key. The ring's field
+/// names, and words that can be no key (lowercase letters and `_`, as a mistyped field
+/// name is), are kept, so `unknown field `extra`` still says which field.
+pub(crate) fn without_values(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    let mut rest = msg;
+    while let Some(open) = rest.find(['"', '`']) {
+        let quote = rest.as_bytes()[open] as char;
+        let Some(len) = rest[open + 1..].find(quote) else {
+            break;
+        };
+        let inner = &rest[open + 1..open + 1 + len];
+        out.push_str(&rest[..=open]);
+        let word = !inner.is_empty()
+            && inner.len() <= 24
+            && inner.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        out.push_str(if FIELDS.contains(&inner) || word {
+            inner
+        } else {
+            "…"
+        });
+        out.push(quote);
+        rest = &rest[open + len + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
 impl Ring {
     /// An empty ring: every secret found is `untracked`.
     pub(crate) fn empty() -> Self {
@@ -130,7 +176,7 @@ impl Ring {
         let file: RingFile = serde_json::from_str(text).map_err(|e| {
             err(
                 format!("line {} column {}", e.line(), e.column()),
-                format!("not a valid ring: {e}"),
+                format!("not a valid ring: {}", without_values(&e.to_string())),
             )
         })?;
         if file.version != 1 {
@@ -159,10 +205,7 @@ impl Ring {
             let state = KeyState::parse(&e.state).ok_or_else(|| {
                 err(
                     entry.clone(),
-                    format!(
-                        "unknown state {:?} (expected one of pending, active, fallback, retired, revoked)",
-                        e.state
-                    ),
+                    "state: not one of pending, active, fallback, retired, revoked".to_string(),
                 )
             })?;
             let fingerprint = Fingerprint::parse(&e.fingerprint)
@@ -267,7 +310,7 @@ mod tests {
     fn errors_name_file_entry_and_problem() {
         let cases = [
             (format!("{},", key("a", "active", FP_A)), "line"),
-            (key("a", "primary", FP_A), "unknown state \"primary\""),
+            (key("a", "primary", FP_A), "state: not one of pending"),
             (key("a", "active", "sha256:xyz"), "bad fingerprint"),
             (
                 format!(
@@ -293,6 +336,30 @@ mod tests {
         }
         let msg = ring(&key("a", "primary", FP_A)).unwrap_err().to_string();
         assert!(msg.contains("keys[0] (id \"a\")"), "{msg}");
+    }
+
+    #[test]
+    fn malformed_entries_never_quote_a_value() {
+        let key = "rk-Zx9hq2LmV8rT4wYb1NcK6dPsAq3";
+        for text in [
+            format!(r#"{{"version": 1, "keys": ["{key}"]}}"#),
+            format!(
+                r#"{{"version": 1, "keys": [{{"id": "a", "service": "s", "state": "active", "fingerprint": "x", "length": "{key}"}}]}}"#
+            ),
+            format!(r#"{{"version": 1, "keys": [{{"{key}": 1}}]}}"#),
+            format!(r#"{{"version": "{key}", "keys": []}}"#),
+            format!(
+                r#"{{"version": 1, "keys": [{{"id": "a", "service": "s", "state": "{key}", "fingerprint": "x"}}]}}"#
+            ),
+        ] {
+            let msg = Ring::parse(&text, "r.json").unwrap_err().to_string();
+            assert!(!msg.contains(&key[3..15]), "{msg}");
+            assert!(msg.starts_with("key ring r.json: "), "{msg}");
+        }
+        assert_eq!(
+            without_values("invalid type: string \"Ab1-x\", expected struct `RingEntry`"),
+            "invalid type: string \"…\", expected struct `…`"
+        );
     }
 
     #[test]

@@ -99,7 +99,7 @@ fn malformed_rings_exit_2_naming_file_entry_and_problem() {
         (
             "unknown state",
             ring(key("a", "primary", &fp_a)),
-            &["keys[0] (id \"a\")", "unknown state \"primary\""],
+            &["keys[0] (id \"a\")", "state: not one of pending"],
         ),
         (
             "bad fingerprint",

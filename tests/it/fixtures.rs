@@ -254,7 +254,9 @@ fn decoys_are_not_findings() {
 fn fixture_stats_count_binary_and_ignored_files() {
     let report = json(&scan_fixtures(&["--format", "json"]));
     assert_eq!(stats(&report, "binary"), 1, "assets/logo.png");
-    assert_eq!(stats(&report, "skipped"), 1);
+    // The binary file is searched for ring keys only, not skipped.
+    assert_eq!(stats(&report, "ring_only"), 1);
+    assert_eq!(stats(&report, "skipped"), 0);
     assert_eq!(stats(&report, "unreadable"), 0);
     assert!(findings(&report)
         .iter()

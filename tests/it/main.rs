@@ -1,6 +1,7 @@
 //! The integration tests: one binary, one module per area, run against the built
 //! `stalekey` through the harness.
 
+mod bounded;
 mod discovery;
 mod exit;
 mod fixtures;

@@ -58,7 +58,7 @@ fn unreadable_files_in_a_walk_are_warnings_and_counted() {
 }
 
 #[test]
-fn binary_files_are_skipped_and_counted() {
+fn binary_files_are_searched_for_ring_keys_only_and_counted() {
     let tree = Tree::new();
     let mut blob = b"\x7fELF\x02\x01\x01\x00\x00\x00".to_vec();
     blob.extend_from_slice(KEY_A.as_bytes());
@@ -77,27 +77,66 @@ fn binary_files_are_skipped_and_counted() {
     let report = json(&out);
     assert_eq!(out.code, 1);
     assert_eq!(
-        (stats(&report, "binary"), stats(&report, "skipped")),
-        (1, 1)
+        (
+            stats(&report, "binary"),
+            stats(&report, "ring_only"),
+            stats(&report, "skipped")
+        ),
+        (1, 1, 0)
     );
     assert_eq!(stats(&report, "files"), 1);
-    assert_eq!(findings(&report).len(), 1);
-    assert_eq!(findings(&report)[0]["path"], "src/a.txt");
-    assert_eq!(findings(&report)[0]["verdict"], "compromised");
+    let got: Vec<(&str, &str, &str)> = findings(&report)
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap(),
+                f["verdict"].as_str().unwrap(),
+                f["format"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("bin/tool", "compromised", "binary"),
+            ("src/a.txt", "compromised", "text")
+        ]
+    );
     assert!(
         out.stderr.is_empty(),
         "binary files are not warnings: {}",
         out.stderr
     );
+    // Without ring keys to look for, a binary file is skipped as before.
+    let out = sk(&[
+        "scan",
+        tree.path().join("bin").to_str().unwrap(),
+        "--format",
+        "json",
+    ])
+    .run();
+    let report = json(&out);
+    assert_eq!(
+        (stats(&report, "ring_only"), stats(&report, "skipped")),
+        (0, 1)
+    );
 }
 
 #[test]
-fn max_filesize_skips_large_files_but_not_sql_dumps() {
+fn files_over_max_filesize_are_streamed_for_ring_keys_only() {
     let tree = Tree::new();
     let big = format!("{}\ntoken {KEY_A}\n", "# padding line\n".repeat(200));
     tree.write("big.txt", &big);
     tree.write("dump.sql", &big);
     tree.write("small.txt", format!("token {KEY_A}\n"));
+    // An untracked secret in a large file is not looked for (rules skip it).
+    tree.write(
+        "big.py",
+        format!(
+            "{}SECRET_KEY = 'hePeB92gJoIDWWw7H0RCRLm4'\n",
+            "# pad\n".repeat(400)
+        ),
+    );
     tree.write("ring.json", ring_json(&[("a", "svc", "retired", KEY_A)]));
     let ring = tree.path().join("ring.json");
     let scan = |limit: &str| {
@@ -119,17 +158,24 @@ fn max_filesize_skips_large_files_but_not_sql_dumps() {
         .iter()
         .map(|f| f["path"].as_str().unwrap())
         .collect();
-    assert_eq!(paths, ["dump.sql", "small.txt"]);
-    assert_eq!(stats(&report, "too_large"), 1);
-    assert_eq!(stats(&report, "skipped"), 1);
+    assert_eq!(paths, ["big.txt", "dump.sql", "small.txt"]);
+    let big_finding = &findings(&report)[0];
+    assert_eq!(big_finding["line"], 202, "{big_finding}");
+    assert_eq!(big_finding["column"], 7, "{big_finding}");
+    assert_eq!(stats(&report, "too_large"), 2);
+    assert_eq!(stats(&report, "ring_only"), 2);
+    assert_eq!(stats(&report, "skipped"), 0);
     assert!(
-        out.stderr.contains("big.txt") && out.stderr.contains("--max-filesize"),
+        out.stderr.contains("big.txt")
+            && out
+                .stderr
+                .contains("over --max-filesize: scanned for ring keys only"),
         "{}",
         out.stderr
     );
     let report = json(&scan("1M"));
-    assert_eq!(findings(&report).len(), 3);
-    assert_eq!(stats(&report, "skipped"), 0);
+    assert_eq!(findings(&report).len(), 4);
+    assert_eq!(stats(&report, "ring_only"), 0);
 }
 
 /// Paths of the findings of a JSON scan of `tree` with its own `ring.json`.
