@@ -158,7 +158,11 @@ pub(crate) struct Position {
 pub struct Location {
     pub path: String,
     pub line: u32,
+    /// 1-based byte column (SPEC §5).
     pub column: u32,
+    /// 1-based column in Unicode code points, as SARIF declares its columns; the byte
+    /// column where the line's text is not at hand (streamed files).
+    pub char_column: u32,
 }
 
 /// What a consumer holds and how it was found: the same from candidate to report.
@@ -212,6 +216,18 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// The fingerprint as reports show it: whole for a ring key (public in the ring),
+    /// truncated for an untracked secret (see [`crate::secret::TRUNCATED_PREFIX`]).
+    pub fn shown_fingerprint(&self) -> Option<String> {
+        self.fingerprint.map(|fp| {
+            if self.key.is_some() {
+                fp.to_string()
+            } else {
+                fp.truncated()
+            }
+        })
+    }
+
     /// The total order of findings in every report: path, line, column, then the rest so
     /// that two findings on one spot never swap places between runs.
     pub fn sort_key(&self) -> impl Ord + '_ {

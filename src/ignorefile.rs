@@ -5,6 +5,7 @@
 //!
 //! ```text
 //! sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08   # a value, anywhere
+//! sha256-48:9f86d081884c                                                   # an untracked value, as reports show it
 //! tests/fixtures/app.py:12:python-secret-key                               # one place
 //! ```
 //!
@@ -13,7 +14,7 @@
 
 use crate::finding::Finding;
 use crate::paths::shown_path;
-use crate::secret::Fingerprint;
+use crate::secret::{Fingerprint, TRUNCATED_PREFIX};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -26,6 +27,8 @@ pub(crate) const INLINE_ALLOW: &[u8] = b"stalekey:allow";
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Ignores {
     fingerprints: HashSet<Fingerprint>,
+    /// Truncated fingerprints of untracked secrets, as reports show them.
+    truncated: HashSet<String>,
     /// (path as reports show it, line, rule)
     places: HashSet<(String, u32, String)>,
     /// The ignore files read (never scanned themselves).
@@ -93,6 +96,20 @@ impl Ignores {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
+            if let Some(hex) = line.strip_prefix(TRUNCATED_PREFIX) {
+                if hex.len() == 12
+                    && hex
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                {
+                    self.truncated.insert(line.to_string());
+                } else {
+                    warnings.push(format!(
+                        "{shown}:{n}: bad fingerprint: {TRUNCATED_PREFIX} takes 12 lowercase hex digits"
+                    ));
+                }
+                continue;
+            }
             if line.starts_with("sha256:") {
                 match Fingerprint::parse(line) {
                     Ok(fp) => {
@@ -122,14 +139,15 @@ impl Ignores {
 
     /// Is this finding ignored by the file (not by an inline comment)?
     pub(crate) fn matches(&self, f: &Finding) -> bool {
-        f.fingerprint
-            .is_some_and(|fp| self.fingerprints.contains(&fp))
-            || (!self.places.is_empty()
-                && self.places.contains(&(
-                    f.location.path.clone(),
-                    f.location.line,
-                    f.detail.rule.clone(),
-                )))
+        f.fingerprint.is_some_and(|fp| {
+            self.fingerprints.contains(&fp)
+                || (!self.truncated.is_empty() && self.truncated.contains(&fp.truncated()))
+        }) || (!self.places.is_empty()
+            && self.places.contains(&(
+                f.location.path.clone(),
+                f.location.line,
+                f.detail.rule.clone(),
+            )))
     }
 
     /// Drops the ignored findings of one document, whose `stalekey:allow` lines are
@@ -173,6 +191,7 @@ mod tests {
                 path: path.into(),
                 line,
                 column: 1,
+                char_column: 1,
             },
             verdict: Verdict::Untracked,
             severity: Severity::Medium,

@@ -35,6 +35,31 @@ pub(crate) fn shown_path(roots: &[PathBuf], multi: bool, path: &Path) -> String 
     slashes(path)
 }
 
+/// The path from the repository root (the git top-level above `base`, else the current
+/// directory when `base` is below it, else `base` itself) to `base`, `/`-separated with
+/// a trailing `/`, or empty: what SARIF and GitHub annotations put before a shown path
+/// so that it is relative to `%SRCROOT%`, never absolute and never `../`.
+pub(crate) fn repo_prefix(base: &Path) -> String {
+    let Ok(base) = base.canonicalize() else {
+        return String::new();
+    };
+    let top = base
+        .ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf)
+        .or_else(|| {
+            std::env::current_dir()
+                .ok()
+                .and_then(|c| c.canonicalize().ok())
+                .filter(|c| base.starts_with(c))
+        })
+        .unwrap_or_else(|| base.clone());
+    match base.strip_prefix(&top) {
+        Ok(rel) if !rel.as_os_str().is_empty() => format!("{}/", slashes(rel)),
+        _ => String::new(),
+    }
+}
+
 pub(crate) fn slashes(p: &Path) -> String {
     let s = p.to_string_lossy().replace('\\', "/");
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)

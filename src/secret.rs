@@ -107,6 +107,24 @@ fn lower_hex_digit(c: u8) -> Option<u8> {
     }
 }
 
+/// How an untracked secret's fingerprint is shown in reports: `sha256-48:` and the first
+/// 12 hex digits (48 bits). The full SHA-256 of a weak password in an uploaded report
+/// could be reversed by a dictionary; 48 bits still tell two findings of one value
+/// apart from others and can be ignored in `.stalekeyignore`. Ring fingerprints are
+/// public already and are shown whole.
+pub(crate) const TRUNCATED_PREFIX: &str = "sha256-48:";
+
+impl Fingerprint {
+    /// The truncated form of [`TRUNCATED_PREFIX`].
+    pub fn truncated(&self) -> String {
+        let mut out = String::from(TRUNCATED_PREFIX);
+        for b in &self.0[..6] {
+            out.push_str(&format!("{b:02x}"));
+        }
+        out
+    }
+}
+
 impl fmt::Display for Fingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("sha256:")?;

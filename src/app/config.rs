@@ -126,6 +126,12 @@ impl ScanConfig {
         })
     }
 
+    /// What SARIF and annotations put before shown paths: the way from the repository
+    /// root to the directory they are relative to.
+    pub(super) fn uri_prefix(&self) -> String {
+        crate::paths::repo_prefix(&self.source.base())
+    }
+
     fn github(&self) -> bool {
         self.settings.format == OutputFormat::Github
     }

@@ -8,7 +8,7 @@ use crate::cli::{RingAddArgs, RingArgs, RingCommand};
 use crate::error::{Error, Result};
 use crate::report;
 use crate::ring::discover::ring_to_edit;
-use crate::ring::dotenv::{import_decision, parse_dotenv, ImportDecision};
+use crate::ring::dotenv::{import_decision, parse_dotenv, shown_name, ImportDecision};
 use crate::ring::edit::{edit, today, NewKey, RingDoc};
 use crate::ring::KeyState;
 use crate::secret::Secret;
@@ -129,7 +129,8 @@ fn ring_import(path: &Path, file: &Path, service: &str, state: KeyState) -> Resu
             ImportDecision::Skip(why) => {
                 note(format!(
                     "{shown}:{}: {} not imported: {why}",
-                    var.line, var.name
+                    var.line,
+                    shown_name(&var.name)
                 ));
                 false
             }
@@ -146,7 +147,8 @@ fn ring_import(path: &Path, file: &Path, service: &str, state: KeyState) -> Resu
             if let Some(id) = doc.id_of(&var.value) {
                 note(format!(
                     "{shown}:{}: {} is already in the ring as {id}",
-                    var.line, var.name
+                    var.line,
+                    shown_name(&var.name)
                 ));
                 present += 1;
                 continue;

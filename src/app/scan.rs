@@ -17,6 +17,7 @@ pub(super) fn run(args: ScanArgs) -> Result<Outcome> {
         stats: &outcome.stats,
         findings: &outcome.findings,
         fail_on: &s.fail_on,
+        uri_prefix: &config.uri_prefix(),
     };
     let reporter = report::reporter(s.format, s.color);
     write_output(config.output.as_deref(), |out| reporter.scan(&report, out))?;

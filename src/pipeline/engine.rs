@@ -42,7 +42,8 @@ impl Engine<'_> {
         guarded(|| {
             let doc = Document::new(shown, bytes, format).with_nginx_index(nginx);
             let extracted = self.extractors.run(&doc);
-            let findings = self.judge(shown, format, extracted.candidates);
+            let mut findings = self.judge(shown, format, extracted.candidates);
+            char_columns(&mut findings, bytes);
             // Inline allows are looked for only in files with findings.
             let allowed = if findings.is_empty() {
                 HashSet::new()
@@ -112,6 +113,26 @@ impl Engine<'_> {
             ignored,
             bytes,
         }
+    }
+}
+
+/// Sets each finding's column in code points, from the document's bytes.
+fn char_columns(findings: &mut [Finding], bytes: &[u8]) {
+    if findings.is_empty() || bytes.is_ascii() {
+        return;
+    }
+    let mut starts = vec![0];
+    starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1));
+    for f in findings {
+        let Some(&start) = starts.get(f.location.line as usize - 1) else {
+            continue;
+        };
+        let end = (start + f.location.column as usize - 1).min(bytes.len());
+        let chars = bytes[start..end]
+            .iter()
+            .filter(|&&b| b & 0xC0 != 0x80)
+            .count();
+        f.location.char_column = chars as u32 + 1;
     }
 }
 

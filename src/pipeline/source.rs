@@ -39,6 +39,9 @@ pub(crate) trait Source: Sync {
 
     /// The directories the documents live under (nginx `include`s resolve inside them).
     fn roots(&self) -> Vec<PathBuf>;
+
+    /// The directory the shown paths are relative to (SARIF locates files from it).
+    fn base(&self) -> PathBuf;
 }
 
 /// Files no source yields: the ring and the ignore files. Compared canonically, the

@@ -98,6 +98,10 @@ impl Source for GitIndex {
     fn roots(&self) -> Vec<PathBuf> {
         repo_root("--staged").map(|r| vec![r]).unwrap_or_default()
     }
+
+    fn base(&self) -> PathBuf {
+        repo_root("--staged").unwrap_or_else(|_| PathBuf::from("."))
+    }
 }
 
 /// Reads every entry's blob through one `git cat-file --batch` and emits it: its bytes,

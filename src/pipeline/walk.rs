@@ -32,6 +32,14 @@ impl Source for Walk {
     fn roots(&self) -> Vec<PathBuf> {
         self.opts.roots.clone()
     }
+
+    fn base(&self) -> PathBuf {
+        match self.opts.roots.as_slice() {
+            [one] if one.is_dir() => one.clone(),
+            // A file, or several roots: shown paths are the paths as given.
+            _ => PathBuf::from("."),
+        }
+    }
 }
 
 fn walk(opts: &WalkOptions, emit: &(dyn Fn(Item) + Sync)) {

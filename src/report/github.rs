@@ -34,14 +34,15 @@ impl Reporter for Github {
         write(report, out)
     }
 
-    fn gate(&self, _report: &Report, gate: &GateOutcome, out: &mut dyn Write) -> io::Result<()> {
-        write_gate(gate, out)
+    fn gate(&self, report: &Report, gate: &GateOutcome, out: &mut dyn Write) -> io::Result<()> {
+        write_gate(gate, report.uri_prefix, out)
     }
 }
 
 /// Writes one annotation.
 fn annotation(
     out: &mut dyn Write,
+    prefix: &str,
     error: bool,
     f: &Finding,
     title: &str,
@@ -51,9 +52,9 @@ fn annotation(
         out,
         "::{} file={},line={},col={},title={}::{}",
         if error { "error" } else { "warning" },
-        escape_property(&f.location.path),
+        escape_property(&format!("{prefix}{}", f.location.path)),
         f.location.line,
-        f.location.column,
+        f.location.char_column,
         escape_property(title),
         escape_data(text)
     )
@@ -63,7 +64,7 @@ fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for f in report.findings {
         let failing = report.fail_on.fails(f.verdict);
         let title = format!("stalekey: {} ({})", f.verdict.as_str(), f.severity.as_str());
-        annotation(out, failing, f, &title, &message(f))?;
+        annotation(out, report.uri_prefix, failing, f, &title, &message(f))?;
     }
     let failing = report.failing();
     writeln!(
@@ -75,20 +76,20 @@ fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     )
 }
 
-fn write_gate(g: &GateOutcome, out: &mut dyn Write) -> io::Result<()> {
+fn write_gate(g: &GateOutcome, prefix: &str, out: &mut dyn Write) -> io::Result<()> {
     for i in &g.items {
         let title = format!(
             "stalekey gate: rotating {} ({} after the rotation)",
             g.rotation.service,
             i.after.verdict.as_str()
         );
-        annotation(out, i.blocking, &i.after, &title, &i.message)?;
+        annotation(out, prefix, i.blocking, &i.after, &title, &i.message)?;
     }
     writeln!(
         out,
         "stalekey gate: {} consumers of {} must change before the rotation: {}",
         g.blocking(),
-        g.rotation.service,
+        safe(&g.rotation.service),
         if g.passes() { "pass" } else { "fail" }
     )
 }

@@ -95,7 +95,7 @@ fn finding(f: &Finding) -> WireFinding<'_> {
         rule: &d.rule,
         name: d.name.as_deref(),
         context: d.context.as_deref(),
-        fingerprint: f.fingerprint.map(|fp| fp.to_string()),
+        fingerprint: f.shown_fingerprint(),
         key: f.key.as_ref().map(|k| Key {
             id: &k.id,
             service: &k.service,
@@ -263,7 +263,7 @@ fn gate_section(g: &GateOutcome) -> GateSection<'_> {
                     rule: &f.detail.rule,
                     name: f.detail.name.as_deref(),
                     context: f.detail.context.as_deref(),
-                    fingerprint: f.fingerprint.map(|fp| fp.to_string()),
+                    fingerprint: f.shown_fingerprint(),
                     rows: f.detail.rows,
                 }
             })

@@ -42,6 +42,9 @@ pub(crate) struct Report<'a> {
     pub findings: &'a [Finding],
     /// Verdicts that make the run fail, for levels and the summary line.
     pub fail_on: &'a FailOn,
+    /// Put before a shown path to make it relative to the repository root (SARIF
+    /// `%SRCROOT%`, GitHub annotations): empty, or `dir/`.
+    pub uri_prefix: &'a str,
 }
 
 impl Report<'_> {

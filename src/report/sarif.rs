@@ -119,26 +119,33 @@ pub(super) fn message(f: &Finding) -> String {
     text
 }
 
-/// A stable fingerprint for results: the key's fingerprint, or for findings without
-/// one (references, ciphertext) a hash of where and what they are.
-fn partial_fingerprint(f: &Finding) -> String {
-    match f.fingerprint {
-        Some(fp) => fp.to_string(),
-        None => {
+/// A result's fingerprint for code scanning: a hash of what it is and where (the file,
+/// rule, name, context and the value's fingerprint as shown) and of how many such
+/// results came before it in the file. It differs per location, and stays the same
+/// when lines are added above the finding; it holds no value.
+fn partial_fingerprints(findings: &[Finding]) -> Vec<String> {
+    let mut seen: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    findings
+        .iter()
+        .map(|f| {
             let mut h = Sha256::new();
             for part in [
                 f.location.path.as_str(),
                 f.detail.rule.as_str(),
                 f.detail.name.as_deref().unwrap_or(""),
                 f.detail.context.as_deref().unwrap_or(""),
+                f.detail.kind.as_str(),
+                &f.shown_fingerprint().unwrap_or_default(),
             ] {
                 h.update(part.as_bytes());
                 h.update([0]);
             }
-            let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
-            format!("place:{hex}")
-        }
-    }
+            let what: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+            let n = seen.entry(what.clone()).or_insert(0);
+            *n += 1;
+            format!("{what}:{n}")
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -184,10 +191,12 @@ fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             })
         })
         .collect();
+    let fingerprints = partial_fingerprints(report.findings);
     let results: Vec<Value> = report
         .findings
         .iter()
-        .map(|f| {
+        .zip(&fingerprints)
+        .map(|(f, fp)| {
             let rule_index = Verdict::ALL
                 .iter()
                 .position(|&v| v == f.verdict)
@@ -212,11 +221,11 @@ fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 "message": {"text": message(f)},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": uri(&f.location.path), "uriBaseId": "%SRCROOT%"},
-                        "region": {"startLine": f.location.line.max(1), "startColumn": f.location.column.max(1)},
+                        "artifactLocation": {"uri": uri(&format!("{}{}", report.uri_prefix, f.location.path)), "uriBaseId": "%SRCROOT%"},
+                        "region": {"startLine": f.location.line.max(1), "startColumn": f.location.char_column.max(1)},
                     }
                 }],
-                "partialFingerprints": {FINGERPRINT_KEY: partial_fingerprint(f)},
+                "partialFingerprints": {FINGERPRINT_KEY: fp},
                 "properties": properties,
             })
         })

@@ -48,7 +48,10 @@ pub(crate) fn parse_dotenv(text: &str, shown: &str) -> (Vec<EnvVar>, Vec<String>
                 value: Secret::new(value),
                 line: line_no,
             }),
-            Err(problem) => warnings.push(format!("{shown}:{line_no}: {name}: {problem}, skipped")),
+            Err(problem) => warnings.push(format!(
+                "{shown}:{line_no}: {}: {problem}, skipped",
+                shown_name(name)
+            )),
         }
     }
     (vars, warnings)
@@ -102,6 +105,20 @@ fn dotenv_value(rest: &str) -> std::result::Result<Vec<u8>, &'static str> {
         None => rest,
     };
     Ok(value.trim().as_bytes().to_vec())
+}
+
+/// A variable's name as messages show it: a conventional environment variable name
+/// (`SECRET_KEY`) as is, anything else (a key pasted where the name should be) not.
+pub(crate) fn shown_name(name: &str) -> &str {
+    let conventional = name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    if conventional {
+        name
+    } else {
+        "the variable"
+    }
 }
 
 /// What `ring import` makes of one variable.

@@ -56,6 +56,7 @@ pub(crate) fn judge(m: Matched, path: &str, format: Format) -> Option<Finding> {
             path: path.to_string(),
             line: m.at.line,
             column: m.at.column,
+            char_column: m.at.column,
         },
         verdict,
         severity,

@@ -375,6 +375,7 @@ mod tests {
                 path: "app.py".into(),
                 line: 1,
                 column: 1,
+                char_column: 1,
             },
             verdict,
             severity,

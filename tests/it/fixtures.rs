@@ -15,8 +15,14 @@ struct Planted {
 }
 
 impl Planted {
+    /// The fingerprint as reports show it: whole for a ring key, truncated for an
+    /// untracked secret.
     fn fingerprint(&self) -> String {
-        fp(&self.secret)
+        if self.kind.starts_with("ring") {
+            fp(&self.secret)
+        } else {
+            fp_untracked(&self.secret)
+        }
     }
 }
 

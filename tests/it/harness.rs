@@ -201,6 +201,13 @@ pub fn fp(bytes: impl AsRef<[u8]>) -> String {
     format!("sha256:{hex}")
 }
 
+/// An untracked secret's fingerprint as reports show it: `sha256-48:` and the first 12
+/// hex digits.
+pub fn fp_untracked(bytes: impl AsRef<[u8]>) -> String {
+    let full = fp(bytes);
+    format!("sha256-48:{}", &full[7..19])
+}
+
 /// A ring file holding the fingerprints of `keys` as (id, service, state, key).
 pub fn ring_json(keys: &[(&str, &str, &str, &str)]) -> String {
     let entries: Vec<String> = keys

@@ -10,6 +10,7 @@ mod injection;
 mod nginx;
 mod output;
 mod rules;
+mod secrecy;
 mod sql;
 mod walk;
 mod workflow;

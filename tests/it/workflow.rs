@@ -524,6 +524,11 @@ fn sarif_validates_against_the_official_schema() {
     let t = gate_tree();
     t.write("dir with space/x.py", format!("SECRET_KEY = \"{KEY_D}\"\n"));
     t.write("stale.py", format!("api_token = '{KEY_B}'\n"));
+    // Two consumers of one key in one file, and a code-point column after a 2-byte char.
+    t.write(
+        "twice.py",
+        format!("x = \"é\"; SECRET_KEY = \"{KEY_B}\"\nSECRET_KEY = \"{KEY_B}\"\n"),
+    );
     assert_eq!(ring_add(t.path(), "web/0", "web", "pending", KEY_B).code, 0);
     let revoke = stalekey(&["ring", "set-state", "web/0", "revoked"])
         .cwd(t.path())
@@ -550,12 +555,31 @@ fn sarif_validates_against_the_official_schema() {
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), findings.len());
     assert!(results.len() >= 4);
+    let mut partial = std::collections::BTreeSet::new();
     for (r, f) in results.iter().zip(findings) {
         assert_eq!(r["ruleId"], f["verdict"]);
-        assert_eq!(r["partialFingerprints"]["stalekey/v1"], f["fingerprint"]);
+        let pf = r["partialFingerprints"]["stalekey/v1"].as_str().unwrap();
+        assert!(
+            partial.insert(pf.to_string()),
+            "partialFingerprints repeat: {pf}"
+        );
+        for k in [KEY_A, KEY_B, KEY_C, KEY_D] {
+            assert!(
+                !pf.contains(&fp(k)[7..]),
+                "a value's full fingerprint in {pf}"
+            );
+        }
         let region = &r["locations"][0]["physicalLocation"]["region"];
         assert_eq!(region["startLine"], f["line"]);
-        assert_eq!(region["startColumn"], f["column"]);
+        if f["path"] == "twice.py" && f["line"] == 1 {
+            // Byte column 25, code-point column 24 (é is two bytes).
+            assert_eq!(
+                (f["column"].as_u64(), region["startColumn"].as_u64()),
+                (Some(25), Some(24))
+            );
+        } else {
+            assert_eq!(region["startColumn"], f["column"]);
+        }
         let rule =
             &sarif["runs"][0]["tool"]["driver"]["rules"][r["ruleIndex"].as_u64().unwrap() as usize];
         assert_eq!(rule["id"], r["ruleId"]);
@@ -575,6 +599,44 @@ fn sarif_validates_against_the_official_schema() {
         })
         .collect();
     assert!(uris.contains(&"dir%20with%20space/x.py"), "{uris:?}");
+
+    // Lines added above a finding do not change its partialFingerprint.
+    t.write("stale.py", format!("# moved\n\napi_token = '{KEY_B}'\n"));
+    let moved: Value = serde_json::from_str(
+        &stalekey(&["scan", ".", "--format", "sarif"])
+            .cwd(t.path())
+            .run()
+            .stdout,
+    )
+    .unwrap();
+    let stale_fp = |s: &Value| {
+        s["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| {
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "stale.py"
+            })
+            .map(|r| r["partialFingerprints"]["stalekey/v1"].clone())
+            .unwrap()
+    };
+    assert_eq!(stale_fp(&sarif), stale_fp(&moved));
+
+    // Scanned from a subdirectory's parent, SARIF paths start at the repository root.
+    std::process::Command::new("git")
+        .arg("init")
+        .arg("-q")
+        .current_dir(t.path())
+        .status()
+        .unwrap();
+    let out = stalekey(&["scan", "dir with space", "--format", "sarif"])
+        .cwd(t.path())
+        .run();
+    let sub: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        sub["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "dir%20with%20space/x.py"
+    );
 
     // The validation can fail: a level SARIF does not know is rejected.
     let mut broken = sarif.clone();
@@ -716,7 +778,8 @@ fn staged_scans_the_index_not_the_working_tree() {
     assert_eq!(findings.len(), 1, "{findings:#?}");
     assert_eq!(findings[0]["path"], "src/app/settings.py");
     assert_eq!(findings[0]["line"], 3);
-    assert_eq!(findings[0]["fingerprint"], fp(KEY_A).as_str());
+    // Untracked here: its fingerprint is shown truncated.
+    assert_eq!(findings[0]["fingerprint"], fp_untracked(KEY_A).as_str());
     assert_eq!(report["stats"]["files"], 1);
     assert_eq!(report["stats"]["binary"], 1);
     // The plain scan sees the working tree instead.
