@@ -39,6 +39,13 @@ pub enum Command {
     Rules(RulesArgs),
     /// Install a git pre-commit hook that runs `stalekey scan --staged`
     InstallHook(InstallHookArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), generated from these definitions
+    Man,
 }
 
 #[derive(Args)]
@@ -53,13 +60,17 @@ pub struct GateArgs {
     /// The pending key that becomes active (default: the service's only pending key)
     #[arg(long, value_name = "ID")]
     pub to: Option<String>,
+    /// Report format
+    #[arg(long, value_enum, default_value_t = GateFormatArg::Text)]
+    pub format: GateFormatArg,
     #[command(flatten)]
-    pub scan: ScanArgs,
+    pub input: InputArgs,
 }
 
 #[derive(Args)]
 pub struct RingArgs {
-    /// Key ring file [default: .stalekey/ring.json]
+    /// Key ring file [default: the .stalekey/ring.json found from the current directory
+    /// up to the git top-level, else a new one there]
     #[arg(long, env = "STALEKEY_RING", value_name = "FILE", global = true)]
     pub ring: Option<PathBuf>,
     #[command(subcommand)]
@@ -76,30 +87,41 @@ pub enum RingCommand {
     /// Move a key along its lifecycle: pending → active → fallback → retired; revoked
     /// from any state
     SetState {
+        /// The key's id in the ring
         id: String,
-        #[arg(value_parser = parse_state)]
+        /// The state it moves to
+        #[arg(value_parser = state_parser())]
         state: KeyState,
     },
     /// Remove a key from the ring (its consumers become untracked)
-    Rm { id: String },
+    Rm {
+        /// The key's id in the ring
+        id: String,
+    },
     /// Add the secret-like variables of a .env file as keys of SERVICE (id SERVICE/VAR);
     /// keys already in the ring are skipped, so importing twice changes nothing
     Import {
+        /// The .env file (NAME=value lines)
         file: PathBuf,
+        /// The service the keys belong to
         #[arg(long)]
         service: String,
-        #[arg(long, value_parser = parse_state, default_value = "active")]
+        /// The state the keys get
+        #[arg(long, value_parser = state_parser(), default_value = "active")]
         state: KeyState,
     },
 }
 
 #[derive(Args)]
 pub struct RingAddArgs {
+    /// A unique id for the key, such as SERVICE/2026-11
     #[arg(long)]
     pub id: String,
+    /// The service the key belongs to (what `gate --rotate` names)
     #[arg(long)]
     pub service: String,
-    #[arg(long, value_parser = parse_state)]
+    /// The key's place in its rotation
+    #[arg(long, value_parser = state_parser())]
     pub state: KeyState,
     /// Read the key from this environment variable instead of stdin
     #[arg(long, value_name = "VAR")]
@@ -139,14 +161,30 @@ pub struct InstallHookArgs {
     pub force: bool,
 }
 
-fn parse_state(text: &str) -> std::result::Result<KeyState, String> {
-    KeyState::parse(text).ok_or_else(|| {
-        format!("unknown state {text:?} (expected pending, active, fallback, retired or revoked)")
-    })
+/// A key state, its possible values listed in `--help`.
+fn state_parser() -> impl clap::builder::TypedValueParser<Value = KeyState> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(KeyState::ALL.map(KeyState::as_str))
+        .map(|s| KeyState::parse(&s).expect("one of the listed states"))
 }
 
 #[derive(Args)]
 pub struct ScanArgs {
+    /// Report format
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+    /// Verdicts that make the scan fail (exit 1), comma-separated, or `none`
+    /// [default: compromised,stale,expiring,pinned,untracked; also: reencrypt,
+    /// reference]
+    #[arg(long, value_delimiter = ',', value_name = "VERDICT,...")]
+    pub fail_on: Option<Vec<String>>,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// What scan and gate read and how.
+#[derive(Args)]
+pub struct InputArgs {
     /// Files or directories to scan
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
@@ -163,15 +201,9 @@ pub struct ScanArgs {
     /// Extra rule files (*.toml) added to the built-in rules
     #[arg(long, value_name = "DIR")]
     pub rules: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
-    pub format: FormatArg,
     /// Write the report to FILE instead of stdout
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Verdicts that make the scan fail (exit 1), comma-separated, or `none`
-    /// [default: compromised,stale,expiring,pinned,untracked]
-    #[arg(long, value_delimiter = ',', value_name = "VERDICT,...")]
-    pub fail_on: Option<Vec<String>>,
     /// Worker threads (default: number of CPUs; at most 4 per CPU)
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
@@ -184,8 +216,12 @@ pub struct ScanArgs {
     /// Skip files larger than this (K, M, G suffixes); SQL dumps are exempt
     #[arg(long, value_name = "SIZE", default_value = DEFAULT_MAX_FILESIZE)]
     pub max_filesize: String,
+    /// Colour the text report
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+    /// No warnings, notes, progress or summary on stderr (errors still)
+    #[arg(long, short)]
+    pub quiet: bool,
     /// Scan what is staged in git (what `git commit` would record), not the working
     /// tree; PATHs become pathspecs and reports show paths from the repository root
     #[arg(long)]
@@ -211,6 +247,35 @@ pub enum FormatArg {
     Github,
 }
 
+/// The formats a gate writes (SARIF is for scan results).
+#[derive(Clone, Copy, ValueEnum)]
+pub enum GateFormatArg {
+    Text,
+    Json,
+    Github,
+}
+
+impl GateFormatArg {
+    pub fn format(self) -> OutputFormat {
+        match self {
+            GateFormatArg::Text => OutputFormat::Text,
+            GateFormatArg::Json => OutputFormat::Json,
+            GateFormatArg::Github => OutputFormat::Github,
+        }
+    }
+}
+
+impl FormatArg {
+    pub fn format(self) -> OutputFormat {
+        match self {
+            FormatArg::Text => OutputFormat::Text,
+            FormatArg::Json => OutputFormat::Json,
+            FormatArg::Sarif => OutputFormat::Sarif,
+            FormatArg::Github => OutputFormat::Github,
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 pub enum ColorArg {
     Auto,
@@ -226,13 +291,20 @@ pub struct ScanSettings {
     pub format: OutputFormat,
     /// `--color`, resolved against `NO_COLOR` and whether stdout is a terminal.
     pub color: bool,
+    pub quiet: bool,
     /// What was adjusted (a `--threads` over the cap), for a warning.
     pub notes: Vec<String>,
 }
 
-impl ScanArgs {
+impl InputArgs {
     /// Checks the arguments that need no file: a bad value is an error naming its option.
-    pub fn settings(&self, stdout_is_terminal: bool, no_color: bool) -> Result<ScanSettings> {
+    pub fn settings(
+        &self,
+        format: OutputFormat,
+        fail_on: FailOn,
+        stdout_is_terminal: bool,
+        no_color: bool,
+    ) -> Result<ScanSettings> {
         let max_filesize = parse_size(&self.max_filesize)
             .map_err(|e| Error::Usage(format!("--max-filesize: {e}")))?;
         let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -255,16 +327,12 @@ impl ScanArgs {
             ColorArg::Auto => self.output.is_none() && !no_color && stdout_is_terminal,
         };
         Ok(ScanSettings {
-            fail_on: parse_fail_on(self.fail_on.as_deref())?,
+            fail_on,
             max_filesize,
             threads,
-            format: match self.format {
-                FormatArg::Text => OutputFormat::Text,
-                FormatArg::Json => OutputFormat::Json,
-                FormatArg::Sarif => OutputFormat::Sarif,
-                FormatArg::Github => OutputFormat::Github,
-            },
+            format,
             color,
+            quiet: self.quiet,
             notes,
         })
     }
@@ -276,7 +344,12 @@ pub(crate) fn parse_fail_on(values: Option<&[String]>) -> Result<FailOn> {
         return Ok(FailOn::default_for_scan());
     };
     let mut out = Vec::new();
-    for v in values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()) {
+    for v in values.iter().map(|v| v.trim()) {
+        if v.is_empty() {
+            return Err(Error::Usage(
+                "--fail-on: an empty verdict (write `--fail-on none` to fail on nothing)".into(),
+            ));
+        }
         if v == "none" {
             continue;
         }

@@ -2,16 +2,17 @@
 //! files and the source, each read once and checked, before anything is scanned.
 
 use super::{warn, warn_as};
-use crate::cli::{ScanArgs, ScanSettings};
+use crate::cli::{InputArgs, ScanSettings};
 use crate::error::{Error, Result};
 use crate::extract::rules::RuleSet;
 use crate::extract::Extractors;
+use crate::finding::FailOn;
 use crate::ignorefile::{Ignores, IGNORE_FILE};
 use crate::pipeline::engine::Engine;
 use crate::pipeline::source::Source;
 use crate::pipeline::staged::GitIndex;
 use crate::pipeline::walk::{special_kind, Walk, WalkOptions};
-use crate::pipeline::{self, git, rulecheck, DriverOptions, ScanOutcome};
+use crate::pipeline::{self, git, rulecheck, DriverOptions, Progress, ScanOutcome};
 use crate::report::OutputFormat;
 use crate::ring::discover::{discover, Discovery, RING_FILE};
 use crate::ring::Ring;
@@ -34,9 +35,14 @@ pub(super) struct ScanConfig {
 }
 
 impl ScanConfig {
-    pub(super) fn load(args: ScanArgs) -> Result<ScanConfig> {
+    pub(super) fn load(
+        args: InputArgs,
+        format: OutputFormat,
+        fail_on: FailOn,
+    ) -> Result<ScanConfig> {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let settings = args.settings(std::io::stdout().is_terminal(), no_color)?;
+        let settings = args.settings(format, fail_on, std::io::stdout().is_terminal(), no_color)?;
+        super::set_quiet(settings.quiet);
         warn(&settings.notes);
         for p in &args.paths {
             check_readable(p)?;
@@ -110,6 +116,7 @@ impl ScanConfig {
         };
         Ok(ScanConfig {
             driver: DriverOptions {
+                progress: progress_line(settings.quiet),
                 threads: settings.threads,
                 max_filesize: Some(settings.max_filesize),
                 nginx_prefix: args.nginx_prefix,
@@ -150,7 +157,11 @@ impl ScanConfig {
             ring: &self.ring,
             ignores: &self.ignores,
         };
-        let outcome = pipeline::run(&*self.source, &engine, &self.driver)?;
+        let outcome = pipeline::run(&*self.source, &engine, &self.driver);
+        if self.driver.progress.is_some() {
+            super::progress_done();
+        }
+        let outcome = outcome?;
         warn_as(self.github(), &outcome.warnings);
         if self.strict && outcome.stats.unreadable > 0 {
             return Err(Error::Usage(format!(
@@ -161,6 +172,22 @@ impl ScanConfig {
         }
         Ok(outcome)
     }
+}
+
+/// A progress line on stderr, when stderr is a terminal outside CI and not `-q`.
+fn progress_line(quiet: bool) -> Option<std::sync::Arc<dyn Fn(Progress) + Send + Sync>> {
+    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
+    if quiet || ci || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    Some(std::sync::Arc::new(|p: Progress| {
+        super::progress(&format!(
+            "scanning: {} files, {} MB, {} findings so far",
+            p.files,
+            p.bytes / 1_000_000,
+            p.findings
+        ))
+    }))
 }
 
 /// A path given on the command line must be readable (exit 2), unlike a file found in a

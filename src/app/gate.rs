@@ -6,25 +6,16 @@ use super::output::write_output;
 use super::Outcome;
 use crate::cli::GateArgs;
 use crate::error::{Error, Result};
+use crate::finding::FailOn;
 use crate::report::{self, Report};
 use crate::verdict::rotation;
 
 pub(super) fn run(args: GateArgs) -> Result<Outcome> {
-    if args.scan.fail_on.is_some() {
-        return Err(Error::Usage(
-            "gate: --fail-on applies to scan; the gate fails on the consumers the rotation would leave behind".into(),
-        ));
-    }
-    let config = ScanConfig::load(args.scan)?;
+    let config = ScanConfig::load(args.input, args.format.format(), FailOn::default_for_scan())?;
     if let Some(none) = &config.no_ring {
         return Err(Error::Usage(format!("gate: {none}")));
     }
     let s = &config.settings;
-    if !s.format.serves_gate() {
-        return Err(Error::Usage(
-            "gate: --format must be text, json or github (SARIF is for scan)".into(),
-        ));
-    }
     let rotation = rotation::simulate(
         &config.ring,
         &args.rotate,
@@ -45,5 +36,14 @@ pub(super) fn run(args: GateArgs) -> Result<Outcome> {
     write_output(config.output.as_deref(), |out| {
         reporter.gate(&report, &result, out)
     })?;
+    if let Some(path) = &config.output {
+        super::summary(format!(
+            "gate {}: {} consumers of {} must change: report written to {}",
+            if result.passes() { "passes" } else { "fails" },
+            result.blocking(),
+            result.rotation.service,
+            path.display()
+        ));
+    }
     Ok(Outcome::of(!result.passes()))
 }

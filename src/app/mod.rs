@@ -63,11 +63,33 @@ pub fn run(cli: Cli) -> i32 {
         Command::Fingerprint(args) => fingerprint::run(args),
         Command::Rules(args) => rules::run(args),
         Command::InstallHook(args) => hook::run(args),
+        Command::Completions { shell } => {
+            // Generated into memory: the generator panics on a closed pipe.
+            let mut script = Vec::new();
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "stalekey", &mut script);
+            output::write_output(None, |out| out.write_all(&script)).map(|()| Outcome::Pass)
+        }
+        Command::Man => output::write_output(None, |out| {
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(out)
+        })
+        .map(|()| Outcome::Pass),
     };
     if let Err(e) = &result {
         eprintln!("stalekey: error: {}", safe(&e.to_string()));
     }
     exit_code(&result)
+}
+
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `-q`: warnings, notes, progress and summaries stay off stderr (errors do not).
+fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Prints warnings on stderr, one line each (they never hold a secret; what a scanned
@@ -80,6 +102,9 @@ fn warn(lines: impl IntoIterator<Item = impl std::fmt::Display>) {
 /// `--format github` escapes its annotations).
 #[allow(clippy::print_stderr)]
 fn warn_as(github: bool, lines: impl IntoIterator<Item = impl std::fmt::Display>) {
+    if quiet() {
+        return;
+    }
     for w in lines {
         let text = w.to_string();
         if github {
@@ -90,8 +115,36 @@ fn warn_as(github: bool, lines: impl IntoIterator<Item = impl std::fmt::Display>
     }
 }
 
+static PROGRESS_SHOWN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Rewrites the progress line on stderr (a terminal).
+#[allow(clippy::print_stderr)]
+fn progress(text: &str) {
+    PROGRESS_SHOWN.store(true, std::sync::atomic::Ordering::Relaxed);
+    eprint!("\r\x1b[Kstalekey: {text}");
+}
+
+/// Clears the progress line, if one was shown.
+#[allow(clippy::print_stderr)]
+fn progress_done() {
+    if PROGRESS_SHOWN.swap(false, std::sync::atomic::Ordering::Relaxed) {
+        eprint!("\r\x1b[K");
+    }
+}
+
+/// A one-line summary on stderr after a report went to `--output`.
+#[allow(clippy::print_stderr)]
+fn summary(line: impl std::fmt::Display) {
+    if !quiet() {
+        eprintln!("stalekey: {}", safe(&line.to_string()));
+    }
+}
+
 /// Prints a note on stderr.
 #[allow(clippy::print_stderr)]
 fn note(line: impl std::fmt::Display) {
+    if quiet() {
+        return;
+    }
     eprintln!("stalekey: note: {}", safe(&line.to_string()));
 }

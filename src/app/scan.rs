@@ -3,12 +3,13 @@
 use super::config::ScanConfig;
 use super::output::write_output;
 use super::Outcome;
-use crate::cli::ScanArgs;
+use crate::cli::{parse_fail_on, ScanArgs};
 use crate::error::Result;
 use crate::report::{self, Report};
 
 pub(super) fn run(args: ScanArgs) -> Result<Outcome> {
-    let config = ScanConfig::load(args)?;
+    let fail_on = parse_fail_on(args.fail_on.as_deref())?;
+    let config = ScanConfig::load(args.input, args.format.format(), fail_on)?;
     let outcome = config.scan()?;
     let s = &config.settings;
     let report = Report {
@@ -21,5 +22,14 @@ pub(super) fn run(args: ScanArgs) -> Result<Outcome> {
     };
     let reporter = report::reporter(s.format, s.color);
     write_output(config.output.as_deref(), |out| reporter.scan(&report, out))?;
+    if let Some(path) = &config.output {
+        super::summary(format!(
+            "{} findings, {} failing, in {} files: report written to {}",
+            report.findings.len(),
+            report.failing(),
+            report.stats.files + report.stats.ring_only,
+            path.display()
+        ));
+    }
     Ok(Outcome::of(report.failing() > 0))
 }

@@ -26,9 +26,19 @@ use stats::{Stats, Warning};
 use std::sync::{mpsc, Mutex};
 use std::time::Instant;
 
+/// What a progress line shows: counts so far.
+pub(crate) struct Progress {
+    pub files: u64,
+    pub bytes: u64,
+    pub findings: usize,
+}
+
 /// How the driver runs.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(crate) struct DriverOptions {
+    /// Called now and then (every quarter second after the first second) with the counts
+    /// so far, for a progress line.
+    pub progress: Option<std::sync::Arc<dyn Fn(Progress) + Send + Sync>>,
     pub threads: usize,
     pub max_filesize: Option<u64>,
     /// Where nginx `include`s are resolved (default: the directory of the shallowest
@@ -43,8 +53,14 @@ pub(crate) struct ScanOutcome {
     pub warnings: Vec<Warning>,
 }
 
+struct Ticker {
+    started: Instant,
+    last: Instant,
+}
+
 #[derive(Default)]
 struct Collected {
+    ticker: Option<Ticker>,
     findings: Vec<Finding>,
     stats: Stats,
     warnings: Vec<Warning>,
@@ -53,6 +69,24 @@ struct Collected {
 }
 
 impl Collected {
+    /// Shows progress when it is time (see [`DriverOptions::progress`]).
+    fn tick(&mut self, opts: &DriverOptions) {
+        let (Some(show), Some(t)) = (&opts.progress, &mut self.ticker) else {
+            return;
+        };
+        let now = Instant::now();
+        if now.duration_since(t.started).as_millis() >= 1000
+            && now.duration_since(t.last).as_millis() >= 250
+        {
+            t.last = now;
+            show(Progress {
+                files: self.stats.files + self.stats.ring_only,
+                bytes: self.stats.bytes,
+                findings: self.findings.len(),
+            });
+        }
+    }
+
     /// Counts one document's result (`None`: an extractor panicked on it).
     fn add(&mut self, shown: &str, scanned: Option<Scanned>) {
         match scanned {
@@ -86,11 +120,20 @@ pub(crate) fn run(
     opts: &DriverOptions,
 ) -> Result<ScanOutcome> {
     let started = Instant::now();
-    let collected = Mutex::new(Collected::default());
+    let collected = Mutex::new(Collected {
+        ticker: Some(Ticker {
+            started,
+            last: started,
+        }),
+        ..Collected::default()
+    });
     fan_out(
         opts.threads,
         |emit| source.run(emit),
-        |item: Item| process(item, engine, opts, &collected),
+        |item: Item| {
+            process(item, engine, opts, &collected);
+            collected.lock().unwrap().tick(opts);
+        },
     )?;
     let mut c = collected.into_inner().unwrap();
     let docs = std::mem::take(&mut c.nginx);

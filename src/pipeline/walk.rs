@@ -60,7 +60,8 @@ fn walk(opts: &WalkOptions, emit: &(dyn Fn(Item) + Sync)) {
         .git_global(ignore)
         .git_exclude(ignore)
         .parents(ignore)
-        .require_git(false)
+        // .gitignore files count only inside a git repository, as in ripgrep.
+        .require_git(true)
         .follow_links(false)
         .threads(opts.threads.max(1))
         .filter_entry(move |e| {

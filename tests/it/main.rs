@@ -2,6 +2,7 @@
 //! `stalekey` through the harness.
 
 mod bounded;
+mod cli;
 mod discovery;
 mod exit;
 mod fixtures;

@@ -225,9 +225,19 @@ fn hidden_files_need_hidden_but_dotenv_files_do_not() {
 }
 
 #[test]
-fn gitignored_files_need_no_ignore() {
+fn gitignored_files_need_no_ignore_inside_a_repository() {
     let tree = Tree::new();
     tree.write(".gitignore", "local/\n*.secret\n");
+    // Outside a git repository a .gitignore means nothing (as in ripgrep).
+    tree.write("ring.json", ring_json(&[("a", "svc", "active", KEY_A)]));
+    tree.write("app.secret", format!("token {KEY_A}\n"));
+    assert_eq!(finding_paths(&tree, &[]), ["app.secret"]);
+    let init = std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(tree.path())
+        .status()
+        .unwrap();
+    assert!(init.success());
     tree.write("local/keys.txt", format!("token {KEY_A}\n"));
     tree.write("app.secret", format!("token {KEY_A}\n"));
     tree.write("app.txt", format!("token {KEY_A}\n"));
