@@ -1,12 +1,12 @@
 //! A scan's configuration, from its checked arguments: the ring, the rules, the ignore
 //! files and the source, each read once and checked, before anything is scanned.
 
+use super::project::{Project, PROJECT_FILE};
 use super::{warn, warn_as};
-use crate::cli::{InputArgs, ScanSettings};
+use crate::cli::{parse_fail_on, InputArgs, ScanSettings};
 use crate::error::{Error, Result};
 use crate::extract::rules::RuleSet;
 use crate::extract::Extractors;
-use crate::finding::FailOn;
 use crate::ignorefile::{Ignores, IGNORE_FILE};
 use crate::pipeline::engine::Engine;
 use crate::pipeline::source::Source;
@@ -35,11 +35,19 @@ pub(super) struct ScanConfig {
 }
 
 impl ScanConfig {
+    /// `fail_on`: `--fail-on` as given (else `.stalekey.toml`'s, else scan's default).
     pub(super) fn load(
         args: InputArgs,
         format: OutputFormat,
-        fail_on: FailOn,
+        fail_on: Option<Vec<String>>,
     ) -> Result<ScanConfig> {
+        let starts = if args.staged {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths.clone()
+        };
+        let project = Project::find(&starts[0])?;
+        let fail_on = parse_fail_on(fail_on.or(project.fail_on.clone()).as_deref())?;
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let settings = args.settings(format, fail_on, std::io::stdout().is_terminal(), no_color)?;
         super::set_quiet(settings.quiet);
@@ -55,12 +63,8 @@ impl ScanConfig {
                 )));
             }
         }
-        let starts = if args.staged {
-            vec![PathBuf::from(".")]
-        } else {
-            args.paths.clone()
-        };
-        let (ring, no_ring) = load_ring(args.ring.as_deref(), &starts)?;
+        let explicit_ring = args.ring.clone().or(project.ring.clone());
+        let (ring, no_ring) = load_ring(explicit_ring.as_deref(), &starts)?;
         if let (Some(out), Some(ring_path)) = (&args.output, &ring.path) {
             let same = |a: &Path, b: &Path| {
                 a.canonicalize()
@@ -74,7 +78,7 @@ impl ScanConfig {
                 )));
             }
         }
-        let rules = match &args.rules {
+        let rules = match args.rules.as_ref().or(project.rules.as_ref()) {
             Some(dir) => {
                 let (set, extra) = RuleSet::with_extra_dir(dir)?;
                 // A user's rule must do what its examples say, as a scan runs it.
@@ -97,11 +101,13 @@ impl ScanConfig {
             .map(PathBuf::from)
             .chain(ignores.files.iter().cloned())
             .collect();
+        let globs = exclude_globs(&project)?;
         let source: Box<dyn Source> = if args.staged {
             Box::new(GitIndex {
                 pathspecs: args.paths,
                 max_filesize: Some(settings.max_filesize),
                 exclude,
+                exclude_globs: globs,
             })
         } else {
             Box::new(Walk {
@@ -111,6 +117,7 @@ impl ScanConfig {
                     no_ignore: args.no_ignore,
                     threads: settings.threads,
                     exclude,
+                    exclude_globs: globs,
                 },
             })
         };
@@ -172,6 +179,21 @@ impl ScanConfig {
         }
         Ok(outcome)
     }
+}
+
+/// `.stalekey.toml`'s `exclude` patterns as a matcher rooted at the file's directory.
+fn exclude_globs(project: &Project) -> Result<Option<ignore::overrides::Override>> {
+    if project.exclude.is_empty() {
+        return Ok(None);
+    }
+    let mut b = ignore::overrides::OverrideBuilder::new(&project.dir);
+    for pattern in &project.exclude {
+        b.add(&format!("!{pattern}"))
+            .map_err(|e| Error::Usage(format!("{PROJECT_FILE}: exclude {pattern:?}: {e}")))?;
+    }
+    b.build()
+        .map(Some)
+        .map_err(|e| Error::Usage(format!("{PROJECT_FILE}: exclude: {e}")))
 }
 
 /// A progress line on stderr, when stderr is a terminal outside CI and not `-q`.

@@ -6,12 +6,12 @@ use super::output::write_output;
 use super::Outcome;
 use crate::cli::GateArgs;
 use crate::error::{Error, Result};
-use crate::finding::FailOn;
 use crate::report::{self, Report};
 use crate::verdict::rotation;
 
 pub(super) fn run(args: GateArgs) -> Result<Outcome> {
-    let config = ScanConfig::load(args.input, args.format.format(), FailOn::default_for_scan())?;
+    // A gate fails on what the rotation leaves behind: no --fail-on of its own.
+    let config = ScanConfig::load(args.input, args.format.format(), Some(Vec::new()))?;
     if let Some(none) = &config.no_ring {
         return Err(Error::Usage(format!("gate: {none}")));
     }

@@ -7,6 +7,7 @@ mod fingerprint;
 mod gate;
 mod hook;
 mod output;
+mod project;
 mod ring;
 mod rules;
 mod scan;

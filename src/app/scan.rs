@@ -3,13 +3,12 @@
 use super::config::ScanConfig;
 use super::output::write_output;
 use super::Outcome;
-use crate::cli::{parse_fail_on, ScanArgs};
+use crate::cli::ScanArgs;
 use crate::error::Result;
 use crate::report::{self, Report};
 
 pub(super) fn run(args: ScanArgs) -> Result<Outcome> {
-    let fail_on = parse_fail_on(args.fail_on.as_deref())?;
-    let config = ScanConfig::load(args.input, args.format.format(), fail_on)?;
+    let config = ScanConfig::load(args.input, args.format.format(), args.fail_on)?;
     let outcome = config.scan()?;
     let s = &config.settings;
     let report = Report {

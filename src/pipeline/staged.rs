@@ -29,6 +29,8 @@ pub(crate) struct GitIndex {
     pub max_filesize: Option<u64>,
     /// Files never scanned (the ring, ignore files).
     pub exclude: Vec<PathBuf>,
+    /// Paths never scanned, from `.stalekey.toml`.
+    pub exclude_globs: Option<ignore::overrides::Override>,
 }
 
 /// A staged file: its path from the repository root and its blob id.
@@ -91,6 +93,11 @@ impl Source for GitIndex {
         let entries: Vec<StagedEntry> = staged_entries(&self.pathspecs)?
             .into_iter()
             .filter(|e| !exclude.contains(&root.join(&e.path)))
+            .filter(|e| {
+                self.exclude_globs
+                    .as_ref()
+                    .is_none_or(|g| !g.matched(root.join(&e.path), false).is_ignore())
+            })
             .collect();
         read_blobs(&root, &entries, self.max_filesize, emit)
     }

@@ -16,6 +16,8 @@ pub(crate) struct WalkOptions {
     pub threads: usize,
     /// Files never scanned (the ring file itself).
     pub exclude: Vec<PathBuf>,
+    /// Paths never scanned, from `.stalekey.toml`.
+    pub exclude_globs: Option<ignore::overrides::Override>,
 }
 
 /// The walk as a [`Source`]: every file under the roots, from `threads` threads.
@@ -63,16 +65,19 @@ fn walk(opts: &WalkOptions, emit: &(dyn Fn(Item) + Sync)) {
         // .gitignore files count only inside a git repository, as in ripgrep.
         .require_git(true)
         .follow_links(false)
-        .threads(opts.threads.max(1))
-        .filter_entry(move |e| {
-            let name = e.file_name();
-            if name == ".git" {
-                return false;
-            }
-            show_hidden
-                || !is_hidden(name)
-                || (e.file_type().is_some_and(|t| !t.is_dir()) && is_dotenv_name(name))
-        });
+        .threads(opts.threads.max(1));
+    if let Some(globs) = &opts.exclude_globs {
+        builder.overrides(globs.clone());
+    }
+    builder.filter_entry(move |e| {
+        let name = e.file_name();
+        if name == ".git" {
+            return false;
+        }
+        show_hidden
+            || !is_hidden(name)
+            || (e.file_type().is_some_and(|t| !t.is_dir()) && is_dotenv_name(name))
+    });
     let exclude = Exclude::new(&opts.exclude);
     let multi = opts.roots.len() > 1;
     // Overlapping roots (`scan . src`, or one root twice) must not scan a file twice,

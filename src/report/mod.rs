@@ -27,13 +27,6 @@ pub enum OutputFormat {
     Github,
 }
 
-impl OutputFormat {
-    /// Can this format show a gate's outcome? (SARIF is for scan results.)
-    pub fn serves_gate(self) -> bool {
-        self != OutputFormat::Sarif
-    }
-}
-
 /// Everything a scan report shows.
 pub(crate) struct Report<'a> {
     pub ring_path: Option<&'a str>,

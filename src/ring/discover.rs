@@ -20,6 +20,12 @@ pub(crate) enum Discovery {
 
 /// Looks for the ring from `start` (a file's directory, or a directory) upward.
 pub(crate) fn discover(start: &Path, cwd: &Path) -> Discovery {
+    discover_named(start, cwd, RING_FILE)
+}
+
+/// Looks for `rel` (`.stalekey/ring.json`, `.stalekey.toml`) from `start` upward, up to
+/// the git top-level, else the filesystem root.
+pub(crate) fn discover_named(start: &Path, cwd: &Path, rel: &str) -> Discovery {
     let dir = if start.is_dir() {
         start.to_path_buf()
     } else {
@@ -31,7 +37,7 @@ pub(crate) fn discover(start: &Path, cwd: &Path) -> Discovery {
     let from = dir.canonicalize().unwrap_or_else(|_| cwd.join(&dir));
     let mut at = from.clone();
     loop {
-        let candidate = at.join(RING_FILE);
+        let candidate = at.join(rel);
         if candidate.is_file() {
             let canonical = candidate
                 .canonicalize()

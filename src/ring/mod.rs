@@ -123,8 +123,8 @@ const FIELDS: &[&str] = &[
 
 /// A parser's message with the values it quotes replaced by `…`: a malformed ring may
 /// hold a key where an entry should be, and no error prints a key. The ring's field
-/// names, and words that can be no key (lowercase letters and `_`, as a mistyped field
-/// name is), are kept, so `unknown field `extra`` still says which field.
+/// names, and words that can be no key (lowercase letters, `_` and `-`, as a mistyped
+/// field name is), are kept, so `unknown field `extra`` still says which field.
 pub(crate) fn without_values(msg: &str) -> String {
     let mut out = String::with_capacity(msg.len());
     let mut rest = msg;
@@ -137,7 +137,9 @@ pub(crate) fn without_values(msg: &str) -> String {
         out.push_str(&rest[..=open]);
         let word = !inner.is_empty()
             && inner.len() <= 24
-            && inner.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+            && inner
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'-');
         out.push_str(if FIELDS.contains(&inner) || word {
             inner
         } else {

@@ -151,3 +151,55 @@ fn output_prints_a_summary_and_quiet_prints_nothing() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.is_empty(), "{}", out.stderr);
 }
+
+#[test]
+fn project_file_sets_defaults_that_the_command_line_overrides() {
+    let t = Tree::new();
+    std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(t.path())
+        .status()
+        .unwrap();
+    t.write(
+        "keys/ring.json",
+        ring_json(&[("svc/1", "svc", "active", KEY_A)]),
+    );
+    t.write(
+        ".stalekey.toml",
+        "ring = 'keys/ring.json'\nfail_on = ['compromised']\nexclude = ['vendor/']\n",
+    );
+    t.write("app/settings.py", format!("SECRET_KEY = \"{KEY_A}\"\n"));
+    t.write("vendor/lib.py", format!("SECRET_KEY = \"{KEY_A}\"\n"));
+    // The ring from the file, the vendored copy excluded, pinned does not fail.
+    let out = sk(&["scan", "app", "--format", "json"]).cwd(t.path()).run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let report = json(&out);
+    assert_eq!(findings(&report).len(), 1);
+    assert_eq!(findings(&report)[0]["verdict"], "pinned");
+    let out = sk(&["scan", ".", "--format", "json"]).cwd(t.path()).run();
+    let report = json(&out);
+    let paths: Vec<&str> = findings(&report)
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["app/settings.py"], "vendor/ is excluded");
+    // The command line wins.
+    let out = sk(&["scan", "app", "--fail-on", "pinned"])
+        .cwd(t.path())
+        .run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    // Strict parsing: an unknown field is an error naming the file and the line.
+    t.write(
+        ".stalekey.toml",
+        "ring = 'keys/ring.json'\nfail-on = ['stale']\n",
+    );
+    let out = sk(&["scan", "app"]).cwd(t.path()).run();
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains(".stalekey.toml: unknown field `fail-on`")
+            && out.stderr.contains("at line 2"),
+        "{}",
+        out.stderr
+    );
+}
