@@ -881,6 +881,29 @@ fn install_hook_blocks_a_commit_and_respects_foreign_hooks() {
     );
     git_ok(t.path(), &["add", "app.py"]);
     git_ok(t.path(), &["commit", "-q", "-m", "clean"]);
+
+    // From a subdirectory: the hook is installed in the repository, and a key revoked in
+    // the repository's ring blocks a commit made from there.
+    let sub = t.path().join("deep/er");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::remove_file(&hook).unwrap();
+    let out = stalekey(&["install-hook"]).cwd(&sub).run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(hook.exists(), "installed at the repository's hook path");
+    assert_eq!(
+        ring_add(&sub, "old/1", "old", "revoked", KEY_C).code,
+        0,
+        "ring add from a subdirectory edits the repository's ring"
+    );
+    std::fs::write(sub.join("conf.py"), format!("SECRET_KEY = \"{KEY_C}\"\n")).unwrap();
+    git_ok(&sub, &["add", "conf.py"]);
+    let out = git(&sub, &["commit", "-q", "-m", "revoked key"]);
+    assert!(!out.status.success(), "the hook must block the commit");
+    let shown = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+    assert!(
+        shown.contains("compromised") && shown.contains("deep/er/conf.py"),
+        "{shown}"
+    );
 }
 
 // --- the README's runbook ------------------------------------------------------------
