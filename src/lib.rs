@@ -30,6 +30,8 @@ mod report;
 mod ring;
 mod secret;
 mod terminal;
+#[cfg(test)]
+mod testrand;
 mod verdict;
 
 pub use app::run;

@@ -1,6 +1,7 @@
 //! A scan's configuration, from its checked arguments: the ring, the rules, the ignore
 //! files and the source, each read once and checked, before anything is scanned.
 
+use super::output::write_output;
 use super::project::{Project, PROJECT_FILE};
 use super::{warn, warn_as};
 use crate::cli::{parse_fail_on, InputArgs, ScanSettings};
@@ -13,7 +14,7 @@ use crate::pipeline::source::Source;
 use crate::pipeline::staged::GitIndex;
 use crate::pipeline::walk::{special_kind, Walk, WalkOptions};
 use crate::pipeline::{self, git, rulecheck, DriverOptions, Progress, ScanOutcome};
-use crate::report::OutputFormat;
+use crate::report::{self, OutputFormat, Report, Reporter};
 use crate::ring::discover::{discover, Discovery, RING_FILE};
 use crate::ring::Ring;
 use std::io::IsTerminal;
@@ -138,6 +139,30 @@ impl ScanConfig {
             require_ring: args.require_ring,
             strict: args.strict,
         })
+    }
+
+    /// Writes the report of `outcome` to `--output` or stdout, with `write` choosing the
+    /// scan's or the gate's form; returns how many findings fail the run.
+    pub(super) fn write_report(
+        &self,
+        outcome: &ScanOutcome,
+        write: impl FnOnce(&dyn Reporter, &Report, &mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Result<usize> {
+        let s = &self.settings;
+        let uri_prefix = self.uri_prefix();
+        let report = Report {
+            ring_path: self.ring.path.as_deref(),
+            ring_keys: self.ring.len(),
+            stats: &outcome.stats,
+            findings: &outcome.findings,
+            fail_on: &s.fail_on,
+            uri_prefix: &uri_prefix,
+        };
+        let reporter = report::reporter(s.format, s.color);
+        write_output(self.output.as_deref(), |out| {
+            write(&*reporter, &report, out)
+        })?;
+        Ok(report.failing())
     }
 
     /// What SARIF and annotations put before shown paths: the way from the repository

@@ -2,11 +2,9 @@
 //! ring as the rotation would leave it; fail when one would be left behind.
 
 use super::config::ScanConfig;
-use super::output::write_output;
 use super::Outcome;
 use crate::cli::GateArgs;
 use crate::error::{Error, Result};
-use crate::report::{self, Report};
 use crate::verdict::rotation;
 
 pub(super) fn run(args: GateArgs) -> Result<Outcome> {
@@ -15,7 +13,6 @@ pub(super) fn run(args: GateArgs) -> Result<Outcome> {
     if let Some(none) = &config.no_ring {
         return Err(Error::Usage(format!("gate: {none}")));
     }
-    let s = &config.settings;
     let rotation = rotation::simulate(
         &config.ring,
         &args.rotate,
@@ -24,17 +21,8 @@ pub(super) fn run(args: GateArgs) -> Result<Outcome> {
     )?;
     let outcome = config.scan()?;
     let result = rotation::judge_rotation(&outcome.findings, &rotation);
-    let report = Report {
-        ring_path: config.ring.path.as_deref(),
-        ring_keys: config.ring.len(),
-        stats: &outcome.stats,
-        findings: &outcome.findings,
-        fail_on: &s.fail_on,
-        uri_prefix: &config.uri_prefix(),
-    };
-    let reporter = report::reporter(s.format, s.color);
-    write_output(config.output.as_deref(), |out| {
-        reporter.gate(&report, &result, out)
+    config.write_report(&outcome, |reporter, report, out| {
+        reporter.gate(report, &result, out)
     })?;
     if let Some(path) = &config.output {
         super::summary(format!(

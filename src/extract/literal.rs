@@ -710,18 +710,10 @@ mod tests {
     #[test]
     fn random_literals_keep_their_invariants() {
         const ALPHABET: &[u8] = b"\"'`\\$#{}[](),;:=| >\n\r\tbrufxXuUN0179aZ-_.";
-        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = crate::testrand::XorShift::new(0x2545_F491_4F6C_DD1D);
         for _ in 0..20_000 {
-            let len = (next() % 24) as usize;
-            let data: Vec<u8> = (0..len)
-                .map(|_| ALPHABET[(next() % ALPHABET.len() as u64) as usize])
-                .collect();
+            let len = rng.below(24);
+            let data = rng.text(ALPHABET, len);
             self_check(&data);
         }
     }

@@ -599,19 +599,13 @@ mod tests {
     #[test]
     fn random_streams_find_every_key_once() {
         let alphabet = b"abAB01=:/ \n\"'";
-        let mut seed: u64 = 0x0123_4567_89AB_CDEF;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = crate::testrand::XorShift::new(0x0123_4567_89AB_CDEF);
         for round in 0..300 {
-            let len = 200 + (next() % 3000) as usize;
-            let mut data = vec![(next() % 256) as u8];
+            let len = 200 + rng.below(3000);
+            let mut data = vec![rng.below(256) as u8];
             let dense = round % 3 == 0;
             data.extend((0..len).map(|_| {
-                let c = alphabet[(next() % alphabet.len() as u64) as usize];
+                let c = alphabet[rng.below(alphabet.len())];
                 if dense && (c == b' ' || c == b'\n') {
                     b'a'
                 } else {

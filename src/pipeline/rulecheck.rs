@@ -130,16 +130,7 @@ mod tests {
         RuleSet::from_sources(vec![("t.toml".into(), toml.into())]).unwrap()
     }
 
-    const BASE: &str = r#"
-[[rule]]
-id = "t"
-description = "d"
-confidence = "high"
-keywords = ["key"]
-pattern = '''KEY\s*=\s*(?P<secret>{str})'''
-examples = ['KEY = "v8hnkYYYX1XcGYeL0n71F1BD"']
-negative_examples = ['KEY = y']
-"#;
+    use crate::extract::rules::TEST_RULE as BASE;
 
     #[test]
     fn a_good_rule_passes() {

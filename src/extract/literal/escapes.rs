@@ -399,18 +399,10 @@ mod tests {
     #[test]
     fn random_bodies_never_panic_or_grow() {
         let alphabet = b"\\\\nrtbfvae0123789xuUN{}'\"`$/ s\n\r\tAaFf";
-        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = crate::testrand::XorShift::new(0x9E37_79B9_7F4A_7C15);
         for _ in 0..20_000 {
-            let len = (next() % 16) as usize;
-            let body: Vec<u8> = (0..len)
-                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
-                .collect();
+            let len = rng.below(16);
+            let body = rng.text(alphabet, len);
             for st in STYLES {
                 if let Some(out) = escapes(&body, st) {
                     assert!(out.len() <= body.len(), "{st:?} {body:?}");

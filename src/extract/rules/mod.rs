@@ -60,6 +60,19 @@ use std::path::Path;
 
 include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 
+/// A small valid rule file, for tests of rule loading and checking.
+#[cfg(test)]
+pub(crate) const TEST_RULE: &str = r#"
+[[rule]]
+id = "t"
+description = "d"
+confidence = "high"
+keywords = ["key"]
+pattern = '''KEY\s*=\s*(?P<secret>{str})'''
+examples = ['KEY = "v8hnkYYYX1XcGYeL0n71F1BD"']
+negative_examples = ['KEY = y']
+"#;
+
 /// The ranges a rule searches: from the start of the line before each keyword hit to
 /// the end of the line `window` bytes past it, overlapping ranges merged. A `window`
 /// of 0 is the whole document.

@@ -10,16 +10,7 @@ mod units {
         RuleSet::from_sources(vec![("t.toml".into(), toml.into())])
     }
 
-    const BASE: &str = r#"
-[[rule]]
-id = "t"
-description = "d"
-confidence = "high"
-keywords = ["key"]
-pattern = '''KEY\s*=\s*(?P<secret>{str})'''
-examples = ['KEY = "v8hnkYYYX1XcGYeL0n71F1BD"']
-negative_examples = ['KEY = y']
-"#;
+    use crate::extract::rules::TEST_RULE as BASE;
 
     #[test]
     fn rule_files_are_strict() {
