@@ -41,6 +41,7 @@ pub use cli::Cli;
 /// parser breaks. Not an API.
 #[doc(hidden)]
 pub mod fuzzing {
+    pub use crate::extract::decode::self_check as decoders;
     pub use crate::extract::literal::self_check as literal;
     pub use crate::extract::nginx::self_check as nginx;
     pub use crate::extract::sql::self_check as sql;

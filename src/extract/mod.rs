@@ -4,6 +4,7 @@
 //! `rules/`) and the ring-token extractor run on every text format. A new format is a
 //! new module here and one line in [`Extractors::run`].
 
+pub(crate) mod decode;
 pub(crate) mod kube;
 pub(crate) mod literal;
 pub(crate) mod nginx;

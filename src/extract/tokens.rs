@@ -7,15 +7,25 @@
 //! of the ring's key lengths. Only substrings whose fingerprint is in the ring are
 //! emitted, so this extractor never produces a false positive.
 
+use super::decode;
 use super::{Candidate, Confidence, Document, Extracted, Origin, Position};
 use crate::format::Format;
 use crate::ring::{Lengths, Ring};
 use crate::secret::{Fingerprint, Secret};
-use base64::Engine as _;
 use std::collections::HashSet;
 
 pub(crate) const RULE_TOKEN: &str = "ring-key";
 pub(crate) const RULE_BASE64: &str = "ring-key-base64";
+pub(crate) const RULE_PERCENT: &str = "ring-key-percent";
+pub(crate) const RULE_ESCAPED: &str = "ring-key-escaped";
+pub(crate) const RULE_HEX: &str = "ring-key-hex";
+
+/// How many decodings deep a key is looked for (a `.dockerconfigjson` Secret: base64 of
+/// JSON whose `auth` is base64 of `user:KEY`, in a YAML file).
+const MAX_DEPTH: u8 = 3;
+/// The least work bound of a document's decodings, in decoded bytes (else twice the
+/// document's size): a crafted file cannot make decoding blow up.
+const DECODE_BUDGET: usize = 1 << 20;
 
 /// With keys of unknown length, the shortest segment hashed: a key without a `length`
 /// in the ring is looked for at 8 bytes or more (shorter keys need their `length`).
@@ -198,26 +208,200 @@ impl RingTokens {
 
     pub(crate) fn extract(&self, doc: &Document, out: &mut Extracted) {
         let mut scratch = Scratch::default();
+        let mut budget = DECODE_BUDGET.max(doc.bytes.len().saturating_mul(2));
         for_each_run(doc.bytes, self.min_len, |start, run| {
-            self.scan_run(run, &mut scratch, |off, _len| {
+            self.scan_run(run, &mut scratch, |off, len| {
                 let c = Candidate::literal(
                     doc.position(start + off),
                     RULE_TOKEN,
                     Confidence::High,
-                    Secret::from_slice(&run[off..off + _len]),
+                    Secret::from_slice(&run[off..off + len]),
                 );
                 out.candidates.push(c.with_origin(Origin::RingToken));
             });
-            self.scan_base64(run, &mut scratch, |off, value| {
+            self.decoded(run, 1, &mut budget, &mut |off, rule, value| {
                 let c = Candidate::literal(
                     doc.position(start + off),
-                    RULE_BASE64,
+                    rule,
                     Confidence::High,
                     Secret::new(value),
                 );
                 out.candidates.push(c.with_origin(Origin::RingToken));
             });
         });
+        self.quoted_with_blanks(doc.bytes, |at, len| {
+            let c = Candidate::literal(
+                doc.position(at),
+                RULE_TOKEN,
+                Confidence::High,
+                Secret::from_slice(&doc.bytes[at..at + len]),
+            );
+            out.candidates.push(c.with_origin(Origin::RingToken));
+        });
+    }
+
+    /// Keys holding spaces (a passphrase): never one run, so the quoted strings of a
+    /// line that hold a blank are looked up whole, in any language's quotes.
+    fn quoted_with_blanks(&self, bytes: &[u8], mut hit: impl FnMut(usize, usize)) {
+        let max_len = match &self.lengths {
+            Lengths::Exact(v) => v.last().copied().unwrap_or(0),
+            Lengths::Any => ANY_MAX_LEN,
+        };
+        let mut i = 0;
+        while let Some(off) = memchr::memchr3(b'"', b'\'', b'`', &bytes[i..]) {
+            let open = i + off;
+            let q = bytes[open];
+            // Within the line and the longest key: bounded work per quote.
+            let window = &bytes[open + 1..bytes.len().min(open + 2 + max_len)];
+            let window = &window[..memchr::memchr(b'\n', window).unwrap_or(window.len())];
+            let Some(len) = memchr::memchr(q, window) else {
+                i = open + 1;
+                continue;
+            };
+            let body = &bytes[open + 1..open + 1 + len];
+            if body.contains(&b' ')
+                && self.may_be_key_length(len)
+                && self.fingerprints.contains(&Fingerprint::of(body))
+            {
+                hit(open + 1, len);
+            }
+            i = open + 1;
+        }
+    }
+
+    /// Ring keys in the decoded forms of `span` (a run of the document, or one of an
+    /// outer decoding): percent-encoding and backslash escapes (mapped back byte by
+    /// byte), base64(url) and hex words (found at the word's start), each decoded form
+    /// searched again to [`MAX_DEPTH`] levels. A decoding costs its length from
+    /// `budget`, the document's work bound. `hit(offset in span, rule, key bytes)`.
+    fn decoded(
+        &self,
+        span: &[u8],
+        depth: u8,
+        budget: &mut usize,
+        hit: &mut dyn FnMut(usize, &'static str, Vec<u8>),
+    ) {
+        if depth > MAX_DEPTH || *budget == 0 {
+            return;
+        }
+        for (rule, d) in [
+            (RULE_PERCENT, decode::percent(span)),
+            (RULE_ESCAPED, decode::unescape(span)),
+        ] {
+            let Some(d) = d else { continue };
+            if !self.spend(budget, d.bytes.len()) {
+                return;
+            }
+            self.search(&d.bytes, depth, budget, rule, &mut |off, r, v| {
+                hit(d.from.get(off).copied().unwrap_or(0), r, v)
+            });
+        }
+        // Base64(url) words, and among them hex words (hex digits are base64 ones): one
+        // pass over the span, no allocation for a span without a long enough word.
+        let min_b64 = (self.min_len * 4).div_ceil(3).max(8);
+        if span.len() < min_b64.min(self.min_len * 2) {
+            return;
+        }
+        let mut i = 0;
+        while i < span.len() {
+            if CLASS[span[i] as usize] & B64 == 0 {
+                i += 1;
+                continue;
+            }
+            let s = i;
+            let mut all_hex = true;
+            while i < span.len() && CLASS[span[i] as usize] & B64 != 0 {
+                all_hex &= span[i].is_ascii_hexdigit();
+                i += 1;
+            }
+            let word = &span[s..i];
+            if word.len() >= min_b64 {
+                if let Some(bytes) = decode::base64(word) {
+                    if !self.spend(budget, bytes.len()) {
+                        return;
+                    }
+                    self.found_in(&bytes, depth, budget, RULE_BASE64, &mut |v| {
+                        hit(s, RULE_BASE64, v)
+                    });
+                }
+            }
+            if all_hex && word.len() >= self.min_len * 2 {
+                if let Some(bytes) = decode::hex(word) {
+                    if !self.spend(budget, bytes.len()) {
+                        return;
+                    }
+                    self.found_in(&bytes, depth, budget, RULE_HEX, &mut |v| {
+                        hit(s, RULE_HEX, v)
+                    });
+                }
+            }
+        }
+    }
+
+    /// A word's decoded bytes: the key itself (a key used as raw bytes, written in
+    /// base64 or hex), or text holding keys.
+    fn found_in(
+        &self,
+        bytes: &[u8],
+        depth: u8,
+        budget: &mut usize,
+        rule: &'static str,
+        hit: &mut dyn FnMut(Vec<u8>),
+    ) {
+        if self.may_be_key_length(bytes.len())
+            && self.fingerprints.contains(&Fingerprint::of(bytes))
+        {
+            hit(bytes.to_vec());
+            return;
+        }
+        if bytes.len() >= self.min_len
+            && bytes
+                .iter()
+                .all(|&b| (0x20..0x7f).contains(&b) || b == b'\n')
+        {
+            self.search(bytes, depth, budget, rule, &mut |_, _, v| hit(v));
+        }
+    }
+
+    /// Searches decoded text as a document: its runs for ring keys (tagged `rule`, the
+    /// decoding that revealed them), then their own decodings one level deeper.
+    fn search(
+        &self,
+        text: &[u8],
+        depth: u8,
+        budget: &mut usize,
+        rule: &'static str,
+        hit: &mut dyn FnMut(usize, &'static str, Vec<u8>),
+    ) {
+        let mut scratch = Scratch::default();
+        for_each_run(text, self.min_len, |s, run| {
+            self.scan_run(run, &mut scratch, |off, len| {
+                hit(s + off, rule, run[off..off + len].to_vec())
+            });
+            self.decoded(run, depth + 1, budget, &mut |off, r, v| hit(s + off, r, v));
+        });
+    }
+
+    fn may_be_key_length(&self, len: usize) -> bool {
+        match &self.lengths {
+            Lengths::Exact(v) => v.binary_search(&len).is_ok(),
+            Lengths::Any => (ANY_MIN_LEN..=ANY_MAX_LEN).contains(&len),
+        }
+    }
+
+    /// Takes `n` from the budget; `false` once it is spent (decoding stops, the plain
+    /// token scan goes on).
+    fn spend(&self, budget: &mut usize, n: usize) -> bool {
+        match budget.checked_sub(n) {
+            Some(left) => {
+                *budget = left;
+                true
+            }
+            None => {
+                *budget = 0;
+                false
+            }
+        }
     }
 
     /// The ring keys in a stream of any size (a file over `--max-filesize`, a binary
@@ -379,64 +563,6 @@ impl RingTokens {
             }
         }
     }
-
-    /// Decodes base64 words of the run and looks for ring keys inside them.
-    fn scan_base64(&self, run: &[u8], scratch: &mut Scratch, mut hit: impl FnMut(usize, Vec<u8>)) {
-        let min_encoded = (self.min_len * 4).div_ceil(3).max(8);
-        let mut i = 0;
-        while i < run.len() {
-            if CLASS[run[i] as usize] & B64 == 0 {
-                i += 1;
-                continue;
-            }
-            let start = i;
-            while i < run.len() && CLASS[run[i] as usize] & B64 != 0 {
-                i += 1;
-            }
-            let body_end = i;
-            while i < run.len() && run[i] == b'=' && i - body_end < 2 {
-                i += 1;
-            }
-            if body_end - start < min_encoded {
-                continue;
-            }
-            let Some(decoded) = decode_base64(&run[start..body_end]) else {
-                continue;
-            };
-            if decoded.len() < self.min_len || !decoded.iter().all(|b| (0x20..0x7f).contains(b)) {
-                continue;
-            }
-            let mut inner = Scratch::default();
-            let mut found = Vec::new();
-            for_each_run(&decoded, self.min_len, |s, sub| {
-                self.scan_run(sub, &mut inner, |off, len| {
-                    found.push(decoded[s + off..s + off + len].to_vec())
-                });
-            });
-            for value in found {
-                hit(start, value);
-            }
-        }
-        let _ = scratch;
-    }
-}
-
-fn decode_base64(text: &[u8]) -> Option<Vec<u8>> {
-    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
-    if text.len() % 4 == 1 {
-        return None;
-    }
-    let url = text.iter().any(|&c| c == b'-' || c == b'_');
-    let std = text.iter().any(|&c| c == b'+' || c == b'/');
-    if url && std {
-        return None;
-    }
-    if url {
-        URL_SAFE_NO_PAD.decode(text)
-    } else {
-        STANDARD_NO_PAD.decode(text)
-    }
-    .ok()
 }
 
 #[derive(Default)]
@@ -504,6 +630,7 @@ fn for_each_run(bytes: &[u8], min_len: usize, mut f: impl FnMut(usize, &[u8])) {
 mod tests {
     use super::*;
     use crate::format::Format;
+    use base64::Engine as _;
 
     const KEY: &str = "Qm9vdHN0cmFwS2V5LTIwMjYtMTEtQUJD";
 

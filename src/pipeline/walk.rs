@@ -76,7 +76,11 @@ fn walk(opts: &WalkOptions, emit: &(dyn Fn(Item) + Sync)) {
         }
         show_hidden
             || !is_hidden(name)
-            || (e.file_type().is_some_and(|t| !t.is_dir()) && is_dotenv_name(name))
+            || match e.file_type() {
+                Some(t) if t.is_dir() => is_credential_dir(name),
+                Some(_) => is_dotenv_name(name) || is_credential_file(name),
+                None => false,
+            }
     });
     let exclude = Exclude::new(&opts.exclude);
     let multi = opts.roots.len() > 1;
@@ -179,6 +183,40 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
 pub(crate) fn is_dotenv_name(name: &std::ffi::OsStr) -> bool {
     let name = name.as_encoded_bytes();
     name == b".env" || name == b".envrc" || name.starts_with(b".env.")
+}
+
+/// Hidden files that hold credentials (SPEC §3): scanned by default, while other hidden
+/// files need `--hidden`.
+const CREDENTIAL_FILES: &[&str] = &[
+    ".npmrc",
+    ".yarnrc",
+    ".yarnrc.yml",
+    ".pypirc",
+    ".netrc",
+    ".pgpass",
+    ".git-credentials",
+    ".dockercfg",
+    ".gitlab-ci.yml",
+    ".travis.yml",
+];
+
+/// Hidden directories that hold credentials or CI configuration.
+const CREDENTIAL_DIRS: &[&str] = &[
+    ".aws",
+    ".kube",
+    ".docker",
+    ".github",
+    ".circleci",
+    ".buildkite",
+    ".devcontainer",
+];
+
+fn is_credential_file(name: &std::ffi::OsStr) -> bool {
+    name.to_str().is_some_and(|n| CREDENTIAL_FILES.contains(&n))
+}
+
+fn is_credential_dir(name: &std::ffi::OsStr) -> bool {
+    name.to_str().is_some_and(|n| CREDENTIAL_DIRS.contains(&n))
 }
 
 /// Names files found under several roots: by the first root (in the order given) that

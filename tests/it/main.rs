@@ -4,6 +4,7 @@
 mod bounded;
 mod cli;
 mod discovery;
+mod encodings;
 mod exit;
 mod fixtures;
 mod harness;

@@ -428,3 +428,39 @@ fn unreadable_paths_given_explicitly_exit_2() {
         );
     }
 }
+
+#[test]
+fn the_hidden_homes_of_credentials_are_scanned_by_default() {
+    let tree = Tree::new();
+    let homes = [
+        ".npmrc",
+        ".yarnrc.yml",
+        ".pypirc",
+        ".netrc",
+        ".pgpass",
+        ".git-credentials",
+        ".dockercfg",
+        ".docker/config.json",
+        ".aws/credentials",
+        ".kube/config",
+        ".github/workflows/deploy.yml",
+        ".gitlab-ci.yml",
+        ".circleci/config.yml",
+        ".travis.yml",
+        ".buildkite/pipeline.yml",
+        ".devcontainer/devcontainer.env",
+    ];
+    for home in homes {
+        tree.write(home, format!("token {KEY_A}\n"));
+    }
+    // Other hidden files and directories still need --hidden.
+    tree.write(".cache/notes.txt", format!("token {KEY_A}\n"));
+    tree.write(".hidden.txt", format!("token {KEY_A}\n"));
+    tree.write("ring.json", ring_json(&[("a", "svc", "active", KEY_A)]));
+    let mut want: Vec<&str> = homes.to_vec();
+    want.sort();
+    assert_eq!(finding_paths(&tree, &[]), want);
+    let all = finding_paths(&tree, &["--hidden"]);
+    assert!(all.contains(&".cache/notes.txt".to_string()), "{all:?}");
+    assert!(all.contains(&".hidden.txt".to_string()), "{all:?}");
+}

@@ -1,0 +1,308 @@
+//! Decoders for the forms a ring key is written in (SPEC §3): percent-encoding,
+//! backslash escapes (JSON `\/` and `\uXXXX`, shell `$'…'`, C-style `\xHH`), base64 and
+//! base64url (padded or not) and hex. Each works on one candidate span and says where
+//! each decoded byte came from, so a finding points at its first encoded byte; the
+//! ring-token extractor applies them to what they decode again (nesting), within a
+//! budget.
+
+use base64::Engine as _;
+
+/// Decoded bytes, and for each the offset in the span of the text it came from.
+pub(crate) struct Decoded {
+    pub bytes: Vec<u8>,
+    pub from: Vec<usize>,
+}
+
+fn hex_digit(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+fn hex_byte(pair: &[u8]) -> Option<u8> {
+    match pair {
+        [h, l] => Some(hex_digit(*h)? << 4 | hex_digit(*l)?),
+        _ => None,
+    }
+}
+
+/// `%2B`-style escapes, upper or lower case; `None` when the span holds none.
+pub(crate) fn percent(span: &[u8]) -> Option<Decoded> {
+    memchr::memchr(b'%', span)?;
+    let mut out = Decoded {
+        bytes: Vec::with_capacity(span.len()),
+        from: Vec::with_capacity(span.len()),
+    };
+    let mut any = false;
+    let mut i = 0;
+    while i < span.len() {
+        if span[i] == b'%' {
+            if let Some(b) = span.get(i + 1..i + 3).and_then(hex_byte) {
+                out.bytes.push(b);
+                out.from.push(i);
+                any = true;
+                i += 3;
+                continue;
+            }
+        }
+        out.bytes.push(span[i]);
+        out.from.push(i);
+        i += 1;
+    }
+    any.then_some(out)
+}
+
+/// Backslash escapes: `\/ \\ \" \' \n \r \t \0`, `\xHH`, `\uXXXX` (surrogate pairs
+/// joined) and `\u{X…}`; `None` when the span holds none.
+pub(crate) fn unescape(span: &[u8]) -> Option<Decoded> {
+    memchr::memchr(b'\\', span)?;
+    let mut out = Decoded {
+        bytes: Vec::with_capacity(span.len()),
+        from: Vec::with_capacity(span.len()),
+    };
+    let push_char = |out: &mut Decoded, cp: u32, at: usize| {
+        let c = char::from_u32(cp).unwrap_or(char::REPLACEMENT_CHARACTER);
+        let mut buf = [0u8; 4];
+        for &b in c.encode_utf8(&mut buf).as_bytes() {
+            out.bytes.push(b);
+            out.from.push(at);
+        }
+    };
+    let u4 = |at: usize| -> Option<u32> {
+        let d = span.get(at..at + 4)?;
+        Some(u32::from(hex_byte(&d[..2])?) << 8 | u32::from(hex_byte(&d[2..])?))
+    };
+    let mut any = false;
+    let mut i = 0;
+    while i < span.len() {
+        let c = span[i];
+        if c != b'\\' || i + 1 == span.len() {
+            out.bytes.push(c);
+            out.from.push(i);
+            i += 1;
+            continue;
+        }
+        let e = span[i + 1];
+        let simple = match e {
+            b'/' | b'\\' | b'"' | b'\'' | b'`' | b'$' => Some(e),
+            b'n' => Some(b'\n'),
+            b'r' => Some(b'\r'),
+            b't' => Some(b'\t'),
+            b'0' => Some(0),
+            _ => None,
+        };
+        if let Some(b) = simple {
+            out.bytes.push(b);
+            out.from.push(i);
+            any = true;
+            i += 2;
+            continue;
+        }
+        match e {
+            b'x' => match span.get(i + 2..i + 4).and_then(hex_byte) {
+                Some(b) => {
+                    out.bytes.push(b);
+                    out.from.push(i);
+                    any = true;
+                    i += 4;
+                }
+                None => {
+                    out.bytes.push(c);
+                    out.from.push(i);
+                    i += 1;
+                }
+            },
+            b'u' if span.get(i + 2) == Some(&b'{') => {
+                let close = span[i + 2..].iter().position(|&b| b == b'}');
+                let cp = close.and_then(|n| {
+                    let digits = &span[i + 3..i + 2 + n];
+                    (!digits.is_empty() && digits.len() <= 6)
+                        .then(|| std::str::from_utf8(digits).ok())
+                        .flatten()
+                        .and_then(|d| u32::from_str_radix(d, 16).ok())
+                });
+                match (cp, close) {
+                    (Some(cp), Some(n)) => {
+                        push_char(&mut out, cp, i);
+                        any = true;
+                        i += 3 + n;
+                    }
+                    _ => {
+                        out.bytes.push(c);
+                        out.from.push(i);
+                        i += 1;
+                    }
+                }
+            }
+            b'u' => match u4(i + 2) {
+                Some(hi) => {
+                    let mut cp = hi;
+                    let mut len = 6;
+                    if (0xD800..0xDC00).contains(&hi) && span.get(i + 6..i + 8) == Some(b"\\u") {
+                        if let Some(lo) = u4(i + 8).filter(|lo| (0xDC00..0xE000).contains(lo)) {
+                            cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                            len = 12;
+                        }
+                    }
+                    push_char(&mut out, cp, i);
+                    any = true;
+                    i += len;
+                }
+                None => {
+                    out.bytes.push(c);
+                    out.from.push(i);
+                    i += 1;
+                }
+            },
+            _ => {
+                out.bytes.push(c);
+                out.from.push(i);
+                i += 1;
+            }
+        }
+    }
+    any.then_some(out)
+}
+
+/// Base64 or base64url text (padding already cut off), decoded; `None` when it is not.
+pub(crate) fn base64(text: &[u8]) -> Option<Vec<u8>> {
+    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+    if text.len() % 4 == 1 {
+        return None;
+    }
+    let url = text.iter().any(|&c| c == b'-' || c == b'_');
+    let std = text.iter().any(|&c| c == b'+' || c == b'/');
+    if url && std {
+        return None;
+    }
+    if url {
+        URL_SAFE_NO_PAD.decode(text)
+    } else {
+        STANDARD_NO_PAD.decode(text)
+    }
+    .ok()
+}
+
+/// Hex text of an even length, upper or lower case (not mixed), decoded.
+pub(crate) fn hex(text: &[u8]) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) || text.is_empty() {
+        return None;
+    }
+    let upper = text.iter().any(u8::is_ascii_uppercase);
+    let lower = text.iter().any(u8::is_ascii_lowercase);
+    if upper && lower {
+        return None;
+    }
+    text.chunks(2).map(hex_byte).collect()
+}
+
+/// The maximal runs of `span` whose bytes all pass `class`, at least `min` long, as
+/// (start, end).
+pub(crate) fn words(span: &[u8], min: usize, class: impl Fn(u8) -> bool) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < span.len() {
+        if !class(span[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < span.len() && class(span[i]) {
+            i += 1;
+        }
+        if i - start >= min {
+            out.push((start, i));
+        }
+    }
+    out
+}
+
+/// Runs every decoder on `data`, panicking if an invariant breaks: decoded bytes map
+/// into the span in order, nothing decodes longer than its text. Shared by the
+/// `cargo fuzz` target `decoders` and the seeded random-input test.
+#[doc(hidden)]
+pub fn self_check(data: &[u8]) {
+    for d in [percent(data), unescape(data)].into_iter().flatten() {
+        assert_eq!(d.bytes.len(), d.from.len());
+        assert!(
+            d.from.windows(2).all(|w| w[0] <= w[1]),
+            "offsets out of order"
+        );
+        assert!(
+            d.from.iter().all(|&o| o < data.len()),
+            "offset outside the span"
+        );
+        assert!(d.bytes.len() <= data.len() * 2, "decoded much longer");
+    }
+    if let Some(b) = base64(data) {
+        assert!(b.len() <= data.len());
+    }
+    if let Some(b) = hex(data) {
+        assert_eq!(b.len() * 2, data.len());
+    }
+    for (s, e) in words(data, 1, |c| c.is_ascii_hexdigit()) {
+        assert!(s < e && e <= data.len());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(d: &Decoded) -> String {
+        String::from_utf8_lossy(&d.bytes).into_owned()
+    }
+
+    #[test]
+    fn percent_decodes_either_case_and_maps_offsets() {
+        let d = percent(b"p%2Bss%2fw%3d%zz").unwrap();
+        assert_eq!(text(&d), "p+ss/w=%zz");
+        assert_eq!(d.from[1], 1);
+        assert_eq!(d.from[2], 4);
+        assert!(percent(b"plain").is_none());
+        assert!(percent(b"100%").is_none());
+    }
+
+    #[test]
+    fn unescape_reads_json_shell_and_c_escapes() {
+        assert_eq!(text(&unescape(br"a\/b\u0041\x42\n").unwrap()), "a/bAB\n");
+        assert_eq!(text(&unescape(br"\ud83d\ude00").unwrap()), "😀");
+        assert_eq!(text(&unescape(br"\u{1F600}x").unwrap()), "😀x");
+        assert!(unescape(br"keep \q \x").is_none(), "nothing decodes");
+        assert_eq!(text(&unescape(br"\q\/").unwrap()), r"\q/");
+        assert!(unescape(b"none").is_none());
+        let d = unescape(br"ab\/cd").unwrap();
+        assert_eq!(d.from, [0, 1, 2, 4, 5]);
+    }
+
+    #[test]
+    fn base64_and_hex() {
+        assert_eq!(base64(b"aGVsbG8").unwrap(), b"hello");
+        assert_eq!(base64(b"_-8").unwrap(), [0xff, 0xef]);
+        assert!(base64(b"a+b_").is_none());
+        assert_eq!(hex(b"DEADbeef"), None);
+        assert_eq!(hex(b"deadbeef").unwrap(), [0xde, 0xad, 0xbe, 0xef]);
+        assert_eq!(hex(b"DEADBEEF").unwrap(), [0xde, 0xad, 0xbe, 0xef]);
+        assert!(hex(b"abc").is_none());
+        assert_eq!(
+            words(b"ab-cdef gh", 3, |c| c.is_ascii_alphabetic()),
+            [(3, 7)]
+        );
+    }
+
+    /// Seeded random spans over the escape alphabet: no panic, and every decoded byte
+    /// maps into the span, in order.
+    #[test]
+    fn random_spans_keep_their_offsets() {
+        let mut rng = crate::testrand::XorShift::new(0xD1CE_5EED_0000_0001);
+        let alphabet = b"%\\\\uxX0123456789abcdefABCDEF{}/\"'n";
+        for _ in 0..20_000 {
+            let len = rng.below(40);
+            let span = rng.text(alphabet, len);
+            self_check(&span);
+        }
+    }
+}
