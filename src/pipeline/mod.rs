@@ -191,15 +191,6 @@ fn process(item: Item, engine: &Engine, opts: &DriverOptions, collected: &Mutex<
             format,
             why,
         } => ring_only(&shown, &mut *reader, format, why, engine, collected),
-        ReadOutcome::TooLarge { size } => {
-            let mut c = collected.lock().unwrap();
-            c.stats.too_large += 1;
-            c.skip(Some(Warning::TooLarge {
-                path: shown,
-                size,
-                ring_only: false,
-            }));
-        }
         ReadOutcome::Special { kind } => {
             let warning = Warning::Special { path: shown, kind };
             collected.lock().unwrap().skip(Some(warning));

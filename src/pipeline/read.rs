@@ -28,10 +28,6 @@ pub(crate) enum ReadOutcome {
         format: Format,
         why: RingOnly,
     },
-    /// Over `--max-filesize` and not read at all (a staged blob).
-    TooLarge {
-        size: u64,
-    },
     /// A file of a known kind that cannot be scanned (a pg_dump custom-format archive).
     Unsupported {
         message: String,
@@ -138,7 +134,7 @@ pub(crate) fn read(item: Item, max_filesize: Option<u64>) -> ReadOutcome {
     match item.body {
         Body::File => read_file(&item.path, &item.shown, max_filesize),
         Body::Bytes(bytes) => classify(&item.shown, bytes),
-        Body::TooLarge(size) => ReadOutcome::TooLarge { size },
+        Body::Large { reader, size } => too_large(&item.shown, size, reader),
         Body::Unreadable(message) => ReadOutcome::Unreadable { message },
         Body::Special(kind) => ReadOutcome::Special { kind },
     }

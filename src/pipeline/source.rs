@@ -12,9 +12,12 @@ pub(crate) enum Body {
     File,
     /// Bytes already read (a staged blob).
     Bytes(Vec<u8>),
-    /// Not read because it is over `--max-filesize` ([`super::read::admit`] said so
-    /// before the source read it).
-    TooLarge(u64),
+    /// Over `--max-filesize` ([`super::read::admit`] said so): its bytes as a stream,
+    /// searched for ring keys only.
+    Large {
+        reader: Box<dyn std::io::Read + Send>,
+        size: u64,
+    },
     /// Could not be listed or read; the message says why.
     Unreadable(String),
     /// A character or block device, a FIFO or a socket: never read in a walk.

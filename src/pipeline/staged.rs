@@ -18,7 +18,7 @@ use super::git::{git, repo_root, run_git};
 use super::read::admit;
 use super::source::{Body, Exclude, Item, Source};
 use crate::error::{Error, Result};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read, Seek, Write};
 use std::path::PathBuf;
 use std::process::Stdio;
 
@@ -111,6 +111,21 @@ impl Source for GitIndex {
     }
 }
 
+/// A temporary file that no other process can open: created in the temporary
+/// directory and unlinked at once (its space is freed when it is closed).
+fn spool_file() -> std::io::Result<std::fs::File> {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!(".stalekey-blob-{}-{n}", std::process::id()));
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)?;
+    std::fs::remove_file(&path)?;
+    Ok(file)
+}
+
 /// Reads every entry's blob through one `git cat-file --batch` and emits it: its bytes,
 /// or without reading them that it is too large or missing.
 fn read_blobs(
@@ -156,9 +171,21 @@ fn read_blobs(
                         .map_err(|err| broken(&err.to_string()))?;
                     Body::Bytes(bytes)
                 } else {
-                    std::io::copy(&mut (&mut out).take(size + 1), &mut std::io::sink())
+                    // Too large to hold: spooled to an unnamed temporary file and
+                    // streamed from there for ring keys only, in constant memory.
+                    let mut spool = spool_file().map_err(|err| broken(&err.to_string()))?;
+                    std::io::copy(&mut (&mut out).take(size), &mut spool)
                         .map_err(|err| broken(&err.to_string()))?;
-                    Body::TooLarge(size)
+                    let mut nl = [0u8; 1];
+                    out.read_exact(&mut nl)
+                        .map_err(|err| broken(&err.to_string()))?;
+                    spool
+                        .seek(std::io::SeekFrom::Start(0))
+                        .map_err(|err| broken(&err.to_string()))?;
+                    Body::Large {
+                        reader: Box::new(std::io::BufReader::new(spool)),
+                        size,
+                    }
                 }
             }
             _ => return Err(broken(&format!("unexpected answer for {}", e.path))),

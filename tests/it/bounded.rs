@@ -133,3 +133,44 @@ fn threads_are_capped_with_a_warning() {
         out.stderr
     );
 }
+
+#[test]
+fn a_staged_blob_over_max_filesize_is_streamed_for_ring_keys() {
+    let t = tree_with_ring();
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .args(args)
+            .current_dir(t.path())
+            .env("HOME", NOWHERE)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    t.write(
+        "big.log",
+        format!("{}token={KEY_A}\n", "padding line\n".repeat(500)),
+    );
+    git(&["add", "big.log"]);
+    let out = sk(&[
+        "scan",
+        "--staged",
+        "--max-filesize",
+        "1K",
+        "--format",
+        "json",
+    ])
+    .cwd(t.path())
+    .run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let report = json(&out);
+    assert_eq!(findings(&report)[0]["verdict"], "compromised");
+    assert_eq!(findings(&report)[0]["line"], 501);
+    assert_eq!(stats(&report, "ring_only"), 1);
+    assert!(
+        out.stderr.contains("scanned for ring keys only"),
+        "{}",
+        out.stderr
+    );
+}
