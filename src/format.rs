@@ -23,6 +23,8 @@ pub enum Format {
     Sql,
     /// Lock files and checksum lists: only ring keys are looked for.
     Lockfile,
+    /// Markdown: its fenced code blocks are also scanned as their language.
+    Markdown,
     /// Anything else that is text: docs, logs, notebooks, bundles.
     Text,
     /// Not text (images, databases, build outputs): only ring keys are looked for.
@@ -48,6 +50,7 @@ impl Format {
             Format::Nginx => "nginx",
             Format::Sql => "sql",
             Format::Lockfile => "lockfile",
+            Format::Markdown => "markdown",
             Format::Text => "text",
             Format::Binary => "binary",
         }
@@ -111,12 +114,13 @@ impl Format {
             "toml" => Format::Toml,
             "sql" | "pgsql" | "psql" | "dump" => Format::Sql,
             "conf" if is_nginx_path(rel_path) || looks_like_nginx(head) => Format::Nginx,
+            "md" | "markdown" | "mdx" => Format::Markdown,
             _ => Format::Text,
         }
     }
 }
 
-const ALL: [Format; 18] = [
+const ALL: [Format; 19] = [
     Format::Python,
     Format::Javascript,
     Format::Go,
@@ -133,6 +137,7 @@ const ALL: [Format; 18] = [
     Format::Nginx,
     Format::Sql,
     Format::Lockfile,
+    Format::Markdown,
     Format::Text,
     Format::Binary,
 ];
@@ -205,7 +210,8 @@ mod tests {
             ("db/app.sql.gz", Format::Sql),
             ("db/app.pgsql", Format::Sql),
             ("logs/app.log.gz", Format::Text),
-            ("README.md", Format::Text),
+            ("README.md", Format::Markdown),
+            ("notes.txt", Format::Text),
         ];
         for (path, want) in cases {
             assert_eq!(Format::detect(path, b""), want, "{path}");
@@ -230,7 +236,7 @@ mod tests {
             );
         }
         // Only `.conf` files there: other names keep their own format.
-        assert_eq!(Format::detect("conf.d/README.md", b""), Format::Text);
+        assert_eq!(Format::detect("conf.d/README.md", b""), Format::Markdown);
         assert_eq!(
             Format::detect("nginxish/app.conf", b"a = b\n"),
             Format::Text

@@ -7,6 +7,7 @@
 pub(crate) mod decode;
 pub(crate) mod kube;
 pub(crate) mod literal;
+pub(crate) mod markdown;
 pub(crate) mod nginx;
 pub(crate) mod rules;
 pub(crate) mod sql;
@@ -188,6 +189,10 @@ impl Extractors {
             }
             Format::Nginx => {
                 self.nginx.extract(doc, &mut out);
+                self.rules.extract(doc, &mut out);
+            }
+            Format::Markdown => {
+                markdown::extract(doc, &self.rules, &mut out);
                 self.rules.extract(doc, &mut out);
             }
             _ => self.rules.extract(doc, &mut out),

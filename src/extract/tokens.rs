@@ -19,6 +19,9 @@ pub(crate) const RULE_BASE64: &str = "ring-key-base64";
 pub(crate) const RULE_PERCENT: &str = "ring-key-percent";
 pub(crate) const RULE_ESCAPED: &str = "ring-key-escaped";
 pub(crate) const RULE_HEX: &str = "ring-key-hex";
+pub(crate) const RULE_PEM: &str = "ring-key-pem";
+/// The longest private-key block looked at (an 8192-bit RSA key is under 7 KB).
+const PEM_MAX: usize = 16 * 1024;
 
 /// How many decodings deep a key is looked for (a `.dockerconfigjson` Secret: base64 of
 /// JSON whose `auth` is base64 of `user:KEY`, in a YAML file).
@@ -229,6 +232,7 @@ impl RingTokens {
                 out.candidates.push(c.with_origin(Origin::RingToken));
             });
         });
+        self.pem_blocks(doc, out);
         self.quoted_with_blanks(doc.bytes, |at, len| {
             let c = Candidate::literal(
                 doc.position(at),
@@ -238,6 +242,62 @@ impl RingTokens {
             );
             out.candidates.push(c.with_origin(Origin::RingToken));
         });
+    }
+
+    /// PEM, OpenSSH and PGP private-key blocks anywhere (a SQL string, a YAML block, a
+    /// JSON string with `\n` escapes): a ring key is fingerprinted as its `.pem` file
+    /// holds it (trimmed lines, `\n` endings, one final newline), so each block is
+    /// normalized the same way, whatever its quoting and indentation, and looked up.
+    pub(crate) fn pem_blocks(&self, doc: &Document, out: &mut Extracted) {
+        const BEGIN: &[u8] = b"-----BEGIN ";
+        let bytes = doc.bytes;
+        let mut at = 0;
+        while let Some(off) = memchr::memmem::find(&bytes[at..], BEGIN) {
+            let start = at + off;
+            at = start + BEGIN.len();
+            let limit = bytes.len().min(start + PEM_MAX);
+            let Some(end_off) = memchr::memmem::find(&bytes[at..limit], b"-----END ") else {
+                continue;
+            };
+            let end_label = at + end_off + b"-----END ".len();
+            let Some(close) = memchr::memmem::find(&bytes[end_label..limit], b"-----") else {
+                continue;
+            };
+            let block = &bytes[start..end_label + close + 5];
+            let text = match decode::unescape(block) {
+                Some(d) => d.bytes,
+                None => block.to_vec(),
+            };
+            let mut pem = Vec::with_capacity(text.len());
+            for line in text.split(|&b| b == b'\n') {
+                // Indentation, string quotes and concatenation around each line go.
+                let line = line.trim_ascii();
+                let line = line
+                    .strip_prefix(b"\"")
+                    .or_else(|| line.strip_prefix(b"'"))
+                    .unwrap_or(line);
+                let line = line
+                    .strip_suffix(b"\" +")
+                    .or_else(|| line.strip_suffix(b"\""))
+                    .or_else(|| line.strip_suffix(b"'"))
+                    .unwrap_or(line)
+                    .trim_ascii();
+                if !line.is_empty() {
+                    pem.extend_from_slice(line);
+                    pem.push(b'\n');
+                }
+            }
+            if self.fingerprints.contains(&Fingerprint::of(&pem)) {
+                let c = Candidate::literal(
+                    doc.position(start),
+                    RULE_PEM,
+                    Confidence::High,
+                    Secret::new(pem),
+                );
+                out.candidates.push(c.with_origin(Origin::RingToken));
+            }
+            at = end_label;
+        }
     }
 
     /// Keys holding spaces (a passphrase): never one run, so the quoted strings of a

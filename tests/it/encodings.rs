@@ -144,3 +144,77 @@ fn every_encoding_of_a_ring_key_is_one_finding() {
     // Key bytes never reach the output.
     assert!(!out.stdout.contains(URL_KEY) && !out.stdout.contains(PASSPHRASE));
 }
+
+/// A private-key block of random base64 (no real key), as a `.pem` file holds it.
+fn pem(kind: &str) -> String {
+    let mut rng_state = 0x5EED_1234_u64;
+    let mut next = || {
+        rng_state ^= rng_state << 13;
+        rng_state ^= rng_state >> 7;
+        rng_state ^= rng_state << 17;
+        rng_state
+    };
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = format!("-----BEGIN {kind}-----\n");
+    for _ in 0..6 {
+        let line: String = (0..64)
+            .map(|_| alphabet[(next() % 64) as usize] as char)
+            .collect();
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {kind}-----\n"));
+    out
+}
+
+#[test]
+fn private_key_blocks_are_found_in_any_file_and_quoting() {
+    let t = Tree::new();
+    let block = pem("PGP PRIVATE KEY BLOCK");
+    t.write(
+        ".stalekey/ring.json",
+        ring_json(&[("pgp/1", "pgp", "revoked", &block)]),
+    );
+    // In a SQL dump, inside a string literal over several lines.
+    t.write(
+        "db/dump.sql",
+        format!(
+            "SELECT pgp_pub_decrypt(data, dearmor('{}')) FROM t;\n",
+            block.trim_end()
+        ),
+    );
+    // In JSON, one line with \n escapes; in a shell script, indented.
+    t.write(
+        "conf/key.json",
+        format!("{{\"private\": \"{}\"}}\n", block.replace('\n', "\\n")),
+    );
+    let indented: String = block.lines().map(|l| format!("    {l}\n")).collect();
+    t.write(
+        "deploy/run.sh",
+        format!("cat > key.asc <<EOF\n{indented}EOF\n"),
+    );
+    let out = sk(&["scan", ".", "--format", "json"]).cwd(t.path()).run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let report = json(&out);
+    let mut got: Vec<(&str, u64, &str)> = findings(&report)
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap(),
+                f["line"].as_u64().unwrap(),
+                f["verdict"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("conf/key.json", 1, "compromised"),
+            ("db/dump.sql", 1, "compromised"),
+            ("deploy/run.sh", 2, "compromised")
+        ],
+        "{}",
+        serde_json::to_string_pretty(findings(&report)).unwrap()
+    );
+}

@@ -49,6 +49,43 @@ fn read_chunk(reader: &mut dyn BufRead, out: &mut Vec<u8>, max: usize) -> io::Re
     }
 }
 
+/// Collects the lines of a private-key block across a dump's lines, and looks the block
+/// up once it ends (bounded: a block that does not end within 16 KB is dropped).
+fn pem_lines(
+    tokens: &RingTokens,
+    path: &str,
+    chunk: &[u8],
+    at: Position,
+    pem: &mut Option<(Vec<u8>, Position)>,
+    out: &mut Extracted,
+) {
+    if pem.is_none() {
+        if let Some(i) = memchr::memmem::find(chunk, b"-----BEGIN ") {
+            let start = Position {
+                line: at.line,
+                column: at.column + i as u32,
+            };
+            *pem = Some((chunk[i..].to_vec(), start));
+            if memchr::memmem::find(&chunk[i..], b"-----END ").is_none() {
+                return;
+            }
+        } else {
+            return;
+        }
+    } else if let Some((buf, _)) = pem.as_mut() {
+        buf.extend_from_slice(chunk);
+    }
+    let Some((buf, start)) = pem.take() else {
+        return;
+    };
+    if memchr::memmem::find(&buf, b"-----END ").is_some() {
+        let doc = Document::at(path, &buf, Format::Sql, start);
+        tokens.pem_blocks(&doc, out);
+    } else if buf.len() < 16 * 1024 {
+        *pem = Some((buf, start));
+    }
+}
+
 /// Extracts candidates from a SQL stream; returns the number of bytes read.
 pub(crate) fn extract_stream(
     path: &str,
@@ -62,6 +99,9 @@ pub(crate) fn extract_stream(
     let mut chunk = Vec::with_capacity(64 * 1024);
     let (mut line, mut column) = (1u32, 1u32);
     let mut bytes = 0u64;
+    // The lines of a private-key block seen so far, and where it started: a block spans
+    // lines, which are this loop's chunks.
+    let mut pem: Option<(Vec<u8>, Position)> = None;
     loop {
         chunk.clear();
         match read_chunk(reader, &mut chunk, MAX_CHUNK) {
@@ -81,6 +121,7 @@ pub(crate) fn extract_stream(
         let doc = Document::at(path, &chunk, Format::Sql, Position { line, column });
         if let Some(t) = tokens {
             t.extract(&doc, out);
+            pem_lines(t, path, &chunk, Position { line, column }, &mut pem, out);
         }
         if !data {
             rules.extract(&doc, out);
