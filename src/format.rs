@@ -25,6 +25,8 @@ pub enum Format {
     Lockfile,
     /// Markdown: its fenced code blocks are also scanned as their language.
     Markdown,
+    /// A Jupyter notebook: its cells are scanned as code.
+    Notebook,
     /// Anything else that is text: docs, logs, notebooks, bundles.
     Text,
     /// Not text (images, databases, build outputs): only ring keys are looked for.
@@ -51,6 +53,7 @@ impl Format {
             Format::Sql => "sql",
             Format::Lockfile => "lockfile",
             Format::Markdown => "markdown",
+            Format::Notebook => "notebook",
             Format::Text => "text",
             Format::Binary => "binary",
         }
@@ -115,12 +118,13 @@ impl Format {
             "sql" | "pgsql" | "psql" | "dump" => Format::Sql,
             "conf" if is_nginx_path(rel_path) || looks_like_nginx(head) => Format::Nginx,
             "md" | "markdown" | "mdx" => Format::Markdown,
+            "ipynb" => Format::Notebook,
             _ => Format::Text,
         }
     }
 }
 
-const ALL: [Format; 19] = [
+const ALL: [Format; 20] = [
     Format::Python,
     Format::Javascript,
     Format::Go,
@@ -138,6 +142,7 @@ const ALL: [Format; 19] = [
     Format::Sql,
     Format::Lockfile,
     Format::Markdown,
+    Format::Notebook,
     Format::Text,
     Format::Binary,
 ];

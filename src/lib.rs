@@ -44,6 +44,7 @@ pub mod fuzzing {
     pub use crate::extract::decode::self_check as decoders;
     pub use crate::extract::literal::self_check as literal;
     pub use crate::extract::nginx::self_check as nginx;
+    pub use crate::extract::self_check as documents;
     pub use crate::extract::sql::self_check as sql;
     pub use crate::extract::tokens::self_check as ring_stream;
 }

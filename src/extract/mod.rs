@@ -9,6 +9,7 @@ pub(crate) mod kube;
 pub(crate) mod literal;
 pub(crate) mod markdown;
 pub(crate) mod nginx;
+pub(crate) mod notebook;
 pub(crate) mod rules;
 pub(crate) mod sql;
 pub(crate) mod tokens;
@@ -191,6 +192,10 @@ impl Extractors {
                 self.nginx.extract(doc, &mut out);
                 self.rules.extract(doc, &mut out);
             }
+            Format::Notebook => {
+                notebook::extract(doc, &self.rules, &mut out);
+                self.rules.extract(doc, &mut out);
+            }
             Format::Markdown => {
                 markdown::extract(doc, &self.rules, &mut out);
                 self.rules.extract(doc, &mut out);
@@ -235,9 +240,64 @@ impl Extractors {
     }
 }
 
+/// Runs the Markdown and notebook extractors on `data`, panicking if an invariant
+/// breaks: every candidate lies on a line of the file, at a column of that line (or one
+/// past its end). Shared by the `cargo fuzz` target `documents` and a seeded test.
+#[doc(hidden)]
+pub fn self_check(data: &[u8]) {
+    static RULES: std::sync::OnceLock<rules::RuleSet> = std::sync::OnceLock::new();
+    let rules = RULES.get_or_init(|| rules::RuleSet::embedded().expect("embedded rules"));
+    let lines: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
+    for format in [Format::Markdown, Format::Notebook] {
+        let doc = Document::new("f", data, format);
+        let mut out = Extracted::default();
+        match format {
+            Format::Markdown => markdown::extract(&doc, rules, &mut out),
+            _ => notebook::extract(&doc, rules, &mut out),
+        }
+        for c in &out.candidates {
+            let line = lines
+                .get(c.at.line as usize - 1)
+                .unwrap_or_else(|| panic!("{format:?}: line {} outside the file", c.at.line));
+            assert!(
+                c.at.column >= 1 && c.at.column as usize <= line.len() + 1,
+                "{format:?}: column {} outside line {}",
+                c.at.column,
+                c.at.line
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Seeded random Markdown and notebook fragments through [`self_check`].
+    #[test]
+    fn random_documents_keep_candidates_in_the_file() {
+        const PIECES: &[&str] = &[
+            "```python\n",
+            "~~~yaml\n",
+            "```\n",
+            "SECRET_KEY = \"v8hnkYYYX1XcGYeL0n71F1BD\"\n",
+            "api_token: Zx9hq2LmV8rT4wYb1NcK6dPs\n",
+            "\"source\": [",
+            "\"SECRET_KEY = \\\"u8hnkYYYX1XcGYeL0n71F1BD\\\"\\n\",",
+            "\"x\\u0041\",",
+            "]",
+            "\n",
+            "    ",
+            "\"",
+            "\\",
+        ];
+        let mut rng = crate::testrand::XorShift::new(0xA11C_E5ED);
+        for _ in 0..2_000 {
+            let n = rng.below(12);
+            let data: String = (0..n).map(|_| PIECES[rng.below(PIECES.len())]).collect();
+            self_check(data.as_bytes());
+        }
+    }
 
     #[test]
     fn positions_are_one_based() {
