@@ -498,6 +498,63 @@ fn hex_value(digits: &[u8]) -> Option<u32> {
 
 /// Processes backslash escapes in `body` the way `style` does. `multiline` allows a raw
 /// newline in the body (triple quotes, templates).
+/// The end of the quoted literal that starts `raw` (prefix letters, then `"…"`, `'…'` or
+/// a triple-quoted string), or `None`.
+fn literal_end(raw: &[u8]) -> Option<usize> {
+    let prefix = raw
+        .iter()
+        .take(2)
+        .take_while(|c| matches!(c, b'r' | b'R' | b'b' | b'B' | b'u' | b'U' | b'f' | b'F'))
+        .count();
+    let q = *raw.get(prefix)?;
+    if !matches!(q, b'"' | b'\'') {
+        return None;
+    }
+    let triple = raw.get(prefix..prefix + 3) == Some(&[q, q, q][..]);
+    let body = prefix + if triple { 3 } else { 1 };
+    let mut i = body;
+    while i < raw.len() {
+        match raw[i] {
+            b'\\' => i += 2,
+            c if c == q && (!triple || raw.get(i..i + 3) == Some(&[q, q, q][..])) => {
+                return Some(i + if triple { 3 } else { 1 });
+            }
+            b'\n' if !triple => return None,
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Python's implicit concatenation: adjacent literals, in parentheses or on one line
+/// (`SECRET_KEY = ("abc" "def")` is one key `abcdef`), each decoded and joined. `None`
+/// when `raw` is a single literal (or not literals at all). Also returns where the first
+/// literal starts in `raw`.
+pub(crate) fn concatenation(raw: &[u8]) -> Option<(usize, Vec<u8>)> {
+    let mut i = 0;
+    let paren = raw.first() == Some(&b'(');
+    if paren {
+        i = 1;
+    }
+    let skip = |i: &mut usize| {
+        while *i < raw.len() && (raw[*i].is_ascii_whitespace() || raw[*i] == b'\\') {
+            *i += 1;
+        }
+    };
+    skip(&mut i);
+    let first = i;
+    let mut out = Vec::new();
+    let mut parts = 0;
+    while i < raw.len() && raw[i] != b')' {
+        let end = i + literal_end(&raw[i..])?;
+        out.extend(decode(&raw[i..end], Dialect::Python)?);
+        parts += 1;
+        i = end;
+        skip(&mut i);
+    }
+    (parts > 1).then_some((first, out))
+}
+
 /// Decodes `data` as a literal of every dialect and as a list, panicking if an invariant
 /// breaks: no decoded value is longer than its literal, list items lie inside the list.
 /// Shared by the `cargo fuzz` target `literal_decode` (fuzz/).

@@ -279,6 +279,10 @@ impl Rule {
             Decode::Pem if !matches!(raw.first(), Some(b'"' | b'\'' | b'`')) => {
                 Some(pem_normalize(raw))
             }
+            _ if dialect == Dialect::Python => match literal::concatenation(raw) {
+                Some((_, joined)) => self.decode_text(joined),
+                None => self.decode_text(literal::decode(raw, dialect)?),
+            },
             _ => self.decode_text(literal::decode(raw, dialect)?),
         }
     }
@@ -346,6 +350,16 @@ pub(super) fn pem_normalize(text: &[u8]) -> Vec<u8> {
 
 /// Offset of the first byte of the value inside a literal (past prefix and quotes).
 fn value_start(raw: &[u8], dialect: Dialect) -> usize {
+    if dialect == Dialect::Python {
+        if let Some((first, _)) = literal::concatenation(raw) {
+            return first + literal_value_start(&raw[first..], dialect);
+        }
+    }
+    literal_value_start(raw, dialect)
+}
+
+/// [`value_start`] of one literal.
+fn literal_value_start(raw: &[u8], dialect: Dialect) -> usize {
     let mut i = 0;
     if dialect == Dialect::Python {
         while i < 2

@@ -12,6 +12,9 @@ const BARE: &str = r#"(?:[^\s'"`\[{(#,;][^\s]*)"#;
 const BARE_LINE: &str = r#"(?:[^\s'"`\[{(#,;][^ \t\r\n]*(?:[ \t]+[^ \t\r\n#][^ \t\r\n]*)*)"#;
 /// `{list}`: a bracketed or parenthesised list.
 const LIST: &str = r#"(?:\[[^\]]*\]|\([^)]*\))"#;
+/// `{strs}`: one literal, or adjacent ones (Python's implicit concatenation), on one
+/// line or in parentheses.
+const STRS: &str = r#"(?:\(\s*STR(?:\s*STR)+\s*\)|STR(?:[ \t]*STR)*)"#;
 /// `{secret_word}`: the words that make a name secret-like (`API_KEY`, `db_password`).
 const SECRET_WORD: &str = r#"(?i:secrets?|api[_-]?key|access[_-]?key|auth[_-]?key|private[_-]?key|master[_-]?key|signing[_-]?key|encryption[_-]?key|hmac[_-]?key|token|passw(?:or)?d|passphrase|salt)"#;
 /// `{end}`: where a literal assigned to a name ends (a separator, a comment, a method
@@ -24,6 +27,7 @@ const END: &str =
 pub(super) fn expand(pattern: &str, line_values: bool) -> String {
     let bare = if line_values { BARE_LINE } else { BARE };
     pattern
+        .replace("{strs}", &STRS.replace("STR", STR))
         .replace("{str}", STR)
         .replace("{value}", &format!("(?:{STR}|{bare})"))
         .replace("{list}", LIST)
