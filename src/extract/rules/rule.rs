@@ -274,6 +274,7 @@ impl Rule {
     }
 
     fn decode_value(&self, raw: &[u8], dialect: Dialect) -> Option<Vec<u8>> {
+        let raw = &raw[yaml_anchor(raw, dialect)..];
         match self.decode {
             Decode::Raw => Some(raw.to_vec()),
             Decode::Pem if !matches!(raw.first(), Some(b'"' | b'\'' | b'`')) => {
@@ -350,12 +351,36 @@ pub(super) fn pem_normalize(text: &[u8]) -> Vec<u8> {
 
 /// Offset of the first byte of the value inside a literal (past prefix and quotes).
 fn value_start(raw: &[u8], dialect: Dialect) -> usize {
+    let anchor = yaml_anchor(raw, dialect);
+    if anchor > 0 {
+        return anchor + value_start(&raw[anchor..], dialect);
+    }
     if dialect == Dialect::Python {
         if let Some((first, _)) = literal::concatenation(raw) {
             return first + literal_value_start(&raw[first..], dialect);
         }
     }
     literal_value_start(raw, dialect)
+}
+
+/// The length of a YAML anchor (`&name `) before a value: the value is what follows,
+/// and its aliases (`*name`) repeat no bytes, so the anchor's place is the one finding.
+fn yaml_anchor(raw: &[u8], dialect: Dialect) -> usize {
+    if dialect != Dialect::Yaml || raw.first() != Some(&b'&') {
+        return 0;
+    }
+    let name = raw[1..]
+        .iter()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'))
+        .count();
+    let blanks = raw[1 + name..]
+        .iter()
+        .take_while(|c| matches!(c, b' ' | b'\t'))
+        .count();
+    if name == 0 || blanks == 0 || 1 + name + blanks >= raw.len() {
+        return 0;
+    }
+    1 + name + blanks
 }
 
 /// [`value_start`] of one literal.

@@ -369,4 +369,41 @@ mod spot {
             ]
         );
     }
+
+    #[test]
+    fn yaml_anchors_are_one_finding_at_the_anchor() {
+        let found = scan(
+            "defaults:\n  api_token: &tok \"Zx9hq2LmV8rT4wYb1NcK6dPsAq3V\"\nprod:\n  api_token: *tok\n",
+            Format::Yaml,
+        );
+        has(
+            &found,
+            "config-secret-yaml",
+            "api_token",
+            "Zx9hq2LmV8rT4wYb1NcK6dPsAq3V",
+        );
+        let at: Vec<(u32, u32)> = found
+            .iter()
+            .filter(|f| f.3 == "Zx9hq2LmV8rT4wYb1NcK6dPsAq3V")
+            .map(|f| (f.4, f.5))
+            .collect();
+        assert_eq!(at, [(2, 20)], "{found:#?}");
+        assert!(!found.iter().any(|f| f.3.contains("tok")), "{found:#?}");
+    }
+
+    #[test]
+    fn python_concatenated_literals_are_one_key() {
+        let found = scan(
+            "SECRET_KEY = (\n    \"hePeB92gJoIDWWw7\"\n    'H0RCRLm_2xZs20H_'\n)\n",
+            Format::Python,
+        );
+        has(
+            &found,
+            "python-secret-key",
+            "SECRET_KEY",
+            "hePeB92gJoIDWWw7H0RCRLm_2xZs20H_",
+        );
+        let f = found.iter().find(|f| f.0 == "python-secret-key").unwrap();
+        assert_eq!((f.4, f.5), (2, 6));
+    }
 }
