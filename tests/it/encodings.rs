@@ -3,7 +3,7 @@
 //! `.dockerconfigjson` nested three levels deep, and a passphrase with spaces quoted in
 //! any language. Each place is one finding, at the first byte of the encoded key.
 
-use crate::harness::*;
+use crate::harness::{self, *};
 use base64::Engine as _;
 
 const URL_KEY: &str = "Zx9+q2/Lm8rT4wYb1NcK6dPs=Aq3Vn0Hf";
@@ -217,4 +217,47 @@ fn private_key_blocks_are_found_in_any_file_and_quoting() {
         "{}",
         serde_json::to_string_pretty(findings(&report)).unwrap()
     );
+}
+
+const FIXTURE_RING: &str = "tests/data/encodings-ring.json";
+
+#[test]
+fn encodings_fixture_matches_expected_and_finds_every_planted_key() {
+    let out = sk(&[
+        "scan",
+        "fixtures/encodings",
+        "--ring",
+        FIXTURE_RING,
+        "--format",
+        "json",
+    ])
+    .run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_matches_expected("encodings.json", &out.stdout);
+    let report = json(&out);
+    let found: std::collections::BTreeSet<&str> = findings(&report)
+        .iter()
+        .filter_map(|f| f["key"]["id"].as_str())
+        .collect();
+    let ring: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join(FIXTURE_RING)).unwrap()).unwrap();
+    for k in ring["keys"].as_array().unwrap() {
+        let id = k["id"].as_str().unwrap();
+        assert!(found.contains(id), "{id} is planted but not found");
+    }
+    assert!(
+        findings(&report)
+            .iter()
+            .all(|f| !f["path"].as_str().unwrap().starts_with("decoys/")),
+        "a decoy is a finding: {}",
+        serde_json::to_string_pretty(findings(&report)).unwrap()
+    );
+    assert!(
+        findings(&report).iter().all(|f| !f["key"].is_null()),
+        "only ring keys are planted here"
+    );
+    for (_, secret) in harness::planted("encodings-secrets.txt") {
+        assert!(!out.stdout.contains(&secret), "a planted key in the report");
+        assert!(!out.stderr.contains(&secret), "a planted key on stderr");
+    }
 }

@@ -85,7 +85,7 @@ fn focused_planted() -> Vec<Planted> {
 /// full (their untracked values, such as a PGP public key, are not planted secrets).
 fn in_focused_fixture(f: &Value) -> bool {
     let path = f["path"].as_str().unwrap_or("");
-    ["edge/", "edge-malformed/", "db/"]
+    ["edge/", "edge-malformed/", "db/", "encodings/"]
         .iter()
         .any(|d| path.starts_with(d))
 }

@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Writes fixtures/encodings/: one file per form a ring key hides in (percent-encoded in a
+URL, base64url in a JWKS, hex, JSON and shell escapes, HTTP Basic, a .dockerconfigjson
+Secret three levels deep, a passphrase with spaces, a PGP private-key block in a SQL
+dump and a JSON string, a Markdown fence, a Jupyter notebook, Python concatenation, a
+YAML anchor, the hidden homes of credentials), with decoys beside them. The keys are
+random (python3 secrets); their ring is tests/data/encodings-ring.json and their
+plaintexts tests/data/encodings-secrets.txt (ID<TAB>SECRET). Run it from the project
+root, then scripts/fixture-ring.py to copy the ring into the demo ring.
+"""
+import base64
+import hashlib
+import json
+import pathlib
+import secrets
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+OUT = ROOT / "fixtures" / "encodings"
+b64 = lambda b: base64.b64encode(b).decode()
+b64url = lambda b: base64.urlsafe_b64encode(b).decode().rstrip("=")
+
+
+def key(n=24):
+    return secrets.token_urlsafe(n)
+
+
+def pem_block():
+    lines = ["-----BEGIN PGP PRIVATE KEY BLOCK-----", ""]
+    for _ in range(8):
+        lines.append(base64.b64encode(secrets.token_bytes(48)).decode())
+    lines.append("=" + base64.b64encode(secrets.token_bytes(3)).decode())
+    lines.append("-----END PGP PRIVATE KEY BLOCK-----")
+    return "\n".join(l for l in lines if l) + "\n"
+
+
+keys = {
+    "enc-db/2026-11": ("db", "active", key(18) + "+/="),
+    "enc-jwks/2026-11": ("jwks", "active", key()),
+    "enc-hex/2026-10": ("hexkey", "fallback", key()),
+    "enc-json/2026-11": ("webapp", "active", key(12) + "/" + key(12)),
+    "enc-shell/2026-09": ("deploy", "retired", key()),
+    "enc-basic/2026-11": ("partner", "active", key()),
+    "enc-registry/2026-11": ("registry", "revoked", key()),
+    "enc-phrase/2026-11": ("phrase", "active", "copper lantern " + key(6) + " orbit"),
+    "enc-pgp/2026-11": ("pgp", "revoked", pem_block()),
+    "enc-md/2026-11": ("docs", "active", key()),
+    "enc-notebook/2026-11": ("notebook", "revoked", key()),
+    "enc-concat/2026-11": ("flask-enc", "fallback", key()),
+    "enc-anchor/2026-11": ("yaml-enc", "active", key()),
+    "enc-npm/2026-11": ("npm-enc", "revoked", "npm_" + key(27)),
+    "enc-netrc/2026-11": ("netrc-enc", "active", key()),
+    "enc-aws/2026-11": ("aws-enc", "active", key(30)),
+}
+k = {i: v[2] for i, v in keys.items()}
+
+
+def write(rel, text):
+    p = OUT / rel
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text)
+
+
+pct = k["enc-db/2026-11"].replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
+write("app/.env.example", f"# copy to .env\nDATABASE_URL=postgres://app:{pct}@db.internal:5432/app\n")
+write("app/jwks.json", json.dumps({"keys": [{"kty": "oct", "kid": "1", "k": b64url(k["enc-jwks/2026-11"].encode())}]}, indent=2) + "\n")
+write("app/crypto.py", f"import hmac\n\nSIGNING = bytes.fromhex(\"{k['enc-hex/2026-10'].encode().hex()}\")\n")
+write("app/settings.json", "{\n  \"session\": {\"secret\": \"" + k["enc-json/2026-11"].replace("/", "\\/") + "\"}\n}\n")
+shell = "".join(f"\\x{ord(c):02x}" if c in "-_" else c for c in k["enc-shell/2026-09"])
+write("deploy/release.sh", f"#!/bin/sh\ncurl -fsS -H $'X-Deploy-Token: {shell}' https://deploy.internal/release\n")
+write("ops/partner.http", f"GET /v1/orders HTTP/1.1\nHost: partner.example.com\nAuthorization: Basic {b64(('svc:' + k['enc-basic/2026-11']).encode())}\n")
+docker = json.dumps({"auths": {"registry.internal": {"auth": b64(("ci:" + k["enc-registry/2026-11"]).encode())}}})
+write("k8s/pull-secret.yaml", f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-pull\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: {b64(docker.encode())}\n")
+write("web/motto.js", f"export const greeting = '{k['enc-phrase/2026-11']}';\n")
+pgp = k["enc-pgp/2026-11"].strip()
+write("db/decrypt.sql", f"CREATE VIEW v AS SELECT pgp_pub_decrypt(body, dearmor('{pgp}')) AS body FROM letters;\n")
+write("conf/pgp.json", json.dumps({"private_key": k["enc-pgp/2026-11"]}) + "\n")
+write("docs/setup.md", f"# Setup\n\nRun the app with:\n\n```python\nSECRET_KEY = \"{k['enc-md/2026-11']}\"\n```\n")
+nb = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 1,
+                 "source": ["import requests\n", f"API_KEY = \"{k['enc-notebook/2026-11']}\"\n"]}],
+      "metadata": {"language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5}
+write("notebooks/explore.ipynb", json.dumps(nb, indent=1) + "\n")
+c = k["enc-concat/2026-11"]
+write("flask/config.py", f"SECRET_KEY = (\n    \"{c[:16]}\"\n    \"{c[16:]}\"\n)\n")
+write("helm/values.yaml", f"defaults:\n  api_token: &token \"{k['enc-anchor/2026-11']}\"\nprod:\n  api_token: *token\n")
+write("home/.npmrc", f"//registry.npmjs.org/:_authToken={k['enc-npm/2026-11']}\n")
+write("home/.netrc", f"machine api.example.com\n  login deploy\n  password {k['enc-netrc/2026-11']}\n")
+write("home/.aws/credentials", f"[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = {k['enc-aws/2026-11']}\n")
+# Decoys: none of these is a key.
+write("decoys/ids.txt", "request 123e4567-e89b-12d3-a456-426614174000\ncommit 9fceb02d0ae598e95dc970b74767f19372d61af8\nsha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n")
+write("decoys/logo.html", "<img src=\"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==\">\n")
+write("decoys/app.min.js", "!function(e){var t={};function n(r){if(t[r])return t[r].exports}n.p=\"\",n(n.s=\"x%2Fy\\u0041\")}([]);\n")
+write("decoys/README.md", "Use the documented example key `AKIAIOSFODNN7EXAMPLE` and `changeme` in examples.\n")
+
+ring = {"version": 1, "keys": [
+    {"id": i, "service": svc, "state": state,
+     "fingerprint": "sha256:" + hashlib.sha256(v.encode()).hexdigest(),
+     "length": len(v.encode()), "created": "2026-11-01", "note": "fixtures/encodings test key"}
+    for i, (svc, state, v) in sorted(keys.items())
+]}
+(ROOT / "tests" / "data" / "encodings-ring.json").write_text(json.dumps(ring, indent=2) + "\n")
+lines = ["# Plaintexts of the random test keys planted in fixtures/encodings (python3 secrets);",
+         "# id<TAB>value, the PGP block with its newlines as \\n."]
+lines += [f"{i}\t{v}" for i, v in sorted(k.items()) if "\n" not in v]
+(ROOT / "tests" / "data" / "encodings-secrets.txt").write_text("\n".join(lines) + "\n")
+print(f"wrote {OUT.relative_to(ROOT)}/, tests/data/encodings-ring.json, tests/data/encodings-secrets.txt")
