@@ -85,11 +85,7 @@ mod tests {
         let doc = Document::new("README.md", md, Format::Markdown);
         let mut out = Extracted::default();
         extract(&doc, &rules, &mut out);
-        let found: Vec<(u32, u32, &str)> = out
-            .candidates
-            .iter()
-            .map(|c| (c.at.line, c.at.column, c.detail.rule.as_str()))
-            .collect();
+        let found = crate::extract::places(&out);
         assert!(found.contains(&(4, 15, "python-secret-key")), "{found:?}");
         assert!(found.iter().any(|f| f.0 == 8), "the yaml block: {found:?}");
         // A block without a language is left to the text rules.

@@ -240,6 +240,15 @@ impl Extractors {
     }
 }
 
+/// (line, column, rule) of each candidate, for the extractors' tests.
+#[cfg(test)]
+pub(crate) fn places(out: &Extracted) -> Vec<(u32, u32, &str)> {
+    out.candidates
+        .iter()
+        .map(|c| (c.at.line, c.at.column, c.detail.rule.as_str()))
+        .collect()
+}
+
 /// Runs the Markdown and notebook extractors on `data`, panicking if an invariant
 /// breaks: every candidate lies on a line of the file, at a column of that line (or one
 /// past its end). Shared by the `cargo fuzz` target `documents` and a seeded test.

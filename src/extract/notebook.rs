@@ -167,11 +167,7 @@ mod tests {
         let doc = Document::new("nb.ipynb", nb, Format::Notebook);
         let mut out = Extracted::default();
         extract(&doc, &rules, &mut out);
-        let found: Vec<(u32, u32, &str)> = out
-            .candidates
-            .iter()
-            .map(|c| (c.at.line, c.at.column, c.detail.rule.as_str()))
-            .collect();
+        let found = crate::extract::places(&out);
         // The string's text starts at column 6; `SECRET_KEY = \"` is 15 bytes of it.
         assert!(found.contains(&(7, 21, "python-secret-key")), "{found:?}");
         assert_eq!(
