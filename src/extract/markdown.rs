@@ -35,6 +35,11 @@ fn language(info: &[u8]) -> Option<Format> {
 /// Runs the rules of each fenced block's language on the block.
 pub(crate) fn extract(doc: &Document, rules: &RuleSet, out: &mut Extracted) {
     let bytes = doc.bytes;
+    if memchr::memmem::find(bytes, b"```").is_none()
+        && memchr::memmem::find(bytes, b"~~~").is_none()
+    {
+        return;
+    }
     let mut lines = Vec::new();
     let mut at = 0;
     for line in bytes.split_inclusive(|&b| b == b'\n') {
