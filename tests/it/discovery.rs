@@ -3,29 +3,11 @@
 //! and a warning (or with `--require-ring` an error) for a scan.
 
 use crate::harness::*;
-use std::path::Path;
-use std::process::Command;
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
-        .args(args)
-        .current_dir(dir)
-        .env("HOME", NOWHERE)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// A repository whose ring holds KEY_A as revoked, and app/sub/settings.py holding it.
 fn repo() -> Tree {
     let t = Tree::new();
-    git(t.path(), &["init", "-q"]);
+    git_ok(t.path(), &["init", "-q"]);
     t.write(
         ".stalekey/ring.json",
         ring_json(&[("svc/1", "svc", "revoked", KEY_A)]),
@@ -56,7 +38,7 @@ fn the_ring_is_found_from_a_file_a_subdirectory_and_for_staged() {
         );
         assert!(!out.stderr.contains("no key ring"), "{}", out.stderr);
     }
-    git(t.path(), &["add", "app/sub/settings.py"]);
+    git_ok(t.path(), &["add", "app/sub/settings.py"]);
     let out = sk(&["scan", "--staged", "--format", "json"])
         .cwd(&sub)
         .run();
@@ -69,7 +51,7 @@ fn the_ring_is_found_from_a_file_a_subdirectory_and_for_staged() {
 #[test]
 fn no_ring_is_a_gate_error_and_a_scan_warning() {
     let t = Tree::new();
-    git(t.path(), &["init", "-q"]);
+    git_ok(t.path(), &["init", "-q"]);
     t.write("a.py", format!("SECRET_KEY = \"{KEY_A}\"\n"));
     let out = sk(&["gate", "--rotate", "svc", "."]).cwd(t.path()).run();
     assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
@@ -107,7 +89,7 @@ fn a_ring_above_the_repository_is_not_used() {
         ring_json(&[("svc/1", "svc", "revoked", KEY_A)]),
     );
     std::fs::create_dir_all(t.path().join("repo")).unwrap();
-    git(&t.path().join("repo"), &["init", "-q"]);
+    git_ok(&t.path().join("repo"), &["init", "-q"]);
     t.write("repo/a.py", format!("SECRET_KEY = \"{KEY_A}\"\n"));
     let out = sk(&["scan", "a.py", "--format", "json"])
         .cwd(&t.path().join("repo"))
