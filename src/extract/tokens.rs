@@ -311,21 +311,22 @@ impl RingTokens {
         while let Some(off) = memchr::memchr3(b'"', b'\'', b'`', &bytes[i..]) {
             let open = i + off;
             let q = bytes[open];
-            // Within the line and the longest key: bounded work per quote.
+            // Bounded work per quote: the closing quote within the longest key.
             let window = &bytes[open + 1..bytes.len().min(open + 2 + max_len)];
-            let window = &window[..memchr::memchr(b'\n', window).unwrap_or(window.len())];
             let Some(len) = memchr::memchr(q, window) else {
                 i = open + 1;
                 continue;
             };
-            let body = &bytes[open + 1..open + 1 + len];
-            if body.contains(&b' ')
-                && self.may_be_key_length(len)
+            let body = &window[..len];
+            if self.may_be_key_length(len)
+                && body.contains(&b' ')
+                && !body.contains(&b'\n')
                 && self.fingerprints.contains(&Fingerprint::of(body))
             {
                 hit(open + 1, len);
             }
-            i = open + 1;
+            // The closing quote opens nothing.
+            i = open + len + 2;
         }
     }
 
