@@ -241,9 +241,12 @@ fn progress_line(quiet: bool) -> Option<std::sync::Arc<dyn Fn(Progress) + Send +
 /// walk (a warning).
 fn check_readable(p: &Path) -> Result<()> {
     let meta = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
+    // A process substitution (`scan <(git show HEAD:app.py)`) is a pipe the shell names
+    // /dev/fd/N: it is read, bounded. A named FIFO could block forever: an error.
+    let substitution = p.starts_with("/dev/fd") || p.starts_with("/proc/self/fd");
     match special_kind(meta.file_type()) {
-        // A pipe given explicitly (`scan <(git show HEAD:app.py)`) is read, bounded.
-        None | Some("FIFO") => {}
+        None => {}
+        Some("FIFO") if substitution => {}
         Some(kind) => {
             return Err(Error::Usage(format!(
                 "{}: a {kind}, not a file or directory",

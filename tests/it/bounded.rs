@@ -174,3 +174,22 @@ fn a_staged_blob_over_max_filesize_is_streamed_for_ring_keys() {
         out.stderr
     );
 }
+
+#[test]
+fn a_named_fifo_given_explicitly_is_an_error() {
+    let t = Tree::new();
+    let fifo = t.path().join("pipe");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    // Nobody writes it: reading would block; stalekey refuses at once.
+    let out = sk(&["scan", fifo.to_str().unwrap()]).run();
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("a FIFO, not a file or directory"),
+        "{}",
+        out.stderr
+    );
+}
