@@ -19,7 +19,7 @@ use super::judge;
 use crate::error::{Error, Result};
 use crate::finding::{Finding, Kind, Verdict};
 use crate::names::is_fallback_name;
-use crate::ring::{KeyState, Ring};
+use crate::ring::{KeyState, Ring, RingKey};
 use std::collections::HashMap;
 
 /// The ring of one service as it will be after the rotation.
@@ -91,25 +91,15 @@ pub(crate) fn simulate(
                 "--to {id:?} names the key a rotation makes active; --finalize ends the grace period of a rotation already made"
             )));
         }
-        let mut changes = Vec::new();
-        let mut after = HashMap::new();
         let active: Vec<&str> = keys
             .iter()
             .filter(|k| k.state == KeyState::Active)
             .map(|k| k.id.as_str())
             .collect();
-        for k in &keys {
-            let next = match k.state {
-                KeyState::Fallback => KeyState::Retired,
-                other => other,
-            };
-            changes.push(Change {
-                id: k.id.clone(),
-                from: k.state,
-                to: next,
-            });
-            after.insert(k.id.clone(), next);
-        }
+        let (changes, after) = step(&keys, |k| match k.state {
+            KeyState::Fallback => KeyState::Retired,
+            other => other,
+        });
         return Ok(Rotation {
             service: service.to_string(),
             finalize,
@@ -143,21 +133,11 @@ pub(crate) fn simulate(
             }
         },
     };
-    let mut changes = Vec::new();
-    let mut after = HashMap::new();
-    for k in keys {
-        let next = match k.state {
-            KeyState::Active => KeyState::Fallback,
-            KeyState::Pending if new_active.as_deref() == Some(k.id.as_str()) => KeyState::Active,
-            other => other,
-        };
-        changes.push(Change {
-            id: k.id.clone(),
-            from: k.state,
-            to: next,
-        });
-        after.insert(k.id.clone(), next);
-    }
+    let (changes, after) = step(&keys, |k| match k.state {
+        KeyState::Active => KeyState::Fallback,
+        KeyState::Pending if new_active.as_deref() == Some(k.id.as_str()) => KeyState::Active,
+        other => other,
+    });
     Ok(Rotation {
         service: service.to_string(),
         finalize,
@@ -165,6 +145,23 @@ pub(crate) fn simulate(
         changes,
         after,
     })
+}
+
+/// Every key's change under one step of the rotation, and the states after it.
+fn step(
+    keys: &[&RingKey],
+    next: impl Fn(&RingKey) -> KeyState,
+) -> (Vec<Change>, HashMap<String, KeyState>) {
+    let changes: Vec<Change> = keys
+        .iter()
+        .map(|k| Change {
+            id: k.id.clone(),
+            from: k.state,
+            to: next(k),
+        })
+        .collect();
+    let after = changes.iter().map(|c| (c.id.clone(), c.to)).collect();
+    (changes, after)
 }
 
 /// What a consumer must do before the rotation.

@@ -238,16 +238,8 @@ impl Rule {
                         .map(|v| (m.start() + value_start(m.as_bytes(), dialect), v))
                 };
                 if let Some((at, value)) = decoded {
-                    out.candidates.push(
-                        Candidate::literal(
-                            doc.position(at),
-                            &self.spec.id,
-                            self.spec.confidence,
-                            Secret::new(value),
-                        )
-                        .with_name(name.clone())
-                        .with_bar(self.bar()),
-                    );
+                    out.candidates
+                        .push(self.literal(doc, at, value, name.clone()));
                 }
             }
             if let Some(m) = first(&caps, &self.list) {
@@ -258,19 +250,28 @@ impl Rule {
                     let Some(value) = value else { continue };
                     let at = m.start() + off + value_start(&m.as_bytes()[off..], dialect);
                     let item_name = name.as_ref().map(|n| format!("{n}[{i}]"));
-                    out.candidates.push(
-                        Candidate::literal(
-                            doc.position(at),
-                            &self.spec.id,
-                            self.spec.confidence,
-                            Secret::new(value),
-                        )
-                        .with_name(item_name)
-                        .with_bar(self.bar()),
-                    );
+                    out.candidates.push(self.literal(doc, at, value, item_name));
                 }
             }
         }
+    }
+
+    /// A literal candidate of this rule at byte `at` of the document.
+    fn literal(
+        &self,
+        doc: &Document,
+        at: usize,
+        value: Vec<u8>,
+        name: Option<String>,
+    ) -> Candidate {
+        Candidate::literal(
+            doc.position(at),
+            &self.spec.id,
+            self.spec.confidence,
+            Secret::new(value),
+        )
+        .with_name(name)
+        .with_bar(self.bar())
     }
 
     fn decode_value(&self, raw: &[u8], dialect: Dialect) -> Option<Vec<u8>> {
