@@ -136,6 +136,8 @@ pub(crate) enum Origin {
 pub(crate) struct Bar {
     pub min_len: usize,
     pub entropy: Option<f64>,
+    /// The format is a UUID (a Postmark token): a UUID is not thereby a non-secret.
+    pub uuid_ok: bool,
 }
 
 impl Bar {
@@ -143,6 +145,7 @@ impl Bar {
     pub(crate) const STRUCTURED: Bar = Bar {
         min_len: 8,
         entropy: None,
+        uuid_ok: false,
     };
 }
 

@@ -13,7 +13,86 @@ pub(crate) enum NotASecret {
     Uuid,
     GitObjectId,
     IntegrityHash,
+    PasswordHash,
+    DefaultCredential,
     LowEntropy,
+}
+
+/// Password-hash formats (Django's `algorithm$…`, crypt's `$id$…`, LDAP's `{SCHEME}…`):
+/// a stored hash is not a key anyone can use.
+const PASSWORD_HASH_PREFIXES: &[&str] = &[
+    "pbkdf2_sha256$",
+    "pbkdf2_sha1$",
+    "argon2$",
+    "bcrypt$",
+    "bcrypt_sha256$",
+    "scrypt$",
+    "md5$",
+    "sha1$",
+    "unsalted_md5$",
+    "unsalted_sha1$",
+    "crypt$",
+    "$2a$",
+    "$2b$",
+    "$2x$",
+    "$2y$",
+    "$apr1$",
+    "$argon2id$",
+    "$argon2i$",
+    "$argon2d$",
+    "$scrypt$",
+    "$pbkdf2",
+    "$1$",
+    "$5$",
+    "$6$",
+    "$y$",
+    "$7$",
+    "$sha1$",
+    "{ssha}",
+    "{sha}",
+    "{ssha256}",
+    "{ssha512}",
+    "{crypt}",
+    "{md5}",
+    "{smd5}",
+    "{pbkdf2}",
+    "{argon2}",
+];
+
+/// Well-known default credentials of databases, brokers and admin consoles: whoever
+/// left them there did not mean them as a secret (and every scanner's users know them).
+const DEFAULT_CREDENTIALS: &[&str] = &[
+    "postgres",
+    "postgresql",
+    "guest",
+    "airflow",
+    "admin",
+    "root",
+    "toor",
+    "mysql",
+    "redis",
+    "rabbitmq",
+    "minioadmin",
+    "elastic",
+    "changeit",
+    "letmein",
+    "welcome",
+    "qwerty",
+    "keycloak",
+    "sonar",
+    "jenkins",
+    "oracle",
+    "sa",
+    "user",
+    "pass",
+    "admin123",
+    "postgres123",
+];
+
+/// The value is a password hash in one of the stored formats.
+pub(crate) fn is_password_hash(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    PASSWORD_HASH_PREFIXES.iter().any(|p| lower.starts_with(p))
 }
 
 /// Documented example keys from vendors' docs (AWS, Stripe, GitHub, ...).
@@ -113,18 +192,34 @@ pub(crate) fn check(
     min_len: usize,
     min_entropy: Option<f64>,
 ) -> Result<(), NotASecret> {
+    check_bar(value, min_len, min_entropy, false)
+}
+
+/// [`check`], where `uuid_ok` says the token format itself is a UUID.
+pub(crate) fn check_bar(
+    value: &[u8],
+    min_len: usize,
+    min_entropy: Option<f64>,
+    uuid_ok: bool,
+) -> Result<(), NotASecret> {
+    let text = String::from_utf8_lossy(value);
+    let trimmed = text.trim();
+    if DEFAULT_CREDENTIALS.contains(&trimmed.to_ascii_lowercase().as_str()) {
+        return Err(NotASecret::DefaultCredential);
+    }
     if value.len() < min_len.max(1) {
         return Err(NotASecret::TooShort);
     }
-    let text = String::from_utf8_lossy(value);
-    let trimmed = text.trim();
     if DOCUMENTED_EXAMPLES.contains(&trimmed) {
         return Err(NotASecret::DocumentedExample);
     }
     if is_placeholder(trimmed) {
         return Err(NotASecret::Placeholder);
     }
-    if is_uuid(trimmed) {
+    if is_password_hash(trimmed) {
+        return Err(NotASecret::PasswordHash);
+    }
+    if !uuid_ok && is_uuid(trimmed) {
         return Err(NotASecret::Uuid);
     }
     if is_integrity_hash(trimmed) {
@@ -154,11 +249,14 @@ pub(crate) fn is_placeholder(text: &str) -> bool {
     // only counts as a whole word.
     let long = lower.len() > 100;
     if PLACEHOLDER_WORDS.iter().any(|w| {
-        if long {
+        let found = if long {
             contains_word(&lower, w)
         } else {
             lower.contains(w)
-        }
+        };
+        // A random value that merely holds a word (`…MasterKey…`, `abcdefgh` then 30
+        // random characters) is still random once the word is taken out.
+        found && !random_without(text, w)
     }) {
         return true;
     }
@@ -187,6 +285,47 @@ pub(crate) fn is_placeholder(text: &str) -> bool {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_'));
     templated
+}
+
+/// What is left of `text` once every occurrence of `word` is removed is itself a
+/// random-looking value: long, high in entropy, of mixed characters.
+fn random_without(text: &str, word: &str) -> bool {
+    let lower = text.as_bytes().to_ascii_lowercase();
+    let mut rest = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < lower.len() {
+        if lower[i..].starts_with(word.as_bytes()) {
+            i += word.len();
+        } else {
+            rest.push(text.as_bytes()[i]);
+            i += 1;
+        }
+    }
+    rest.len() >= 20
+        && shannon_entropy(&rest) >= 4.0
+        && distinct_classes(&rest) >= 2
+        && !mostly_words(&rest)
+}
+
+/// Most of `value` is lowercase words between separators (`goes-here-1234`): prose.
+fn mostly_words(value: &[u8]) -> bool {
+    let in_words: usize = value
+        .split(|b| !b.is_ascii_alphanumeric())
+        .filter(|w| w.len() >= 3 && w.iter().all(u8::is_ascii_lowercase))
+        .map(<[u8]>::len)
+        .sum();
+    in_words * 2 > value.len()
+}
+
+fn distinct_classes(value: &[u8]) -> usize {
+    [
+        value.iter().any(u8::is_ascii_lowercase),
+        value.iter().any(u8::is_ascii_uppercase),
+        value.iter().any(u8::is_ascii_digit),
+    ]
+    .iter()
+    .filter(|&&c| c)
+    .count()
 }
 
 /// `word` occurs in `text` as a whole word: no letter or digit joins its edges.
@@ -310,5 +449,45 @@ mod tests {
         assert!(check(pem_like.as_bytes(), 8, None).is_ok());
         let long_placeholder = format!("{} your-key-here {}", "x1".repeat(50), "y2".repeat(10));
         assert!(check(long_placeholder.as_bytes(), 8, None).is_err());
+    }
+
+    #[test]
+    fn password_hashes_are_not_secrets() {
+        for v in [
+            "pbkdf2_sha256$600000$Zk3PqLw9xR2v$Q2hmN0t4Yk1wUjdWc0w5ZmE4QmNkRWZnSGlqS2xtbm8=",
+            "argon2$argon2id$v=19$m=102400,t=2,p=8$c2FsdHNhbHQ$Qm9uZVhZWjEyMzQ1Njc4OQ",
+            "bcrypt_sha256$$2b$12$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy",
+            "$2y$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy",
+            "$apr1$r31.....$HqJZimcKQFAMYayBlzkrA/",
+            "{SSHA}bW9ja3NhbHRlZGhhc2h2YWx1ZTEyMzQ=",
+            "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG",
+            "$6$rounds=5000$usesomesillystri$D4IrlXatmP7rx3P3InaxBeoomnAihCKRVQP22JZ6EY47Wc6BkroIuUUBOov1i.S5KPgErtP/EN5mcO.ChWQW21",
+        ] {
+            assert_eq!(check(v.as_bytes(), 8, Some(3.0)), Err(NotASecret::PasswordHash), "{v}");
+        }
+    }
+
+    #[test]
+    fn default_credentials_are_not_secrets() {
+        for v in ["postgres", "guest", "airflow", "admin", "Postgres"] {
+            assert_eq!(
+                check(v.as_bytes(), 1, None),
+                Err(NotASecret::DefaultCredential),
+                "{v}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_word_inside_a_random_value_does_not_make_it_a_placeholder() {
+        // parse-server's test suites use keys like this: random around a word.
+        assert!(check(b"k9QzT4vLmMasterKeyW2xR8pN5bYc7Hd3Fj", 8, Some(3.0)).is_ok());
+        assert!(check(b"abcdefghQ7vK2mZ9xR4tW8pL3nB6yC1dF5", 8, Some(3.0)).is_ok());
+        assert!(check(b"yourMasterKey", 8, Some(3.0)).is_err());
+        assert!(check(b"my-secret-key-for-tests", 8, Some(3.0)).is_err());
+        assert_eq!(
+            check_bar(b"123e4567-e89b-12d3-a456-426614174000", 8, None, true),
+            Ok(())
+        );
     }
 }

@@ -27,7 +27,13 @@ pub(crate) fn match_candidate(c: Candidate, ring: &Ring) -> Matched<'_> {
             let fp = secret.fingerprint();
             let key = ring.lookup(&fp);
             let plausible = key.is_some()
-                || plausible::check(secret.expose(), c.bar.min_len, c.bar.entropy).is_ok();
+                || plausible::check_bar(
+                    secret.expose(),
+                    c.bar.min_len,
+                    c.bar.entropy,
+                    c.bar.uuid_ok,
+                )
+                .is_ok();
             (Some(fp), key, secret.preview(), plausible)
         }
         None => {

@@ -306,6 +306,7 @@ impl Rule {
         Bar {
             min_len: self.spec.min_len,
             entropy: self.spec.entropy,
+            uuid_ok: self.spec.allow_uuid,
         }
     }
 

@@ -73,6 +73,9 @@ pub(crate) struct RuleSpec {
     /// `0`: the whole file (for rules whose keyword may stand far from the match).
     #[serde(default = "default_window")]
     pub window: usize,
+    /// The token format is a UUID: a UUID value is not dismissed as an identifier.
+    #[serde(default)]
+    pub allow_uuid: bool,
     pub examples: Vec<String>,
     pub negative_examples: Vec<String>,
 }
