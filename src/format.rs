@@ -21,6 +21,20 @@ pub enum Format {
     Dockerfile,
     Nginx,
     Sql,
+    /// INI / cfg and the INI-shaped credential files (`.npmrc`, `.pypirc`, AWS).
+    Ini,
+    /// XML (`web.config`, `app.config`, `pom.xml`, `.csproj`).
+    Xml,
+    /// `.netrc` / `_netrc`.
+    Netrc,
+    /// PostgreSQL's `.pgpass`.
+    Pgpass,
+    /// git's credential store, `.git-credentials`.
+    GitCredentials,
+    /// systemd unit files.
+    Systemd,
+    /// Terraform / HCL (`.tf`, `.tfvars`, `.hcl`).
+    Hcl,
     /// Lock files and checksum lists: only ring keys are looked for.
     Lockfile,
     /// Markdown: its fenced code blocks are also scanned as their language.
@@ -51,6 +65,13 @@ impl Format {
             Format::Dockerfile => "dockerfile",
             Format::Nginx => "nginx",
             Format::Sql => "sql",
+            Format::Ini => "ini",
+            Format::Xml => "xml",
+            Format::Netrc => "netrc",
+            Format::Pgpass => "pgpass",
+            Format::GitCredentials => "git-credentials",
+            Format::Systemd => "systemd",
+            Format::Hcl => "hcl",
             Format::Lockfile => "lockfile",
             Format::Markdown => "markdown",
             Format::Notebook => "notebook",
@@ -88,6 +109,20 @@ impl Format {
         if matches!(lower.as_str(), "gemfile" | "rakefile" | "vagrantfile") {
             return Format::Ruby;
         }
+        match lower.as_str() {
+            ".netrc" | "_netrc" => return Format::Netrc,
+            ".pgpass" | "pgpass.conf" => return Format::Pgpass,
+            ".git-credentials" => return Format::GitCredentials,
+            ".npmrc" | ".pypirc" | ".gitconfig" | ".my.cnf" | ".s3cfg" | ".boto"
+            | ".editorconfig" => return Format::Ini,
+            _ => {}
+        }
+        if rel_path.contains(".aws/") && matches!(lower.as_str(), "credentials" | "config") {
+            return Format::Ini;
+        }
+        if rel_path.contains(".service.d/") && lower.ends_with(".conf") {
+            return Format::Systemd;
+        }
         // Compressed SQL dumps are read through gzip.
         let lower = match lower.strip_suffix(".gz") {
             Some(inner)
@@ -113,7 +148,12 @@ impl Format {
             "rb" | "erb" | "rake" | "gemspec" => Format::Ruby,
             "sh" | "bash" | "zsh" | "ksh" | "envrc" => Format::Shell,
             "yaml" | "yml" => Format::Yaml,
-            "json" | "jsonc" | "json5" => Format::Json,
+            "json" | "jsonc" | "json5" | "tfstate" => Format::Json,
+            "ini" | "cfg" | "cnf" => Format::Ini,
+            "xml" | "config" | "csproj" | "vbproj" | "fsproj" | "props" | "targets" | "xaml"
+            | "plist" => Format::Xml,
+            "service" | "socket" | "timer" | "mount" => Format::Systemd,
+            "tf" | "tfvars" | "hcl" | "nomad" => Format::Hcl,
             "toml" => Format::Toml,
             "sql" | "pgsql" | "psql" | "dump" => Format::Sql,
             "conf" if is_nginx_path(rel_path) || looks_like_nginx(head) => Format::Nginx,
@@ -124,7 +164,7 @@ impl Format {
     }
 }
 
-const ALL: [Format; 20] = [
+const ALL: [Format; 27] = [
     Format::Python,
     Format::Javascript,
     Format::Go,
@@ -140,6 +180,13 @@ const ALL: [Format; 20] = [
     Format::Dockerfile,
     Format::Nginx,
     Format::Sql,
+    Format::Ini,
+    Format::Xml,
+    Format::Netrc,
+    Format::Pgpass,
+    Format::GitCredentials,
+    Format::Systemd,
+    Format::Hcl,
     Format::Lockfile,
     Format::Markdown,
     Format::Notebook,

@@ -32,6 +32,69 @@ pub(crate) fn is_secret_name(name: &str) -> bool {
     contains_any(name, SECRET_WORDS)
 }
 
+/// Names of settings that hold identifiers, not secrets, even when a secret word is in
+/// them (`device_token`, `api_key_id`, `username`).
+const IDENTIFIER_NAMES: &[&str] = &[
+    "user",
+    "username",
+    "user_name",
+    "login",
+    "email",
+    "mail",
+    "address",
+    "addr",
+    "host",
+    "hostname",
+    "url",
+    "uri",
+    "endpoint",
+    "port",
+    "database",
+    "db",
+    "dbname",
+    "db_name",
+    "region",
+    "bucket",
+    "account",
+    "account_id",
+    "client_id",
+    "app_id",
+    "project",
+    "project_id",
+    "namespace",
+    "cluster",
+    "device_token",
+    "device_id",
+    "key_id",
+    "access_key_id",
+    "api_key_id",
+    "key_name",
+    "keyname",
+    "token_type",
+    "token_url",
+    "keyfile",
+    "key_file",
+    "key_path",
+    "keystore",
+    "cert_file",
+    "certfile",
+];
+
+/// Is `name` one that holds an identifier (`username`, `device_token`)? Case, `-` and
+/// `.` are ignored, and a prefix (`db_user`, `aws_access_key_id`) is allowed.
+pub(crate) fn is_identifier_name(name: &str) -> bool {
+    let norm: String = name
+        .chars()
+        .map(|c| match c {
+            '-' | '.' | ' ' => '_',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect();
+    IDENTIFIER_NAMES
+        .iter()
+        .any(|w| norm == *w || norm.ends_with(&format!("_{w}")))
+}
+
 /// Does `name` hold a previous key (`SECRET_KEY_FALLBACKS`, `previous_key`)?
 pub(crate) fn is_fallback_name(name: &str) -> bool {
     contains_any(name, FALLBACK_WORDS)
@@ -53,6 +116,22 @@ mod tests {
         }
         for no in ["NODE_ENV", "PORT", "X-Request-Id"] {
             assert!(!is_secret_name(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn identifier_names() {
+        for yes in [
+            "username",
+            "DB_USER",
+            "device-token",
+            "aws_access_key_id",
+            "Email",
+        ] {
+            assert!(is_identifier_name(yes), "{yes}");
+        }
+        for no in ["password", "api_key", "secret_key", "token"] {
+            assert!(!is_identifier_name(no), "{no}");
         }
     }
 

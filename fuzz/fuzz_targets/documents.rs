@@ -1,4 +1,5 @@
-//! Fuzzes the Markdown-fence and Jupyter-notebook extractors through
+//! Fuzzes the Markdown-fence, Jupyter-notebook and configuration-format (INI, XML,
+//! netrc, pgpass, git-credentials, systemd, HCL) extractors through
 //! `stalekey::fuzzing::documents`: no panic, every candidate inside the file.
 //! Run: `cargo +nightly fuzz run documents`.
 #![no_main]

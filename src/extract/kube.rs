@@ -2,8 +2,10 @@
 //! the key; `stringData:` values are the key as written. Works line by line on the YAML
 //! so that every value keeps its line and column; several documents per file are fine.
 
+use super::config::RING_ONLY;
 use super::literal::{self, Dialect};
-use super::{Candidate, Confidence, Document, Extracted, Origin};
+use super::{Bar, Candidate, Confidence, Document, Extracted, Origin};
+use crate::names;
 use crate::secret::Secret;
 use base64::Engine as _;
 
@@ -175,6 +177,13 @@ fn extract_document(doc: &Document, lines: &[Line], out: &mut Extracted) {
             } else {
                 text
             };
+            // A key that names an identifier (`username`, `email`, `device-token`)
+            // holds one: only a ring key there is a finding.
+            let bar = if names::is_identifier_name(&name) {
+                RING_ONLY
+            } else {
+                Bar::STRUCTURED
+            };
             out.candidates.push(
                 Candidate::literal(
                     doc.position(offset),
@@ -184,7 +193,8 @@ fn extract_document(doc: &Document, lines: &[Line], out: &mut Extracted) {
                 )
                 .with_name(Some(name))
                 .with_context(Some(context.clone()))
-                .with_origin(Origin::Structured),
+                .with_origin(Origin::Structured)
+                .with_bar(bar),
             );
         }
     }

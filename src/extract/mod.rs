@@ -4,6 +4,7 @@
 //! `rules/`) and the ring-token extractor run on every text format. A new format is a
 //! new module here and one line in [`Extractors::run`].
 
+pub(crate) mod config;
 pub(crate) mod decode;
 pub(crate) mod kube;
 pub(crate) mod literal;
@@ -200,6 +201,16 @@ impl Extractors {
                 markdown::extract(doc, &self.rules, &mut out);
                 self.rules.extract(doc, &mut out);
             }
+            Format::Ini
+            | Format::Xml
+            | Format::Netrc
+            | Format::Pgpass
+            | Format::GitCredentials
+            | Format::Systemd
+            | Format::Hcl => {
+                config_extractor(doc.format)(doc, &mut out);
+                self.rules.extract(doc, &mut out);
+            }
             _ => self.rules.extract(doc, &mut out),
         }
         if let Some(tokens) = &self.tokens {
@@ -240,6 +251,19 @@ impl Extractors {
     }
 }
 
+/// The extractor of a configuration format.
+fn config_extractor(format: Format) -> fn(&Document, &mut Extracted) {
+    match format {
+        Format::Ini => config::ini::extract,
+        Format::Xml => config::xml::extract,
+        Format::Netrc => config::credfiles::netrc,
+        Format::Pgpass => config::credfiles::pgpass,
+        Format::GitCredentials => config::credfiles::git_credentials,
+        Format::Systemd => config::systemd::extract,
+        _ => config::hcl::extract,
+    }
+}
+
 /// (line, column, rule) of each candidate, for the extractors' tests.
 #[cfg(test)]
 pub(crate) fn places(out: &Extracted) -> Vec<(u32, u32, &str)> {
@@ -249,20 +273,31 @@ pub(crate) fn places(out: &Extracted) -> Vec<(u32, u32, &str)> {
         .collect()
 }
 
-/// Runs the Markdown and notebook extractors on `data`, panicking if an invariant
-/// breaks: every candidate lies on a line of the file, at a column of that line (or one
+/// Runs the Markdown, notebook and configuration-format extractors on `data`,
+/// panicking if an invariant breaks: every candidate lies on a line of the file, at a column of that line (or one
 /// past its end). Shared by the `cargo fuzz` target `documents` and a seeded test.
 #[doc(hidden)]
 pub fn self_check(data: &[u8]) {
     static RULES: std::sync::OnceLock<rules::RuleSet> = std::sync::OnceLock::new();
     let rules = RULES.get_or_init(|| rules::RuleSet::embedded().expect("embedded rules"));
     let lines: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
-    for format in [Format::Markdown, Format::Notebook] {
+    for format in [
+        Format::Markdown,
+        Format::Notebook,
+        Format::Ini,
+        Format::Xml,
+        Format::Netrc,
+        Format::Pgpass,
+        Format::GitCredentials,
+        Format::Systemd,
+        Format::Hcl,
+    ] {
         let doc = Document::new("f", data, format);
         let mut out = Extracted::default();
         match format {
             Format::Markdown => markdown::extract(&doc, rules, &mut out),
-            _ => notebook::extract(&doc, rules, &mut out),
+            Format::Notebook => notebook::extract(&doc, rules, &mut out),
+            other => config_extractor(other)(&doc, &mut out),
         }
         for c in &out.candidates {
             let line = lines
@@ -282,7 +317,7 @@ pub fn self_check(data: &[u8]) {
 mod tests {
     use super::*;
 
-    /// Seeded random Markdown and notebook fragments through [`self_check`].
+    /// Seeded random Markdown, notebook and configuration fragments through [`self_check`].
     #[test]
     fn random_documents_keep_candidates_in_the_file() {
         const PIECES: &[&str] = &[
@@ -299,6 +334,21 @@ mod tests {
             "    ",
             "\"",
             "\\",
+            "[core]\n",
+            "fernet_key = a1b2c3d4e5f6, f6e5d4c3b2a1\n",
+            "<add key=\"ApiKey\" value=\"",
+            "connectionString=\"Server=x;Password=",
+            "&amp;",
+            "<!--",
+            "/>",
+            "machine h login u password ",
+            "db:5432:*:app:p\\:w\n",
+            "https://u:p%2B@h\n",
+            "Environment=\"TOKEN=a b\" X=",
+            "variable \"db_password\" {\n",
+            "default = \"",
+            "}\n",
+            "<<EOT\n",
         ];
         let mut rng = crate::testrand::XorShift::new(0xA11C_E5ED);
         for _ in 0..2_000 {

@@ -3,6 +3,7 @@
 
 mod bounded;
 mod cli;
+mod config;
 mod discovery;
 mod encodings;
 mod exit;
