@@ -226,6 +226,19 @@ pub struct InputArgs {
     /// tree; PATHs become pathspecs and reports show paths from the repository root
     #[arg(long)]
     pub staged: bool,
+    /// Scan every blob reachable from all refs of the repository at PATH (each distinct
+    /// blob once), naming the commit that introduced each finding
+    #[arg(long, conflicts_with = "staged")]
+    pub history: bool,
+    /// With --history: only what REF reaches
+    #[arg(long, value_name = "REF", requires = "history")]
+    pub branch: Option<String>,
+    /// With --history: only commits after DATE (as git reads it: 2026-01-01, "2 weeks ago")
+    #[arg(long, value_name = "DATE", requires = "history")]
+    pub since: Option<String>,
+    /// With --history: at most N commits
+    #[arg(long, value_name = "N", requires = "history")]
+    pub max_count: Option<u64>,
     /// Directory nginx `include` paths are relative to (default: the directory of the
     /// top nginx.conf found in the scan)
     #[arg(long, value_name = "DIR")]

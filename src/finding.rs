@@ -216,6 +216,21 @@ pub struct Finding {
     pub fingerprint: Option<Fingerprint>,
     pub key: Option<KeyRef>,
     pub preview: Option<String>,
+    /// With `scan --history`: the commit that introduced the blob at this path.
+    pub commit: Option<CommitRef>,
+}
+
+/// The commit that first recorded a blob at a path (by commit time).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommitRef {
+    /// The full 40-hex (or 64-hex) object id.
+    pub id: String,
+    /// Commit time, seconds since the Unix epoch.
+    pub time: i64,
+    /// The path of the blob in that commit.
+    pub path: String,
+    /// HEAD still holds the blob (at `path`): a consumer now, not only in history.
+    pub at_head: bool,
 }
 
 impl Finding {

@@ -200,6 +200,7 @@ mod tests {
             fingerprint: fp.map(|f| Fingerprint::parse(f).unwrap()),
             key: None,
             preview: None,
+            commit: None,
         }
     }
 

@@ -17,6 +17,7 @@
 
 mod app;
 mod cli;
+mod clock;
 mod error;
 mod extract;
 mod finding;

@@ -10,6 +10,7 @@ use crate::extract::rules::RuleSet;
 use crate::extract::Extractors;
 use crate::ignorefile::{Ignores, IGNORE_FILE};
 use crate::pipeline::engine::Engine;
+use crate::pipeline::history::History;
 use crate::pipeline::source::Source;
 use crate::pipeline::staged::GitIndex;
 use crate::pipeline::walk::{special_kind, Walk, WalkOptions};
@@ -103,7 +104,20 @@ impl ScanConfig {
             .chain(ignores.files.iter().cloned())
             .collect();
         let globs = exclude_globs(&project)?;
-        let source: Box<dyn Source> = if args.staged {
+        let source: Box<dyn Source> = if args.history {
+            if args.paths.len() > 1 {
+                return Err(Error::Usage(
+                    "--history: give one repository (PATH), not several".into(),
+                ));
+            }
+            Box::new(History {
+                dir: args.paths[0].clone(),
+                branch: args.branch,
+                since: args.since,
+                max_count: args.max_count,
+                max_filesize: Some(settings.max_filesize),
+            })
+        } else if args.staged {
             Box::new(GitIndex {
                 pathspecs: args.paths,
                 max_filesize: Some(settings.max_filesize),

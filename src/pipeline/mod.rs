@@ -8,6 +8,7 @@
 
 pub(crate) mod engine;
 pub(crate) mod git;
+pub(crate) mod history;
 pub(crate) mod read;
 pub(crate) mod rulecheck;
 pub(crate) mod source;
@@ -17,9 +18,10 @@ pub(crate) mod walk;
 
 use crate::error::Result;
 use crate::extract::nginx::{NginxDoc, NginxIndex};
-use crate::finding::Finding;
+use crate::finding::{CommitRef, Finding};
 use crate::format::Format;
 use engine::{Engine, Scanned};
+
 use read::{ReadOutcome, RingOnly};
 use source::{Item, Source};
 use stats::{Stats, Warning};
@@ -169,6 +171,13 @@ pub(crate) fn run(
 fn process(item: Item, engine: &Engine, opts: &DriverOptions, collected: &Mutex<Collected>) {
     let shown = item.shown.clone();
     let path = item.path.clone();
+    let commit = item.commit.clone();
+    let attribute = |mut scanned: Option<Scanned>| {
+        if let (Some(s), Some(c)) = (scanned.as_mut(), &commit) {
+            attribute_to(s, c);
+        }
+        scanned
+    };
     match read::read(item, opts.max_filesize) {
         ReadOutcome::Text {
             bytes,
@@ -178,11 +187,11 @@ fn process(item: Item, engine: &Engine, opts: &DriverOptions, collected: &Mutex<
             collected.lock().unwrap().nginx.push(doc);
         }
         ReadOutcome::Text { bytes, format } => {
-            let scanned = engine.document(&shown, &bytes, format, None);
+            let scanned = attribute(engine.document(&shown, &bytes, format, None));
             collected.lock().unwrap().add(&shown, scanned);
         }
         ReadOutcome::Stream { mut reader, format } => {
-            let scanned = engine.stream(&shown, &mut *reader, format);
+            let scanned = attribute(engine.stream(&shown, &mut *reader, format));
             drop(reader);
             collected.lock().unwrap().add(&shown, scanned);
         }
@@ -190,7 +199,17 @@ fn process(item: Item, engine: &Engine, opts: &DriverOptions, collected: &Mutex<
             mut reader,
             format,
             why,
-        } => ring_only(&shown, &mut *reader, format, why, engine, collected),
+        } => {
+            let scanned = engine.has_ring_keys().then(|| {
+                engine.ring_only(&shown, &mut *reader, format).map(|mut s| {
+                    if let (Ok(s), Some(c)) = (s.as_mut(), &commit) {
+                        attribute_to(s, c);
+                    }
+                    s
+                })
+            });
+            ring_only(&shown, scanned, why, collected)
+        }
         ReadOutcome::Special { kind } => {
             let warning = Warning::Special { path: shown, kind };
             collected.lock().unwrap().skip(Some(warning));
@@ -213,19 +232,21 @@ fn process(item: Item, engine: &Engine, opts: &DriverOptions, collected: &Mutex<
     }
 }
 
+/// Marks every finding of a history blob with the commit that introduced it.
+fn attribute_to(scanned: &mut Scanned, commit: &CommitRef) {
+    for f in &mut scanned.findings {
+        f.commit = Some(commit.clone());
+    }
+}
+
 /// A binary file or one over `--max-filesize`: searched for ring keys only, or with no
 /// ring keys to look for, skipped.
 fn ring_only(
     shown: &str,
-    reader: &mut dyn std::io::Read,
-    format: Format,
+    scanned: Option<Option<std::io::Result<Scanned>>>,
     why: RingOnly,
-    engine: &Engine,
     collected: &Mutex<Collected>,
 ) {
-    let scanned = engine
-        .has_ring_keys()
-        .then(|| engine.ring_only(shown, reader, format));
     let mut c = collected.lock().unwrap();
     match why {
         RingOnly::Binary => c.stats.binary += 1,

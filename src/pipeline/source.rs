@@ -31,6 +31,8 @@ pub(crate) struct Item {
     /// Where the document is, or would be, on disk (nginx includes resolve from it).
     pub path: PathBuf,
     pub body: Body,
+    /// A blob from history: the commit that introduced it at `shown`.
+    pub commit: Option<std::sync::Arc<crate::finding::CommitRef>>,
 }
 
 /// A source of documents.

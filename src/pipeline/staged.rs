@@ -14,13 +14,10 @@
 //! sparse indexes) without stalekey re-implementing it, where gix would add some hundred
 //! crates to the build.
 
-use super::git::{git, repo_root, run_git};
-use super::read::admit;
-use super::source::{Body, Exclude, Item, Source};
-use crate::error::{Error, Result};
-use std::io::{BufRead, BufReader, Read, Seek, Write};
+use super::git::{git, read_blobs, repo_root, run_git, Blob};
+use super::source::{Exclude, Item, Source};
+use crate::error::Result;
 use std::path::PathBuf;
-use std::process::Stdio;
 
 /// The git index as a [`Source`]: the blobs the next commit adds or changes.
 pub(crate) struct GitIndex {
@@ -99,7 +96,15 @@ impl Source for GitIndex {
                     .is_none_or(|g| !g.matched(root.join(&e.path), false).is_ignore())
             })
             .collect();
-        read_blobs(&root, &entries, self.max_filesize, emit)
+        let blobs: Vec<Blob> = entries
+            .into_iter()
+            .map(|e| Blob {
+                path: e.path,
+                oid: e.oid,
+                commit: None,
+            })
+            .collect();
+        read_blobs(&root, &blobs, self.max_filesize, "--staged", emit)
     }
 
     fn roots(&self) -> Vec<PathBuf> {
@@ -109,97 +114,6 @@ impl Source for GitIndex {
     fn base(&self) -> PathBuf {
         repo_root("--staged").unwrap_or_else(|_| PathBuf::from("."))
     }
-}
-
-/// A temporary file that no other process can open: created in the temporary
-/// directory and unlinked at once (its space is freed when it is closed).
-fn spool_file() -> std::io::Result<std::fs::File> {
-    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let path = std::env::temp_dir().join(format!(".stalekey-blob-{}-{n}", std::process::id()));
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .open(&path)?;
-    std::fs::remove_file(&path)?;
-    Ok(file)
-}
-
-/// Reads every entry's blob through one `git cat-file --batch` and emits it: its bytes,
-/// or without reading them that it is too large or missing.
-fn read_blobs(
-    root: &std::path::Path,
-    entries: &[StagedEntry],
-    max_filesize: Option<u64>,
-    emit: &(dyn Fn(Item) + Sync),
-) -> Result<()> {
-    let mut child = git(&["cat-file", "--batch"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| Error::Git(format!("--staged: cannot run git cat-file: {e}")))?;
-    let mut stdin = child.stdin.take().expect("piped stdin");
-    let oids: Vec<u8> = entries
-        .iter()
-        .flat_map(|e| format!("{}\n", e.oid).into_bytes())
-        .collect();
-    // Written from another thread: git answers while we write, and both pipes are finite.
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&oids);
-    });
-    let mut out = BufReader::with_capacity(1 << 16, child.stdout.take().expect("piped stdout"));
-    let broken = |what: &str| Error::Git(format!("--staged: git cat-file: {what}"));
-    for e in entries {
-        let mut header = String::new();
-        out.read_line(&mut header)
-            .map_err(|err| broken(&err.to_string()))?;
-        let parts: Vec<&str> = header.trim_end().split(' ').collect();
-        let body = match parts.as_slice() {
-            [_, "missing"] => Body::Unreadable("the staged blob is missing".into()),
-            [_, _kind, size] => {
-                let size: u64 = size
-                    .parse()
-                    .map_err(|_| broken(&format!("bad header for {}", e.path)))?;
-                if admit(&e.path, size, max_filesize) {
-                    let mut bytes = vec![0u8; size as usize];
-                    out.read_exact(&mut bytes)
-                        .map_err(|err| broken(&err.to_string()))?;
-                    let mut nl = [0u8; 1];
-                    out.read_exact(&mut nl)
-                        .map_err(|err| broken(&err.to_string()))?;
-                    Body::Bytes(bytes)
-                } else {
-                    // Too large to hold: spooled to an unnamed temporary file and
-                    // streamed from there for ring keys only, in constant memory.
-                    let mut spool = spool_file().map_err(|err| broken(&err.to_string()))?;
-                    std::io::copy(&mut (&mut out).take(size), &mut spool)
-                        .map_err(|err| broken(&err.to_string()))?;
-                    let mut nl = [0u8; 1];
-                    out.read_exact(&mut nl)
-                        .map_err(|err| broken(&err.to_string()))?;
-                    spool
-                        .seek(std::io::SeekFrom::Start(0))
-                        .map_err(|err| broken(&err.to_string()))?;
-                    Body::Large {
-                        reader: Box::new(std::io::BufReader::new(spool)),
-                        size,
-                    }
-                }
-            }
-            _ => return Err(broken(&format!("unexpected answer for {}", e.path))),
-        };
-        emit(Item {
-            shown: e.path.clone(),
-            path: root.join(&e.path),
-            body,
-        });
-    }
-    let _ = writer.join();
-    drop(out);
-    let _ = child.wait();
-    Ok(())
 }
 
 #[cfg(test)]

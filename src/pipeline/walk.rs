@@ -117,6 +117,7 @@ fn walk(opts: &WalkOptions, emit: &(dyn Fn(Item) + Sync)) {
                             shown,
                             path,
                             body: Body::File,
+                            commit: None,
                         });
                     } else if let Some(kind) = e.file_type().and_then(special_kind) {
                         // A device, FIFO or socket inside a tree: never opened (a FIFO
@@ -127,6 +128,7 @@ fn walk(opts: &WalkOptions, emit: &(dyn Fn(Item) + Sync)) {
                                 shown,
                                 path,
                                 body: Body::Special(kind),
+                                commit: None,
                             });
                         }
                     }
@@ -144,6 +146,7 @@ fn walk(opts: &WalkOptions, emit: &(dyn Fn(Item) + Sync)) {
                         shown,
                         path: path.unwrap_or_default(),
                         body: Body::Unreadable(error_message(&err)),
+                        commit: None,
                     });
                 }
             }

@@ -3,6 +3,7 @@
 
 use super::{Report, Reporter};
 use crate::finding::Finding;
+use crate::verdict::exposure;
 use crate::verdict::rotation::GateOutcome;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -67,6 +68,19 @@ struct WireFinding<'a> {
     used_at: &'a [u32],
     #[serde(skip_serializing_if = "Option::is_none")]
     rows: Option<u64>,
+    /// `scan --history`: the commit that introduced the blob.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commit: Option<Commit<'a>>,
+}
+
+#[derive(Serialize)]
+struct Commit<'a> {
+    id: &'a str,
+    /// RFC 3339, UTC.
+    time: String,
+    path: &'a str,
+    /// HEAD still holds the blob.
+    at_head: bool,
 }
 
 #[derive(Serialize)]
@@ -80,6 +94,22 @@ struct Key<'a> {
 struct Summary<'a> {
     by_verdict: BTreeMap<&'static str, usize>,
     by_service: BTreeMap<&'a str, BTreeMap<&'static str, usize>>,
+    /// `scan --history`: per service, the ring keys committed to history.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    exposed: BTreeMap<String, Vec<ExposedKey>>,
+}
+
+#[derive(Serialize)]
+struct ExposedKey {
+    id: String,
+    commit: OwnedCommit,
+}
+
+#[derive(Serialize)]
+struct OwnedCommit {
+    id: String,
+    time: String,
+    path: String,
 }
 
 fn finding(f: &Finding) -> WireFinding<'_> {
@@ -104,6 +134,12 @@ fn finding(f: &Finding) -> WireFinding<'_> {
         preview: f.preview.as_deref(),
         used_at: &d.used_at,
         rows: d.rows,
+        commit: f.commit.as_ref().map(|c| Commit {
+            id: &c.id,
+            time: crate::clock::rfc3339(c.time),
+            path: &c.path,
+            at_head: c.at_head,
+        }),
     }
 }
 
@@ -119,6 +155,21 @@ impl Reporter for Json {
     fn gate(&self, report: &Report, gate: &GateOutcome, out: &mut dyn Write) -> io::Result<()> {
         write(report, Some(&gate_section(gate)), out)
     }
+}
+
+fn exposed_by_service(findings: &[Finding]) -> BTreeMap<String, Vec<ExposedKey>> {
+    let mut map: BTreeMap<String, Vec<ExposedKey>> = BTreeMap::new();
+    for e in exposure::exposed(findings) {
+        map.entry(e.service).or_default().push(ExposedKey {
+            id: e.key_id,
+            commit: OwnedCommit {
+                id: e.commit.id,
+                time: crate::clock::rfc3339(e.commit.time),
+                path: e.commit.path,
+            },
+        });
+    }
+    map
 }
 
 fn write(report: &Report, gate: Option<&GateSection>, out: &mut dyn Write) -> io::Result<()> {
@@ -162,6 +213,7 @@ fn write(report: &Report, gate: Option<&GateSection>, out: &mut dyn Write) -> io
                 .map(|(v, n)| (v.as_str(), n))
                 .collect(),
             by_service,
+            exposed: exposed_by_service(report.findings),
         },
         gate,
     };

@@ -214,6 +214,13 @@ fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             if let Some(rows) = f.detail.rows {
                 properties["rows"] = json!(rows);
             }
+            if let Some(c) = &f.commit {
+                properties["commit"] = json!({
+                    "id": c.id,
+                    "time": crate::clock::rfc3339(c.time),
+                    "path": c.path,
+                });
+            }
             json!({
                 "ruleId": f.verdict.as_str(),
                 "ruleIndex": rule_index,

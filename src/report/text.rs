@@ -6,6 +6,7 @@ use super::{Report, Reporter};
 use crate::finding::{Finding, Verdict};
 use crate::pipeline::stats::Stats;
 use crate::terminal::safe;
+use crate::verdict::exposure;
 use crate::verdict::rotation::GateOutcome;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -44,6 +45,7 @@ fn write(report: &Report, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
             (None, _) => untracked.push(f),
         }
     }
+    let exposed = exposure::exposed(report.findings);
     for (service, keys) in &keyed {
         writeln!(
             out,
@@ -51,7 +53,18 @@ fn write(report: &Report, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
             p.paint("1", &format!("service {}", safe(service)))
         )?;
         for ((id, state), findings) in keys {
-            writeln!(out, "  key {} ({state})", safe(id))?;
+            match exposed
+                .iter()
+                .find(|e| e.service == *service && e.key_id == *id)
+            {
+                Some(e) => writeln!(
+                    out,
+                    "  key {} ({state})  {}",
+                    safe(id),
+                    p.paint("31", &format!("exposed: {}", safe(&e.where_())))
+                )?,
+                None => writeln!(out, "  key {} ({state})", safe(id))?,
+            }
             for f in findings {
                 line(out, p, f)?;
             }
@@ -71,6 +84,24 @@ fn write(report: &Report, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
             line(out, p, f)?;
         }
         writeln!(out)?;
+    }
+    if !exposed.is_empty() {
+        let services: std::collections::BTreeSet<&str> =
+            exposed.iter().map(|e| e.service.as_str()).collect();
+        writeln!(
+            out,
+            "{}",
+            p.paint(
+                "1",
+                &format!(
+                    "exposed in history: {} ring key{} of {} ({}): revoke them; a fallback is not enough",
+                    exposed.len(),
+                    if exposed.len() == 1 { "" } else { "s" },
+                    if services.len() == 1 { "1 service".to_string() } else { format!("{} services", services.len()) },
+                    services.iter().map(|s| safe(s)).collect::<Vec<_>>().join(", ")
+                )
+            )
+        )?;
     }
     summary(out, p, report)
 }
@@ -95,6 +126,14 @@ fn line(out: &mut dyn Write, p: &Paint, f: &Finding) -> io::Result<()> {
     }
     if let Some(preview) = &f.preview {
         text.push_str(&format!("  {}", safe(preview)));
+    }
+    if let Some(c) = &f.commit {
+        let short = c.id.get(..8).unwrap_or(&c.id);
+        text.push_str(&format!("  (commit {short} {}", crate::clock::date(c.time)));
+        if c.path != f.location.path {
+            text.push_str(&format!(" as {}", safe(&c.path)));
+        }
+        text.push(')');
     }
     text.push_str(&p.paint("2", &format!("  [{}]", safe(&f.detail.rule))));
     writeln!(out, "{text}")

@@ -256,24 +256,7 @@ pub(crate) fn key_warnings(key: &[u8]) -> Vec<String> {
 
 /// Today's date (UTC) as `YYYY-MM-DD`, for `created`.
 pub(crate) fn today() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    civil_date((secs / 86_400) as i64)
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm).
-fn civil_date(days: i64) -> String {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    crate::clock::date(crate::clock::now())
 }
 
 /// Writes `bytes` to `path` atomically: a new temporary file in the same directory
@@ -429,9 +412,8 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(civil_date(0), "1970-01-01");
-        assert_eq!(civil_date(20_424), "2025-12-02");
-        assert_eq!(civil_date(11_016), "2000-02-29");
+        assert_eq!(crate::clock::date(20_424 * 86_400), "2025-12-02");
+        assert_eq!(crate::clock::date(11_016 * 86_400), "2000-02-29");
         assert_eq!(today().len(), 10);
     }
 

@@ -65,6 +65,7 @@ pub(crate) fn judge(m: Matched, path: &str, format: Format) -> Option<Finding> {
         fingerprint: m.fingerprint,
         key,
         preview: m.preview,
+        commit: None,
     })
 }
 

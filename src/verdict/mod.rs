@@ -2,6 +2,7 @@
 //! in the ring and drops it; [`judge`] gives one verdict and severity per place;
 //! [`rotation`] simulates a rotation for the gate, with the verdicts of [`judge`].
 
+pub(crate) mod exposure;
 pub(crate) mod judge;
 pub(crate) mod matcher;
 pub(crate) mod rotation;

@@ -15,6 +15,7 @@
 //! revoked keys), or data encrypted under such a key (`reencrypt` findings attributed to
 //! SERVICE).
 
+use super::exposure;
 use super::judge;
 use crate::error::{Error, Result};
 use crate::finding::{Finding, Kind, Verdict};
@@ -176,6 +177,9 @@ pub(crate) enum Action {
     /// Holds the active key after the step as a literal: fine for this step, pinned for
     /// the next rotation.
     NextRotation,
+    /// The key the rotation keeps accepting (as a fallback) was committed to history:
+    /// revoke it instead.
+    Revoke,
 }
 
 impl Action {
@@ -185,6 +189,7 @@ impl Action {
             Action::DropFromFallbackList => "drop-from-fallback-list",
             Action::Reencrypt => "re-encrypt",
             Action::NextRotation => "move-before-next-rotation",
+            Action::Revoke => "revoke",
         }
     }
 }
@@ -241,6 +246,10 @@ pub(crate) fn judge_rotation(findings: &[Finding], rotation: &Rotation) -> GateO
         let Some(key) = f.key.as_ref().filter(|k| k.service == rotation.service) else {
             continue;
         };
+        if f.commit.as_ref().is_some_and(|c| !c.at_head) {
+            // Only in history: not a consumer now (but the key is exposed, below).
+            continue;
+        }
         let Some(state_after) = rotation.state_after(&key.id) else {
             continue;
         };
@@ -322,6 +331,36 @@ pub(crate) fn judge_rotation(findings: &[Finding], rotation: &Rotation) -> GateO
             after,
         });
     }
+    // A key the rotation keeps accepting that was ever committed is held by anyone with
+    // a clone: keeping it as a fallback is not enough.
+    for e in exposure::exposed(findings) {
+        if e.service != rotation.service
+            || rotation.state_after(&e.key_id) != Some(KeyState::Fallback)
+        {
+            continue;
+        }
+        let Some(f) = findings.iter().find(|f| {
+            f.key.as_ref().is_some_and(|k| k.id == e.key_id) && f.commit.as_ref() == Some(&e.commit)
+        }) else {
+            continue;
+        };
+        let mut after = f.clone();
+        if let Some(k) = after.key.as_mut() {
+            k.state = KeyState::Fallback;
+        }
+        items.push(GateItem {
+            verdict_now: f.verdict,
+            state_now: f.key.as_ref().map_or(KeyState::Active, |k| k.state),
+            blocking: true,
+            action: Action::Revoke,
+            message: format!(
+                "key {} was {}: revoke it instead of keeping it as a fallback",
+                e.key_id,
+                e.where_()
+            ),
+            after,
+        });
+    }
     GateOutcome {
         rotation: rotation.clone(),
         items,
@@ -385,6 +424,7 @@ mod tests {
                 state,
             }),
             preview: None,
+            commit: None,
         }
     }
 

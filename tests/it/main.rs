@@ -9,6 +9,7 @@ mod encodings;
 mod exit;
 mod fixtures;
 mod harness;
+mod history;
 mod injection;
 mod nginx;
 mod output;
