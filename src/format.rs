@@ -39,6 +39,8 @@ pub enum Format {
     Lockfile,
     /// Markdown: its fenced code blocks are also scanned as their language.
     Markdown,
+    /// reStructuredText: its code blocks are also scanned as their language.
+    Rst,
     /// A Jupyter notebook: its cells are scanned as code.
     Notebook,
     /// Anything else that is text: docs, logs, notebooks, bundles.
@@ -74,6 +76,7 @@ impl Format {
             Format::Hcl => "hcl",
             Format::Lockfile => "lockfile",
             Format::Markdown => "markdown",
+            Format::Rst => "rst",
             Format::Notebook => "notebook",
             Format::Text => "text",
             Format::Binary => "binary",
@@ -158,13 +161,14 @@ impl Format {
             "sql" | "pgsql" | "psql" | "dump" => Format::Sql,
             "conf" if is_nginx_path(rel_path) || looks_like_nginx(head) => Format::Nginx,
             "md" | "markdown" | "mdx" => Format::Markdown,
+            "rst" | "rest" => Format::Rst,
             "ipynb" => Format::Notebook,
             _ => Format::Text,
         }
     }
 }
 
-const ALL: [Format; 27] = [
+const ALL: [Format; 28] = [
     Format::Python,
     Format::Javascript,
     Format::Go,
@@ -189,6 +193,7 @@ const ALL: [Format; 27] = [
     Format::Hcl,
     Format::Lockfile,
     Format::Markdown,
+    Format::Rst,
     Format::Notebook,
     Format::Text,
     Format::Binary,

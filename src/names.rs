@@ -26,10 +26,32 @@ fn contains_any(name: &str, words: &[&str]) -> bool {
     words.iter().any(|w| lower.contains(w))
 }
 
+/// Words that hold a secret word without meaning one (`author` holds `auth`).
+const NOT_SECRET_WORDS: &[&str] = &[
+    "author",
+    "authority",
+    "keyword",
+    "monkey",
+    "turkey",
+    "donkey",
+    "hockey",
+    "jockey",
+    "keyboard",
+];
+
+/// `name` with the words that only look secret (`author_email`) taken out.
+fn without_lookalikes(name: &str) -> String {
+    let mut lower = name.to_ascii_lowercase();
+    for w in NOT_SECRET_WORDS {
+        lower = lower.replace(w, "_");
+    }
+    lower
+}
+
 /// Is `name` (a variable, setting, header or parameter) one that holds a secret?
 /// `process.env.NODE_ENV` is not; `OPENAI_API_KEY` and `X-Api-Key` are.
 pub(crate) fn is_secret_name(name: &str) -> bool {
-    contains_any(name, SECRET_WORDS)
+    contains_any(&without_lookalikes(name), SECRET_WORDS)
 }
 
 /// Names of settings that hold identifiers, not secrets, even when a secret word is in
@@ -114,7 +136,14 @@ mod tests {
         ] {
             assert!(is_secret_name(yes), "{yes}");
         }
-        for no in ["NODE_ENV", "PORT", "X-Request-Id"] {
+        for no in [
+            "NODE_ENV",
+            "PORT",
+            "X-Request-Id",
+            "author",
+            "author_email",
+            "keywords",
+        ] {
             assert!(!is_secret_name(no), "{no}");
         }
     }

@@ -279,6 +279,9 @@ pub(crate) fn is_placeholder(text: &str) -> bool {
         || (lower.contains("{{") && lower.contains("}}"))
         || (lower.starts_with("%(") && lower.contains(")s"))
         || (lower.starts_with('<') && lower.ends_with('>'))
+        // Azure Pipelines `$(var)`, Octopus `#{var}`
+        || (lower.starts_with("$(") && lower.ends_with(')'))
+        || (lower.starts_with("#{") && lower.ends_with('}'))
         || (lower.starts_with('[') && lower.ends_with(']'))
         || (lower.starts_with('$')
             && lower[1..]
@@ -403,6 +406,8 @@ mod tests {
             "<your-key>",
             "xxxxxxxxxxxx",
             "${SECRET_KEY}",
+            "$(codecov.token)",
+            "#{Octopus.Api.Key}",
             "{{ .Values.key }}",
             "your-secret-here",
             "AKIAIOSFODNN7EXAMPLE",

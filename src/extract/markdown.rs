@@ -7,7 +7,7 @@ use super::{Document, Extracted};
 use crate::format::Format;
 
 /// The format of a fence's info string (its first word), if stalekey knows it.
-fn language(info: &[u8]) -> Option<Format> {
+pub(crate) fn language(info: &[u8]) -> Option<Format> {
     let word = info
         .split(|b| b.is_ascii_whitespace() || *b == b',' || *b == b'{')
         .next()

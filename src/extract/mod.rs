@@ -11,6 +11,7 @@ pub(crate) mod literal;
 pub(crate) mod markdown;
 pub(crate) mod nginx;
 pub(crate) mod notebook;
+pub(crate) mod rst;
 pub(crate) mod rules;
 pub(crate) mod sql;
 pub(crate) mod tokens;
@@ -201,6 +202,10 @@ impl Extractors {
                 markdown::extract(doc, &self.rules, &mut out);
                 self.rules.extract(doc, &mut out);
             }
+            Format::Rst => {
+                rst::extract(doc, &self.rules, &mut out);
+                self.rules.extract(doc, &mut out);
+            }
             Format::Ini
             | Format::Xml
             | Format::Netrc
@@ -283,6 +288,7 @@ pub fn self_check(data: &[u8]) {
     let lines: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
     for format in [
         Format::Markdown,
+        Format::Rst,
         Format::Notebook,
         Format::Ini,
         Format::Xml,
@@ -296,6 +302,7 @@ pub fn self_check(data: &[u8]) {
         let mut out = Extracted::default();
         match format {
             Format::Markdown => markdown::extract(&doc, rules, &mut out),
+            Format::Rst => rst::extract(&doc, rules, &mut out),
             Format::Notebook => notebook::extract(&doc, rules, &mut out),
             other => config_extractor(other)(&doc, &mut out),
         }
@@ -344,6 +351,9 @@ mod tests {
             "machine h login u password ",
             "db:5432:*:app:p\\:w\n",
             "https://u:p%2B@h\n",
+            ".. code-block:: python\n",
+            "   :caption: x\n",
+            "    SECRET_KEY = '",
             "Environment=\"TOKEN=a b\" X=",
             "variable \"db_password\" {\n",
             "default = \"",

@@ -17,7 +17,7 @@
 use super::git::{git_in, read_blobs, run_git, Blob};
 use super::source::{Body, Item, Source};
 use crate::error::Result;
-use crate::finding::CommitRef;
+use crate::finding::{CommitRef, Finding, Kind};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -130,6 +130,65 @@ pub(crate) fn choose(
     }
     out.sort_by(|a, b| a.0.path.cmp(&b.0.path).then(a.0.oid.cmp(&b.0.oid)));
     out
+}
+
+/// One finding per secret per path: a value that stays in a file across many commits
+/// is in many blobs, each scanned once, and reported once. The kept finding is the one
+/// HEAD holds if any (a consumer now, at its current line), attributed to the earliest
+/// commit that brought the value to that path.
+pub(crate) fn collapse(findings: Vec<Finding>) -> Vec<Finding> {
+    type Key = (
+        String,
+        String,
+        Kind,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let key = |f: &Finding| -> Key {
+        (
+            f.location.path.clone(),
+            f.detail.rule.clone(),
+            f.detail.kind,
+            f.detail.name.clone(),
+            f.fingerprint.map(|fp| fp.to_string()),
+            f.key.as_ref().map(|k| k.id.clone()),
+        )
+    };
+    // HEAD's first, then the earliest commit.
+    let rank = |c: &CommitRef| (!c.at_head, c.time, c.id.clone());
+    let mut kept: Vec<Finding> = Vec::with_capacity(findings.len());
+    let mut index: HashMap<Key, usize> = HashMap::new();
+    for f in findings {
+        let Some(new) = f.commit.clone() else {
+            kept.push(f);
+            continue;
+        };
+        let k = key(&f);
+        let Some(&i) = index.get(&k) else {
+            index.insert(k, kept.len());
+            kept.push(f);
+            continue;
+        };
+        let old = kept[i]
+            .commit
+            .clone()
+            .expect("grouped findings have commits");
+        let earliest = if (new.time, &new.id) < (old.time, &old.id) {
+            &new
+        } else {
+            &old
+        };
+        let commit = CommitRef {
+            at_head: old.at_head || new.at_head,
+            ..earliest.clone()
+        };
+        if rank(&new) < rank(&old) {
+            kept[i] = f;
+        }
+        kept[i].commit = Some(commit);
+    }
+    kept
 }
 
 impl History {

@@ -157,6 +157,9 @@ pub(crate) fn run(
         )?;
         c = collected.into_inner().unwrap();
     }
+    if c.findings.iter().any(|f| f.commit.is_some()) {
+        c.findings = history::collapse(std::mem::take(&mut c.findings));
+    }
     c.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     c.warnings.sort_by_cached_key(|w| w.to_string());
     c.stats.duration_ms = started.elapsed().as_millis() as u64;

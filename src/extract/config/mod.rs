@@ -63,9 +63,14 @@ struct Setting<'a> {
 }
 
 impl Setting<'_> {
-    fn emit(self, doc: &Document, out: &mut Extracted) {
+    fn emit(mut self, doc: &Document, out: &mut Extracted) {
         if not_a_value(self.value) {
             return;
+        }
+        if self.bar.entropy.is_some() && self.value.iter().any(u8::is_ascii_whitespace) {
+            // Words under a secret-like name (`description = A simple framework`) are
+            // prose: only a ring key there is a finding.
+            self.bar = RING_ONLY;
         }
         out.candidates.push(
             Candidate::literal(
