@@ -84,6 +84,12 @@ pub enum RingCommand {
     Add(RingAddArgs),
     /// List the ring's keys
     List,
+    /// Check the keys against their services' rotation policy: active keys past
+    /// max_age, fallback keys past grace, pending keys never activated (exit 1 if any)
+    Check {
+        #[arg(long, value_enum, default_value_t = CheckFormatArg::Text)]
+        format: CheckFormatArg,
+    },
     /// Move a key along its lifecycle: pending → active → fallback → retired; revoked
     /// from any state
     SetState {
@@ -185,9 +191,14 @@ pub struct ScanArgs {
 /// What scan and gate read and how.
 #[derive(Args)]
 pub struct InputArgs {
-    /// Files or directories to scan
-    #[arg(default_value = ".")]
+    /// Files or directories to scan (default: .); `-` reads one document from stdin
     pub paths: Vec<PathBuf>,
+    /// With `-`: the path stdin is shown as, which also gives its format
+    #[arg(long, value_name = "NAME")]
+    pub stdin_name: Option<String>,
+    /// Also scan the environment and command line of every readable process (Linux)
+    #[arg(long = "proc", conflicts_with_all = ["staged", "history"])]
+    pub procs: bool,
     /// Key ring [default: .stalekey/ring.json in the scanned path's directory or the
     /// nearest one above it, up to the git top-level]
     #[arg(long, env = "STALEKEY_RING", value_name = "FILE")]
@@ -287,6 +298,12 @@ impl FormatArg {
             FormatArg::Github => OutputFormat::Github,
         }
     }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum CheckFormatArg {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

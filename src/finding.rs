@@ -105,6 +105,9 @@ pub enum Kind {
     Literal,
     Reference,
     Ciphertext,
+    /// A stored SHA-256 digest of a ring key (an API-key table, an audit log): the
+    /// server keeps accepting the key until the digest is deleted.
+    Digest,
 }
 
 impl Kind {
@@ -113,6 +116,7 @@ impl Kind {
             Kind::Literal => "literal",
             Kind::Reference => "reference",
             Kind::Ciphertext => "ciphertext",
+            Kind::Digest => "digest",
         }
     }
 }

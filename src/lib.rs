@@ -48,4 +48,5 @@ pub mod fuzzing {
     pub use crate::extract::self_check as documents;
     pub use crate::extract::sql::self_check as sql;
     pub use crate::extract::tokens::self_check as ring_stream;
+    pub use crate::ring::self_check as ring_file;
 }

@@ -75,6 +75,11 @@ impl Fingerprint {
         Fingerprint(Sha256::digest(bytes).into())
     }
 
+    /// A fingerprint from a digest already computed (a stored SHA-256).
+    pub(crate) fn from_digest(digest: [u8; 32]) -> Self {
+        Fingerprint(digest)
+    }
+
     /// Parses `sha256:<64 lowercase hex>`; the error says what is wrong.
     pub fn parse(text: &str) -> Result<Self, String> {
         let hex = text

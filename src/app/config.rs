@@ -11,8 +11,11 @@ use crate::extract::Extractors;
 use crate::ignorefile::{Ignores, IGNORE_FILE};
 use crate::pipeline::engine::Engine;
 use crate::pipeline::history::History;
+use crate::pipeline::procs::Procs;
 use crate::pipeline::source::Source;
+use crate::pipeline::source::Sources;
 use crate::pipeline::staged::GitIndex;
+use crate::pipeline::stdin::Stdin;
 use crate::pipeline::walk::{special_kind, Walk, WalkOptions};
 use crate::pipeline::{self, git, rulecheck, DriverOptions, Progress, ScanOutcome};
 use crate::report::{self, OutputFormat, Report, Reporter};
@@ -43,10 +46,30 @@ impl ScanConfig {
         format: OutputFormat,
         fail_on: Option<Vec<String>>,
     ) -> Result<ScanConfig> {
-        let starts = if args.staged {
+        let mut args = args;
+        if args.paths.is_empty() && !args.procs {
+            args.paths.push(PathBuf::from("."));
+        }
+        let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+        if args.stdin_name.is_some() && !stdin {
+            return Err(Error::Usage(
+                "--stdin-name: only with `-` (stdin) among the paths".into(),
+            ));
+        }
+        if args.paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+            return Err(Error::Usage("`-` (stdin) can be given once".into()));
+        }
+        // Files and directories: not stdin.
+        let files: Vec<PathBuf> = args
+            .paths
+            .iter()
+            .filter(|p| p.as_os_str() != "-")
+            .cloned()
+            .collect();
+        let starts = if args.staged || files.is_empty() {
             vec![PathBuf::from(".")]
         } else {
-            args.paths.clone()
+            files.clone()
         };
         let project = Project::find(&starts[0])?;
         let fail_on = parse_fail_on(fail_on.or(project.fail_on.clone()).as_deref())?;
@@ -54,7 +77,7 @@ impl ScanConfig {
         let settings = args.settings(format, fail_on, std::io::stdout().is_terminal(), no_color)?;
         super::set_quiet(settings.quiet);
         warn(&settings.notes);
-        for p in &args.paths {
+        for p in &files {
             check_readable(p)?;
         }
         if let Some(dir) = &args.nginx_prefix {
@@ -94,7 +117,7 @@ impl ScanConfig {
         let (ignores, warnings) = if args.staged {
             Ignores::load_file(&git::repo_root("--staged")?.join(IGNORE_FILE))
         } else {
-            Ignores::load(&args.paths)
+            Ignores::load(&files)
         };
         warn(&warnings);
         let exclude: Vec<PathBuf> = ring
@@ -125,16 +148,34 @@ impl ScanConfig {
                 exclude_globs: globs,
             })
         } else {
-            Box::new(Walk {
-                opts: WalkOptions {
-                    roots: args.paths,
-                    hidden: args.hidden,
-                    no_ignore: args.no_ignore,
-                    threads: settings.threads,
-                    exclude,
-                    exclude_globs: globs,
-                },
-            })
+            let mut sources: Vec<Box<dyn Source>> = Vec::new();
+            if !files.is_empty() {
+                sources.push(Box::new(Walk {
+                    opts: WalkOptions {
+                        roots: files,
+                        hidden: args.hidden,
+                        no_ignore: args.no_ignore,
+                        threads: settings.threads,
+                        exclude,
+                        exclude_globs: globs,
+                    },
+                }));
+            }
+            if stdin {
+                sources.push(Box::new(Stdin {
+                    name: args.stdin_name,
+                    max_filesize: Some(settings.max_filesize),
+                }));
+            }
+            if args.procs {
+                sources.push(Box::new(Procs {
+                    root: PathBuf::from("/proc"),
+                }));
+            }
+            match sources.len() {
+                1 => sources.pop().expect("one source"),
+                _ => Box::new(Sources(sources)),
+            }
         };
         Ok(ScanConfig {
             driver: DriverOptions {

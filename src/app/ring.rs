@@ -4,13 +4,13 @@
 
 use super::output::write_output;
 use super::{note, warn, Outcome};
-use crate::cli::{RingAddArgs, RingArgs, RingCommand};
+use crate::cli::{CheckFormatArg, RingAddArgs, RingArgs, RingCommand};
 use crate::error::{Error, Result};
 use crate::report;
 use crate::ring::discover::ring_to_edit;
 use crate::ring::dotenv::{import_decision, parse_dotenv, shown_name, ImportDecision};
 use crate::ring::edit::{edit, today, NewKey, RingDoc};
-use crate::ring::KeyState;
+use crate::ring::{policy, KeyState, Ring};
 use crate::secret::Secret;
 use std::io::{IsTerminal, Read};
 use std::path::Path;
@@ -25,6 +25,16 @@ pub(super) fn run(args: RingArgs) -> Result<Outcome> {
         RingCommand::List => {
             let doc = RingDoc::open(&path, false)?;
             write_output(None, |out| report::ring_list(doc.entries(), out))?;
+        }
+        RingCommand::Check { format } => {
+            let ring = Ring::load(&path)?;
+            let flagged = policy::check(&ring, crate::clock::now());
+            let shown = path.display().to_string();
+            write_output(None, |out| match format {
+                CheckFormatArg::Text => report::ring_check_text(&shown, &flagged, out),
+                CheckFormatArg::Json => report::ring_check_json(&shown, &flagged, out),
+            })?;
+            return Ok(Outcome::of(!flagged.is_empty()));
         }
         RingCommand::SetState { id, state } => {
             match edit(&path, false, |doc| {

@@ -63,6 +63,19 @@ impl Candidate {
         }
     }
 
+    /// A stored digest of the ring key whose fingerprint is `fp`.
+    pub(crate) fn digest(at: Position, rule: &str, fp: Fingerprint) -> Self {
+        Candidate {
+            at,
+            detail: Detail::new(Kind::Digest, rule),
+            origin: Origin::RingToken,
+            confidence: Confidence::High,
+            bar: Bar::STRUCTURED,
+            value: None,
+            key_hint: Some(fp),
+        }
+    }
+
     pub(crate) fn kind(&self) -> Kind {
         self.detail.kind
     }

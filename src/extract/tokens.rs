@@ -19,6 +19,7 @@ pub(crate) const RULE_BASE64: &str = "ring-key-base64";
 pub(crate) const RULE_PERCENT: &str = "ring-key-percent";
 pub(crate) const RULE_ESCAPED: &str = "ring-key-escaped";
 pub(crate) const RULE_HEX: &str = "ring-key-hex";
+pub(crate) const RULE_DIGEST: &str = "ring-key-digest";
 pub(crate) const RULE_PEM: &str = "ring-key-pem";
 /// The longest private-key block looked at (an 8192-bit RSA key is under 7 KB).
 const PEM_MAX: usize = 16 * 1024;
@@ -212,7 +213,20 @@ impl RingTokens {
     pub(crate) fn extract(&self, doc: &Document, out: &mut Extracted) {
         let mut scratch = Scratch::default();
         let mut budget = DECODE_BUDGET.max(doc.bytes.len().saturating_mul(2));
-        for_each_run(doc.bytes, self.min_len, |start, run| {
+        let digests = !is_stalekey_file(doc.bytes);
+        for_each_run(doc.bytes, self.min_len.min(DIGEST_MIN), |start, run| {
+            if digests && run.len() >= DIGEST_MIN {
+                self.digests(run, |off, fp| {
+                    out.candidates.push(Candidate::digest(
+                        doc.position(start + off),
+                        RULE_DIGEST,
+                        fp,
+                    ));
+                });
+            }
+            if run.len() < self.min_len {
+                return;
+            }
             self.scan_run(run, &mut scratch, |off, len| {
                 let c = Candidate::literal(
                     doc.position(start + off),
@@ -242,6 +256,41 @@ impl RingTokens {
             );
             out.candidates.push(c.with_origin(Origin::RingToken));
         });
+    }
+
+    /// Stored SHA-256 digests of ring keys inside a run: 64 hex digits in either case
+    /// (`sha256:` or not) or the 32 bytes in base64 / base64url, padded or not, each
+    /// standing alone (not part of a longer token).
+    fn digests(&self, run: &[u8], mut hit: impl FnMut(usize, Fingerprint)) {
+        let alphabet = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'_' | b'-');
+        let mut i = 0;
+        while i < run.len() {
+            if !alphabet(run[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < run.len() && alphabet(run[i]) {
+                i += 1;
+            }
+            // Base64 padding ends a segment (`key_b64=…` is a name, `=`, a digest).
+            while i < run.len() && run[i] == b'=' && i - start < 46 {
+                i += 1;
+            }
+            let seg = &run[start..i];
+            let digest = match seg.len() {
+                64 => decode::hex(seg),
+                43 => decode::base64(seg),
+                44 if seg[43] == b'=' => decode::base64(&seg[..43]),
+                _ => None,
+            };
+            if let Some(d) = digest.and_then(|d| <[u8; 32]>::try_from(d).ok()) {
+                let fp = Fingerprint::from_digest(d);
+                if self.fingerprints.contains(&fp) {
+                    hit(start, fp);
+                }
+            }
+        }
     }
 
     /// PEM, OpenSSH and PGP private-key blocks anywhere (a SQL string, a YAML block, a
@@ -669,6 +718,19 @@ fn segments(run: &[u8], max: u8, out: &mut Vec<(usize, usize)>) {
     }
 }
 
+/// The shortest form of a stored digest (43 characters of unpadded base64).
+const DIGEST_MIN: usize = 43;
+
+/// Is this stalekey's own output or a key ring (whose fingerprints are digests of ring
+/// keys by design)? Such a file is never a digest consumer.
+fn is_stalekey_file(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(4096)];
+    let has = |s: &[u8]| memchr::memmem::find(head, s).is_some();
+    has(b"stalekey.report/")
+        || (has(b"\"name\": \"stalekey\"") && has(b"\"version\""))
+        || (has(b"\"keys\"") && has(b"\"fingerprint\"") && has(b"\"state\"") && has(b"\"service\""))
+}
+
 /// Calls `f(offset, run)` for each whitespace-separated run at least `min_len` long.
 fn for_each_run(bytes: &[u8], min_len: usize, mut f: impl FnMut(usize, &[u8])) {
     let mut i = 0;
@@ -752,6 +814,41 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn stored_digests_of_ring_keys_are_found_in_every_form() {
+        use sha2::Digest as _;
+        let digest: [u8; 32] = sha2::Sha256::digest(KEY.as_bytes()).into();
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(digest);
+        let b64url = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest);
+        let ring = ring_of(KEY, true);
+        let tokens = RingTokens::new(&ring);
+        let text = format!(
+            "1\tci\t{hex}\n2\tci\t{}\naudit: before=sha256:{hex} after=x\nb64 {b64} url '{b64url}'\nlonger {hex}0\n",
+            hex.to_uppercase()
+        );
+        let doc = Document::new("keys.sql", text.as_bytes(), Format::Text);
+        let mut out = Extracted::default();
+        tokens.extract(&doc, &mut out);
+        let got: Vec<(u32, u32)> = out
+            .candidates
+            .iter()
+            .filter(|c| c.kind() == crate::finding::Kind::Digest)
+            .map(|c| (c.at.line, c.at.column))
+            .collect();
+        assert_eq!(got, vec![(1, 6), (2, 6), (3, 22), (4, 5), (4, 55)]);
+        // A report or a ring lists fingerprints by design: never a digest consumer.
+        let report =
+            format!("{{\"schema\": \"stalekey.report/v1\", \"fingerprint\": \"sha256:{hex}\"}}");
+        let doc = Document::new("report.json", report.as_bytes(), Format::Json);
+        let mut out = Extracted::default();
+        tokens.extract(&doc, &mut out);
+        assert!(out
+            .candidates
+            .iter()
+            .all(|c| c.kind() != crate::finding::Kind::Digest));
     }
 
     #[test]

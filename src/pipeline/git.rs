@@ -66,7 +66,7 @@ pub(crate) struct Blob {
 
 /// A temporary file that no other process can open: created in the temporary
 /// directory and unlinked at once (its space is freed when it is closed).
-fn spool_file() -> std::io::Result<std::fs::File> {
+pub(crate) fn spool_file() -> std::io::Result<std::fs::File> {
     static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let path = std::env::temp_dir().join(format!(".stalekey-blob-{}-{n}", std::process::id()));

@@ -9,11 +9,13 @@
 pub(crate) mod engine;
 pub(crate) mod git;
 pub(crate) mod history;
+pub(crate) mod procs;
 pub(crate) mod read;
 pub(crate) mod rulecheck;
 pub(crate) mod source;
 pub(crate) mod staged;
 pub(crate) mod stats;
+pub(crate) mod stdin;
 pub(crate) mod walk;
 
 use crate::error::Result;

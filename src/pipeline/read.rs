@@ -137,6 +137,7 @@ pub(crate) fn read(item: Item, max_filesize: Option<u64>) -> ReadOutcome {
         Body::Large { reader, size } => too_large(&item.shown, size, reader),
         Body::Unreadable(message) => ReadOutcome::Unreadable { message },
         Body::Special(kind) => ReadOutcome::Special { kind },
+        Body::Document { bytes, format } => ReadOutcome::Text { bytes, format },
     }
 }
 

@@ -22,6 +22,11 @@ pub(crate) enum Body {
     Unreadable(String),
     /// A character or block device, a FIFO or a socket: never read in a walk.
     Special(&'static str),
+    /// Text whose format the source knows (a process's environment), not its name.
+    Document {
+        bytes: Vec<u8>,
+        format: crate::format::Format,
+    },
 }
 
 /// One document a source yields.
@@ -70,5 +75,28 @@ impl Exclude {
             && path
                 .canonicalize()
                 .is_ok_and(|c| self.canonical.contains(&c))
+    }
+}
+
+/// Several sources scanned as one (`scan --proc PATH…`): each in turn, one report.
+pub(crate) struct Sources(pub Vec<Box<dyn Source>>);
+
+impl Source for Sources {
+    fn run(&self, emit: &(dyn Fn(Item) + Sync)) -> Result<()> {
+        for s in &self.0 {
+            s.run(emit)?;
+        }
+        Ok(())
+    }
+
+    fn roots(&self) -> Vec<PathBuf> {
+        self.0.iter().flat_map(|s| s.roots()).collect()
+    }
+
+    fn base(&self) -> PathBuf {
+        self.0
+            .iter()
+            .find(|s| !s.roots().is_empty())
+            .map_or_else(|| PathBuf::from("."), |s| s.base())
     }
 }

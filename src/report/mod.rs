@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 pub(crate) use github::escape_data;
-pub(crate) use ring::{ring_list, rule_list};
+pub(crate) use ring::{ring_check_json, ring_check_text, ring_list, rule_list};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OutputFormat {

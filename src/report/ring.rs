@@ -1,7 +1,9 @@
 //! The tables of `stalekey ring list` and `stalekey rules list`.
 
 use crate::extract::rules::Rule;
+use crate::ring::policy::{shown_duration, Flagged};
 use crate::ring::RingEntry;
+use crate::terminal::safe;
 use std::io::Write;
 
 /// `ring list`: one row per key, columns aligned; never a key, only a fingerprint's head.
@@ -90,4 +92,79 @@ fn table<const N: usize>(
         writeln!(out, "{}", line(r))?;
     }
     Ok(())
+}
+
+/// `ring check` as text: one line per flagged key, then a summary line.
+pub(crate) fn ring_check_text(
+    ring_path: &str,
+    flagged: &[Flagged],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    for f in flagged {
+        writeln!(
+            out,
+            "{}  {}  {}  {} {} (limit {}): {}",
+            safe(&f.key.id),
+            safe(&f.key.service),
+            f.key.state,
+            f.problem.as_str(),
+            shown_duration(f.age),
+            shown_duration(f.limit),
+            safe(&f.problem.advice(&f.key.service))
+        )?;
+    }
+    if flagged.is_empty() {
+        writeln!(
+            out,
+            "{}: every key is within its service's policy",
+            safe(ring_path)
+        )
+    } else {
+        writeln!(
+            out,
+            "{}: {} key{} outside its service's policy",
+            safe(ring_path),
+            flagged.len(),
+            if flagged.len() == 1 { "" } else { "s" }
+        )
+    }
+}
+
+/// `ring check --format json`.
+pub(crate) fn ring_check_json(
+    ring_path: &str,
+    flagged: &[Flagged],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    #[derive(serde::Serialize)]
+    struct Wire<'a> {
+        ring: &'a str,
+        flagged: Vec<Item<'a>>,
+    }
+    #[derive(serde::Serialize)]
+    struct Item<'a> {
+        id: &'a str,
+        service: &'a str,
+        state: &'static str,
+        problem: &'static str,
+        age_seconds: i64,
+        limit_seconds: i64,
+        advice: String,
+    }
+    let wire = Wire {
+        ring: ring_path,
+        flagged: flagged
+            .iter()
+            .map(|f| Item {
+                id: &f.key.id,
+                service: &f.key.service,
+                state: f.key.state.as_str(),
+                problem: f.problem.as_str(),
+                age_seconds: f.age,
+                limit_seconds: f.limit,
+                advice: f.problem.advice(&f.key.service),
+            })
+            .collect(),
+    };
+    super::jsonfmt::write_pretty(out, &wire)
 }

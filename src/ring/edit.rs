@@ -41,6 +41,7 @@ impl RingDoc {
                     path: path.to_path_buf(),
                     file: RingFile {
                         version: 1,
+                        services: Default::default(),
                         keys: Vec::new(),
                     },
                 })
@@ -125,6 +126,7 @@ impl RingDoc {
             fingerprint: fp,
             length: Some(secret.len()),
             created: Some(key.created),
+            since: Some(crate::clock::rfc3339(crate::clock::now())),
             note: key.note,
         });
         Ok(warnings)
@@ -178,6 +180,7 @@ impl RingDoc {
             problem: format!("{id}: {e}"),
         })?;
         entry.state = to.as_str().to_string();
+        entry.since = Some(crate::clock::rfc3339(crate::clock::now()));
         Ok(Some(from))
     }
 
@@ -430,6 +433,7 @@ mod tests {
             path: PathBuf::from("r.json"),
             file: RingFile {
                 version: 1,
+                services: Default::default(),
                 keys: Vec::new(),
             },
         };

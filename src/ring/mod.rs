@@ -3,6 +3,7 @@
 pub(crate) mod discover;
 pub(crate) mod dotenv;
 pub(crate) mod edit;
+pub(crate) mod policy;
 
 use crate::error::{Error, Result};
 use crate::secret::Fingerprint;
@@ -60,6 +61,8 @@ pub(crate) struct RingKey {
     pub fingerprint: Fingerprint,
     pub length: Option<usize>,
     pub created: Option<String>,
+    /// When the key entered its state, seconds since the epoch.
+    pub since: Option<i64>,
     pub note: Option<String>,
 }
 
@@ -79,6 +82,7 @@ pub(crate) struct Ring {
     pub path: Option<String>,
     keys: Vec<RingKey>,
     by_fingerprint: HashMap<Fingerprint, usize>,
+    policies: std::collections::BTreeMap<String, Policy>,
 }
 
 /// The ring file as it is on disk.
@@ -86,7 +90,29 @@ pub(crate) struct Ring {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RingFile {
     pub version: u32,
+    /// Rotation policy per service (`max_age`, `grace`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub services: std::collections::BTreeMap<String, PolicyEntry>,
     pub keys: Vec<RingEntry>,
+}
+
+/// A service's rotation policy as written: durations such as `7d`, `48h`, `2w`.
+#[derive(Serialize, Deserialize, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PolicyEntry {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grace: Option<String>,
+}
+
+/// A service's rotation policy, in seconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Policy {
+    /// An active key older than this is overdue for rotation.
+    pub max_age: Option<i64>,
+    /// A fallback key older than this should have been retired.
+    pub grace: Option<i64>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -100,6 +126,9 @@ pub(crate) struct RingEntry {
     pub length: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
+    /// When the key entered its state (RFC 3339, UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
@@ -191,6 +220,26 @@ impl Ring {
             path: Some(shown.to_string()),
             ..Ring::default()
         };
+        for (service, p) in &file.services {
+            let entry = format!("services.{service}");
+            let duration = |field: &str, v: &Option<String>| -> Result<Option<i64>> {
+                v.as_deref()
+                    .map(|d| {
+                        crate::clock::parse_duration(d).ok_or_else(|| {
+                            err(
+                                entry.clone(),
+                                format!("{field}: not a duration such as 48h, 7d or 2w"),
+                            )
+                        })
+                    })
+                    .transpose()
+            };
+            let policy = Policy {
+                max_age: duration("max_age", &p.max_age)?,
+                grace: duration("grace", &p.grace)?,
+            };
+            ring.policies.insert(service.clone(), policy);
+        }
         let mut ids: HashMap<String, usize> = HashMap::new();
         for (i, e) in file.keys.into_iter().enumerate() {
             let entry = if e.id.is_empty() {
@@ -214,6 +263,20 @@ impl Ring {
                 .map_err(|p| err(entry.clone(), format!("bad fingerprint: {p}")))?;
             if e.length == Some(0) {
                 return Err(err(entry, "length must be at least 1".into()));
+            }
+            let since = match e.since.as_deref() {
+                None => None,
+                Some(t) => Some(crate::clock::parse(t).ok_or_else(|| {
+                    err(
+                        entry.clone(),
+                        "since: not an RFC 3339 time such as 2026-01-01T00:00:00Z".into(),
+                    )
+                })?),
+            };
+            if let Some(c) = e.created.as_deref() {
+                if crate::clock::parse(c).is_none() {
+                    return Err(err(entry, "created: not a date such as 2026-01-01".into()));
+                }
             }
             if let Some(first) = ids.get(&e.id) {
                 return Err(err(
@@ -239,6 +302,7 @@ impl Ring {
                 fingerprint,
                 length: e.length,
                 created: e.created,
+                since,
                 note: e.note,
             });
         }
@@ -272,6 +336,11 @@ impl Ring {
             }
         }
         Lengths::Exact(set.into_iter().collect())
+    }
+
+    /// The rotation policy of a service (none: no limits).
+    pub(crate) fn policy(&self, service: &str) -> Policy {
+        self.policies.get(service).copied().unwrap_or_default()
     }
 
     pub(crate) fn services(&self) -> BTreeSet<&str> {
@@ -368,5 +437,74 @@ mod tests {
     fn unknown_fields_are_rejected() {
         let r = Ring::parse(r#"{"version": 1, "keys": [], "extra": 1}"#, "r.json");
         assert!(r.unwrap_err().to_string().contains("unknown field `extra`"));
+    }
+}
+
+/// Parses `data` as a ring and as times and durations, panicking if an invariant
+/// breaks: a parsed time prints back to itself, a parsed duration is positive, a
+/// valid ring's policy check only flags keys past their limit. Shared by the
+/// `cargo fuzz` target `ring_file` and a seeded test.
+#[doc(hidden)]
+pub fn self_check(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Some(t) = crate::clock::parse(text) {
+        assert_eq!(
+            crate::clock::parse(&crate::clock::rfc3339(t)),
+            Some(t),
+            "{text:?}"
+        );
+    }
+    if let Some(d) = crate::clock::parse_duration(text) {
+        assert!(d > 0, "{text:?}");
+    }
+    if let Ok(ring) = Ring::parse(text, "fuzz.json") {
+        for now in [0, 1_796_000_000, i64::MAX / 4] {
+            for f in policy::check(&ring, now) {
+                assert!(f.age > f.limit);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod fuzz_like {
+    /// Seeded random rings, times and durations through [`super::self_check`].
+    #[test]
+    fn random_rings_times_and_durations() {
+        const PIECES: &[&str] = &[
+            r#"{"version": 1, "services": {"s": {"max_age": ""#,
+            r#"", "grace": ""#,
+            r#""}}, "keys": [{"id": "a", "service": "s", "state": ""#,
+            "active",
+            "fallback",
+            "pending",
+            "7d",
+            "48h",
+            "2w",
+            "0d",
+            "-1h",
+            "99999999999999999w",
+            r#"", "since": ""#,
+            "2026-01-01T00:00:00Z",
+            "2026-02-30",
+            "9999-12-31T23:59:60+14:00",
+            "0000-01-01",
+            r#"", "created": "2026-01-01"#,
+            r#"", "fingerprint": "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}]}"#,
+            "\"",
+            "}",
+            ".5",
+            "Z",
+            "+",
+            ":",
+        ];
+        let mut rng = crate::testrand::XorShift::new(0x5EED_0014);
+        for _ in 0..3_000 {
+            let n = 1 + rng.below(10);
+            let text: String = (0..n).map(|_| PIECES[rng.below(PIECES.len())]).collect();
+            super::self_check(text.as_bytes());
+        }
     }
 }

@@ -43,6 +43,9 @@ pub(crate) fn judge(m: Matched, path: &str, format: Format) -> Option<Finding> {
             (Verdict::Reference, Verdict::Reference.default_severity())
         }
         (Kind::Ciphertext, _) => (Verdict::Reencrypt, Verdict::Reencrypt.default_severity()),
+        (Kind::Digest, Some(k)) => verdict_for_state(k.state),
+        // A digest is only known to be one when it is a ring key's.
+        (Kind::Digest, None) => return None,
         (Kind::Literal, Some(k)) => verdict_for_state(k.state),
         (Kind::Literal, None) => {
             if !m.plausible {
@@ -50,6 +53,10 @@ pub(crate) fn judge(m: Matched, path: &str, format: Format) -> Option<Finding> {
             }
             (Verdict::Untracked, untracked_severity(m.confidence))
         }
+    };
+    let fingerprint = match m.detail.kind {
+        Kind::Digest => m.key.map(|k| k.fingerprint),
+        _ => m.fingerprint,
     };
     Some(Finding {
         location: Location {
@@ -62,7 +69,7 @@ pub(crate) fn judge(m: Matched, path: &str, format: Format) -> Option<Finding> {
         severity,
         format,
         detail: m.detail,
-        fingerprint: m.fingerprint,
+        fingerprint,
         key,
         preview: m.preview,
         commit: None,

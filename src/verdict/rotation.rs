@@ -180,6 +180,8 @@ pub(crate) enum Action {
     /// The key the rotation keeps accepting (as a fallback) was committed to history:
     /// revoke it instead.
     Revoke,
+    /// A stored digest of a key the rotation retires: delete it.
+    DeleteDigest,
 }
 
 impl Action {
@@ -190,6 +192,7 @@ impl Action {
             Action::Reencrypt => "re-encrypt",
             Action::NextRotation => "move-before-next-rotation",
             Action::Revoke => "revoke",
+            Action::DeleteDigest => "delete-digest",
         }
     }
 }
@@ -261,12 +264,16 @@ pub(crate) fn judge_rotation(findings: &[Finding], rotation: &Rotation) -> GateO
         if let Some(k) = after.key.as_mut() {
             k.state = state_after;
         }
-        if f.detail.kind == Kind::Literal {
+        let is_new = state_after == KeyState::Active;
+        if f.detail.kind == Kind::Digest && is_new {
+            // Storing the digest of the key in use is how servers should hold it.
+            continue;
+        }
+        if matches!(f.detail.kind, Kind::Literal | Kind::Digest) {
             let (verdict, severity) = judge::verdict_for_state(state_after);
             after.verdict = verdict;
             after.severity = severity;
         }
-        let is_new = state_after == KeyState::Active;
         let held = match f.detail.name.as_deref() {
             Some(name) => format!("{name} holds {}", key.id),
             None => format!("holds {}", key.id),
@@ -277,6 +284,14 @@ pub(crate) fn judge_rotation(findings: &[Finding], rotation: &Rotation) -> GateO
             format!("{} → {state_after}", key.state)
         };
         let (action, message) = match f.detail.kind {
+            Kind::Digest => (
+                Action::DeleteDigest,
+                format!(
+                    "stores the SHA-256 of {} ({change}: {}): the server accepts the key until this digest is deleted",
+                    key.id,
+                    after.verdict.as_str()
+                ),
+            ),
             Kind::Ciphertext => (
                 Action::Reencrypt,
                 format!(

@@ -11,6 +11,7 @@ mod fixtures;
 mod harness;
 mod history;
 mod injection;
+mod lifecycle;
 mod nginx;
 mod output;
 mod rules;
