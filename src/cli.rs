@@ -3,7 +3,7 @@
 //! or runs a command: that is `app/`.
 
 use crate::error::{Error, Result};
-use crate::finding::{FailOn, Verdict};
+use crate::finding::FailOn;
 use crate::pipeline::read::parse_size;
 use crate::report::OutputFormat;
 use crate::ring::KeyState;
@@ -33,6 +33,15 @@ pub enum Command {
     Gate(GateArgs),
     /// Manage the key ring (fingerprints and rotation states, never keys)
     Ring(RingArgs),
+    /// Merge JSON reports (shards of one scan, or many repositories') into one
+    Merge {
+        /// The reports (made with the same ring)
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+        /// Write the merged report to FILE instead of stdout
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Print the fingerprint (sha256:…) of the key read from stdin
     Fingerprint(FingerprintArgs),
     /// Check or list the detection rules (built-in, plus DIR's *.toml)
@@ -63,6 +72,9 @@ pub struct GateArgs {
     /// Report format
     #[arg(long, value_enum, default_value_t = GateFormatArg::Text)]
     pub format: GateFormatArg,
+    /// Gate over these JSON scan reports instead of scanning
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub reports: Vec<PathBuf>,
     #[command(flatten)]
     pub input: InputArgs,
 }
@@ -196,6 +208,12 @@ pub struct InputArgs {
     /// With `-`: the path stdin is shown as, which also gives its format
     #[arg(long, value_name = "NAME")]
     pub stdin_name: Option<String>,
+    /// Scan only part K of N of the files (a stable hash of each path; 1-based)
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// The report's source name (default: the git repository's directory name)
+    #[arg(long, value_name = "NAME")]
+    pub source: Option<String>,
     /// Also scan the environment and command line of every readable process (Linux)
     #[arg(long = "proc", conflicts_with_all = ["staged", "history"])]
     pub procs: bool,
@@ -366,31 +384,4 @@ impl InputArgs {
             notes,
         })
     }
-}
-
-/// `--fail-on`: verdicts, comma-separated, or `none`; absent: scan's default.
-pub(crate) fn parse_fail_on(values: Option<&[String]>) -> Result<FailOn> {
-    let Some(values) = values else {
-        return Ok(FailOn::default_for_scan());
-    };
-    let mut out = Vec::new();
-    for v in values.iter().map(|v| v.trim()) {
-        if v.is_empty() {
-            return Err(Error::Usage(
-                "--fail-on: an empty verdict (write `--fail-on none` to fail on nothing)".into(),
-            ));
-        }
-        if v == "none" {
-            continue;
-        }
-        let verdict = Verdict::parse(v).ok_or_else(|| {
-            let all: Vec<&str> = Verdict::ALL.iter().map(|v| v.as_str()).collect();
-            Error::Usage(format!(
-                "--fail-on: unknown verdict {v:?} (expected {} or none)",
-                all.join(", ")
-            ))
-        })?;
-        out.push(verdict);
-    }
-    Ok(FailOn::new(out))
 }

@@ -65,6 +65,51 @@ pub(crate) fn slashes(p: &Path) -> String {
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
 
+/// The git work tree `dir` is in, read from its `.git` without running git: the
+/// top-level directory's name and the HEAD commit id (`None` before the first commit).
+pub(crate) fn git_source(dir: &Path) -> Option<(String, Option<String>)> {
+    let dir = dir.canonicalize().ok()?;
+    let top = dir.ancestors().find(|a| a.join(".git").exists())?;
+    let dotgit = top.join(".git");
+    let gitdir = if dotgit.is_dir() {
+        dotgit
+    } else {
+        // A worktree or submodule: `gitdir: PATH`.
+        let text = std::fs::read_to_string(&dotgit).ok()?;
+        let p = Path::new(text.strip_prefix("gitdir:")?.trim());
+        top.join(p)
+    };
+    // A worktree's refs live in the common directory.
+    let common = std::fs::read_to_string(gitdir.join("commondir"))
+        .ok()
+        .map(|c| gitdir.join(c.trim()))
+        .unwrap_or_else(|| gitdir.clone());
+    let name = top.file_name()?.to_string_lossy().into_owned();
+    let head = std::fs::read_to_string(gitdir.join("HEAD")).ok()?;
+    let head = head.trim();
+    let is_id =
+        |s: &str| (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| b.is_ascii_hexdigit());
+    let commit = match head.strip_prefix("ref:") {
+        None => is_id(head).then(|| head.to_string()),
+        Some(r) => {
+            let r = r.trim();
+            std::fs::read_to_string(gitdir.join(r))
+                .or_else(|_| std::fs::read_to_string(common.join(r)))
+                .ok()
+                .map(|id| id.trim().to_string())
+                .filter(|id| is_id(id))
+                .or_else(|| {
+                    let packed = std::fs::read_to_string(common.join("packed-refs")).ok()?;
+                    packed.lines().find_map(|l| {
+                        let (id, name) = l.split_once(' ')?;
+                        (name == r && is_id(id)).then(|| id.to_string())
+                    })
+                })
+        }
+    };
+    Some((name, commit))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

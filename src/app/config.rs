@@ -4,21 +4,23 @@
 use super::output::write_output;
 use super::project::{Project, PROJECT_FILE};
 use super::{warn, warn_as};
-use crate::cli::{parse_fail_on, InputArgs, ScanSettings};
+use crate::cli::{InputArgs, ScanSettings};
 use crate::error::{Error, Result};
 use crate::extract::rules::RuleSet;
 use crate::extract::Extractors;
+use crate::finding::{FailOn, Verdict};
 use crate::ignorefile::{Ignores, IGNORE_FILE};
 use crate::pipeline::engine::Engine;
 use crate::pipeline::history::History;
 use crate::pipeline::procs::Procs;
+use crate::pipeline::shard::{Shard, Sharded};
 use crate::pipeline::source::Source;
 use crate::pipeline::source::Sources;
 use crate::pipeline::staged::GitIndex;
 use crate::pipeline::stdin::Stdin;
 use crate::pipeline::walk::{special_kind, Walk, WalkOptions};
 use crate::pipeline::{self, git, rulecheck, DriverOptions, Progress, ScanOutcome};
-use crate::report::{self, OutputFormat, Report, Reporter};
+use crate::report::{self, OutputFormat, Report, Reporter, SourceRef};
 use crate::ring::discover::{discover, Discovery, RING_FILE};
 use crate::ring::Ring;
 use std::io::IsTerminal;
@@ -33,6 +35,8 @@ pub(super) struct ScanConfig {
     source: Box<dyn Source>,
     driver: DriverOptions,
     pub output: Option<PathBuf>,
+    /// The report's `source`.
+    pub report_source: Option<SourceRef>,
     /// Set when no ring was found (and none was given).
     pub no_ring: Option<NoRing>,
     require_ring: bool,
@@ -177,6 +181,21 @@ impl ScanConfig {
                 _ => Box::new(Sources(sources)),
             }
         };
+        let source: Box<dyn Source> = match args.shard.as_deref().map(Shard::parse).transpose()? {
+            Some(shard) => Box::new(Sharded {
+                inner: source,
+                shard,
+            }),
+            None => source,
+        };
+        let report_source = match (&args.source, crate::paths::git_source(&starts[0])) {
+            (Some(name), git) => Some(SourceRef {
+                name: name.clone(),
+                commit: git.and_then(|g| g.1),
+            }),
+            (None, Some((name, commit))) => Some(SourceRef { name, commit }),
+            (None, None) => None,
+        };
         Ok(ScanConfig {
             driver: DriverOptions {
                 progress: progress_line(settings.quiet),
@@ -190,6 +209,7 @@ impl ScanConfig {
             ignores,
             source,
             output: args.output,
+            report_source,
             no_ring,
             require_ring: args.require_ring,
             strict: args.strict,
@@ -208,6 +228,8 @@ impl ScanConfig {
         let report = Report {
             ring_path: self.ring.path.as_deref(),
             ring_keys: self.ring.len(),
+            ring_digest: self.ring.digest.map(|d| d.to_string()),
+            source: self.report_source.clone(),
             stats: &outcome.stats,
             findings: &outcome.findings,
             fail_on: &s.fail_on,
@@ -370,4 +392,31 @@ fn load_ring(explicit: Option<&Path>, starts: &[PathBuf]) -> Result<(Ring, Optio
             rb.display()
         ))),
     }
+}
+
+/// `--fail-on`: verdicts, comma-separated, or `none`; absent: scan's default.
+pub(crate) fn parse_fail_on(values: Option<&[String]>) -> Result<FailOn> {
+    let Some(values) = values else {
+        return Ok(FailOn::default_for_scan());
+    };
+    let mut out = Vec::new();
+    for v in values.iter().map(|v| v.trim()) {
+        if v.is_empty() {
+            return Err(Error::Usage(
+                "--fail-on: an empty verdict (write `--fail-on none` to fail on nothing)".into(),
+            ));
+        }
+        if v == "none" {
+            continue;
+        }
+        let verdict = Verdict::parse(v).ok_or_else(|| {
+            let all: Vec<&str> = Verdict::ALL.iter().map(|v| v.as_str()).collect();
+            Error::Usage(format!(
+                "--fail-on: unknown verdict {v:?} (expected {} or none)",
+                all.join(", ")
+            ))
+        })?;
+        out.push(verdict);
+    }
+    Ok(FailOn::new(out))
 }

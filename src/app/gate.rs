@@ -19,7 +19,11 @@ pub(super) fn run(args: GateArgs) -> Result<Outcome> {
         args.to.as_deref(),
         args.finalize,
     )?;
-    let outcome = config.scan()?;
+    let outcome = if args.reports.is_empty() {
+        config.scan()?
+    } else {
+        super::merge::outcome(&args.reports, &config.ring)?
+    };
     let result = rotation::judge_rotation(&outcome.findings, &rotation);
     config.write_report(&outcome, |reporter, report, out| {
         reporter.gate(report, &result, out)

@@ -6,6 +6,7 @@ mod config;
 mod fingerprint;
 mod gate;
 mod hook;
+mod merge;
 mod output;
 mod project;
 mod ring;
@@ -61,6 +62,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Scan(args) => scan::run(args),
         Command::Gate(args) => gate::run(args),
         Command::Ring(args) => ring::run(args),
+        Command::Merge { reports, output } => merge::run(&reports, output.as_deref()),
         Command::Fingerprint(args) => fingerprint::run(args),
         Command::Rules(args) => rules::run(args),
         Command::InstallHook(args) => hook::run(args),

@@ -12,14 +12,14 @@ pub(super) fn write_output(
     match path {
         Some(p) => {
             let file = std::fs::File::create(p).map_err(|e| Error::io(p, e))?;
-            let mut w = std::io::BufWriter::new(file);
+            let mut w = std::io::BufWriter::with_capacity(1 << 18, file);
             f(&mut w)
                 .and_then(|_| w.flush())
                 .map_err(|e| Error::io(p, e))
         }
         None => {
             let stdout = std::io::stdout();
-            let mut w = std::io::BufWriter::new(stdout.lock());
+            let mut w = std::io::BufWriter::with_capacity(1 << 18, stdout.lock());
             match f(&mut w).and_then(|_| w.flush()) {
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
                 r => r.map_err(|e| Error::io("stdout", e)),

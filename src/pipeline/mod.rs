@@ -12,6 +12,7 @@ pub(crate) mod history;
 pub(crate) mod procs;
 pub(crate) mod read;
 pub(crate) mod rulecheck;
+pub(crate) mod shard;
 pub(crate) mod source;
 pub(crate) mod staged;
 pub(crate) mod stats;

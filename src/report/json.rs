@@ -3,144 +3,222 @@
 
 use super::{Report, Reporter};
 use crate::finding::Finding;
-use crate::verdict::exposure;
 use crate::verdict::rotation::GateOutcome;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 pub(crate) const SCHEMA: &str = "stalekey.report/v1";
 
-#[derive(Serialize)]
-struct Wire<'a> {
-    schema: &'static str,
-    tool: Tool,
-    ring: Ring<'a>,
-    stats: Stats,
-    findings: Vec<WireFinding<'a>>,
-    summary: Summary<'a>,
-    /// `stalekey gate` only: the rotation and what must change (see report/gate.rs).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    gate: Option<&'a GateSection<'a>>,
+/// The report as written, and as `merge` reads it back (strings borrowed from the input
+/// where they hold no escapes).
+#[derive(Serialize, Deserialize)]
+pub(super) struct Wire<'a> {
+    #[serde(borrow)]
+    pub schema: Cow<'a, str>,
+    #[serde(borrow)]
+    pub tool: Tool<'a>,
+    /// What was scanned (a repository and its HEAD commit), when known.
+    pub source: Option<Cow<'a, super::SourceRef>>,
+    #[serde(borrow)]
+    pub ring: Ring<'a>,
+    pub stats: Stats,
+    #[serde(borrow)]
+    pub findings: Vec<WireFinding<'a>>,
+    #[serde(borrow)]
+    pub summary: Summary<'a>,
+    /// `stalekey gate` only: the rotation and what must change.
+    #[serde(skip_serializing_if = "Option::is_none", skip_deserializing)]
+    pub gate: Option<&'a GateSection<'a>>,
+    /// Read back: whether the report had a `gate` section.
+    #[serde(rename = "gate", default, skip_serializing)]
+    pub gate_in: Option<serde::de::IgnoredAny>,
 }
 
-#[derive(Serialize)]
-struct Tool {
-    name: &'static str,
-    version: &'static str,
+#[derive(Serialize, Deserialize, Clone)]
+pub(super) struct Tool<'a> {
+    #[serde(borrow)]
+    pub name: Cow<'a, str>,
+    #[serde(borrow)]
+    pub version: Cow<'a, str>,
 }
 
-#[derive(Serialize)]
-struct Ring<'a> {
-    path: Option<&'a str>,
-    keys: usize,
+#[derive(Serialize, Deserialize, Clone)]
+pub(super) struct Ring<'a> {
+    #[serde(borrow)]
+    pub path: Option<Cow<'a, str>>,
+    pub keys: usize,
+    /// SHA-256 of the ring file: `merge` refuses reports of different rings.
+    #[serde(borrow, default)]
+    pub digest: Option<Cow<'a, str>>,
 }
 
-#[derive(Serialize)]
-struct Stats {
-    files: u64,
-    bytes: u64,
-    skipped: u64,
-    binary: u64,
-    too_large: u64,
-    ring_only: u64,
-    unreadable: u64,
-    ignored: u64,
-    duration_ms: u64,
+#[derive(Serialize, Deserialize, Clone, Default)]
+pub(super) struct Stats {
+    pub files: u64,
+    pub bytes: u64,
+    pub skipped: u64,
+    pub binary: u64,
+    pub too_large: u64,
+    pub ring_only: u64,
+    pub unreadable: u64,
+    pub ignored: u64,
+    pub duration_ms: u64,
 }
 
-#[derive(Serialize)]
-struct WireFinding<'a> {
-    path: &'a str,
-    line: u32,
-    column: u32,
-    verdict: &'static str,
-    severity: &'static str,
-    kind: &'static str,
-    format: &'static str,
-    rule: &'a str,
-    name: Option<&'a str>,
-    context: Option<&'a str>,
-    fingerprint: Option<String>,
-    key: Option<Key<'a>>,
-    preview: Option<&'a str>,
-    #[serde(skip_serializing_if = "<[u32]>::is_empty")]
-    used_at: &'a [u32],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rows: Option<u64>,
+#[derive(Serialize, Deserialize, Clone)]
+pub(super) struct WireFinding<'a> {
+    #[serde(borrow)]
+    pub path: Cow<'a, str>,
+    pub line: u32,
+    pub column: u32,
+    #[serde(borrow)]
+    pub verdict: Cow<'a, str>,
+    #[serde(borrow)]
+    pub severity: Cow<'a, str>,
+    #[serde(borrow)]
+    pub kind: Cow<'a, str>,
+    #[serde(borrow)]
+    pub format: Cow<'a, str>,
+    #[serde(borrow)]
+    pub rule: Cow<'a, str>,
+    #[serde(borrow)]
+    pub name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub context: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub fingerprint: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub key: Option<Key<'a>>,
+    #[serde(borrow)]
+    pub preview: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub used_at: Vec<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<u64>,
     /// `scan --history`: the commit that introduced the blob.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    commit: Option<Commit<'a>>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<Commit<'a>>,
 }
 
-#[derive(Serialize)]
-struct Commit<'a> {
-    id: &'a str,
+#[derive(Serialize, Deserialize, Clone)]
+pub(super) struct Commit<'a> {
+    #[serde(borrow)]
+    pub id: Cow<'a, str>,
     /// RFC 3339, UTC.
-    time: String,
-    path: &'a str,
+    #[serde(borrow)]
+    pub time: Cow<'a, str>,
+    #[serde(borrow)]
+    pub path: Cow<'a, str>,
     /// HEAD still holds the blob.
-    at_head: bool,
+    #[serde(default)]
+    pub at_head: bool,
 }
 
-#[derive(Serialize)]
-struct Key<'a> {
-    id: &'a str,
-    service: &'a str,
-    state: &'static str,
+#[derive(Serialize, Deserialize, Clone)]
+pub(super) struct Key<'a> {
+    #[serde(borrow)]
+    pub id: Cow<'a, str>,
+    #[serde(borrow)]
+    pub service: Cow<'a, str>,
+    #[serde(borrow)]
+    pub state: Cow<'a, str>,
 }
 
-#[derive(Serialize)]
-struct Summary<'a> {
-    by_verdict: BTreeMap<&'static str, usize>,
-    by_service: BTreeMap<&'a str, BTreeMap<&'static str, usize>>,
+#[derive(Serialize, Deserialize, Default)]
+pub(super) struct Summary<'a> {
+    #[serde(borrow)]
+    pub by_verdict: BTreeMap<Cow<'a, str>, usize>,
+    #[serde(borrow)]
+    pub by_service: BTreeMap<Cow<'a, str>, BTreeMap<Cow<'a, str>, usize>>,
     /// `scan --history`: per service, the ring keys committed to history.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    exposed: BTreeMap<String, Vec<ExposedKey>>,
+    #[serde(borrow, default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub exposed: BTreeMap<Cow<'a, str>, Vec<ExposedKey<'a>>>,
 }
 
-#[derive(Serialize)]
-struct ExposedKey {
-    id: String,
-    commit: OwnedCommit,
+#[derive(Serialize, Deserialize, Clone)]
+pub(super) struct ExposedKey<'a> {
+    #[serde(borrow)]
+    pub id: Cow<'a, str>,
+    #[serde(borrow)]
+    pub commit: OwnedCommit<'a>,
 }
 
-#[derive(Serialize)]
-struct OwnedCommit {
-    id: String,
-    time: String,
-    path: String,
+#[derive(Serialize, Deserialize, Clone)]
+pub(super) struct OwnedCommit<'a> {
+    #[serde(borrow)]
+    pub id: Cow<'a, str>,
+    #[serde(borrow)]
+    pub time: Cow<'a, str>,
+    #[serde(borrow)]
+    pub path: Cow<'a, str>,
 }
 
 fn finding(f: &Finding) -> WireFinding<'_> {
     let (loc, d) = (&f.location, &f.detail);
+    let b = |s: &'static str| Cow::Borrowed(s);
     WireFinding {
-        path: &loc.path,
+        path: Cow::Borrowed(&loc.path),
         line: loc.line,
         column: loc.column,
-        verdict: f.verdict.as_str(),
-        severity: f.severity.as_str(),
-        kind: d.kind.as_str(),
-        format: f.format.as_str(),
-        rule: &d.rule,
-        name: d.name.as_deref(),
-        context: d.context.as_deref(),
-        fingerprint: f.shown_fingerprint(),
+        verdict: b(f.verdict.as_str()),
+        severity: b(f.severity.as_str()),
+        kind: b(d.kind.as_str()),
+        format: b(f.format.as_str()),
+        rule: Cow::Borrowed(&d.rule),
+        name: d.name.as_deref().map(Cow::Borrowed),
+        context: d.context.as_deref().map(Cow::Borrowed),
+        fingerprint: f.shown_fingerprint().map(Cow::Owned),
         key: f.key.as_ref().map(|k| Key {
-            id: &k.id,
-            service: &k.service,
-            state: k.state.as_str(),
+            id: Cow::Borrowed(&k.id),
+            service: Cow::Borrowed(&k.service),
+            state: b(k.state.as_str()),
         }),
-        preview: f.preview.as_deref(),
-        used_at: &d.used_at,
+        preview: f.preview.as_deref().map(Cow::Borrowed),
+        used_at: d.used_at.clone(),
         rows: d.rows,
         commit: f.commit.as_ref().map(|c| Commit {
-            id: &c.id,
-            time: crate::clock::rfc3339(c.time),
-            path: &c.path,
+            id: Cow::Borrowed(&c.id),
+            time: Cow::Owned(crate::clock::rfc3339(c.time)),
+            path: Cow::Borrowed(&c.path),
             at_head: c.at_head,
         }),
     }
+}
+
+/// The report's `summary`, from its findings: counts per verdict and per service's
+/// verdict, and with history the ring keys committed, each with its earliest commit.
+pub(super) fn summary<'a>(findings: &[WireFinding<'a>]) -> Summary<'a> {
+    let mut s = Summary::default();
+    let mut first: BTreeMap<(Cow<'a, str>, Cow<'a, str>), &Commit<'a>> = BTreeMap::new();
+    for f in findings {
+        *s.by_verdict.entry(f.verdict.clone()).or_insert(0) += 1;
+        let Some(k) = &f.key else { continue };
+        *s.by_service
+            .entry(k.service.clone())
+            .or_default()
+            .entry(f.verdict.clone())
+            .or_insert(0) += 1;
+        if let Some(c) = &f.commit {
+            // RFC 3339 UTC times order as the times do.
+            let e = first.entry((k.service.clone(), k.id.clone())).or_insert(c);
+            if (&c.time, &c.id) < (&e.time, &e.id) {
+                *e = c;
+            }
+        }
+    }
+    for ((service, id), c) in first {
+        s.exposed.entry(service).or_default().push(ExposedKey {
+            id,
+            commit: OwnedCommit {
+                id: c.id.clone(),
+                time: c.time.clone(),
+                path: c.path.clone(),
+            },
+        });
+    }
+    s
 }
 
 /// The JSON reporter: the report of SPEC §5; a gate adds its `gate` section (the
@@ -157,42 +235,20 @@ impl Reporter for Json {
     }
 }
 
-fn exposed_by_service(findings: &[Finding]) -> BTreeMap<String, Vec<ExposedKey>> {
-    let mut map: BTreeMap<String, Vec<ExposedKey>> = BTreeMap::new();
-    for e in exposure::exposed(findings) {
-        map.entry(e.service).or_default().push(ExposedKey {
-            id: e.key_id,
-            commit: OwnedCommit {
-                id: e.commit.id,
-                time: crate::clock::rfc3339(e.commit.time),
-                path: e.commit.path,
-            },
-        });
-    }
-    map
-}
-
 fn write(report: &Report, gate: Option<&GateSection>, out: &mut dyn Write) -> io::Result<()> {
-    let mut by_service: BTreeMap<&str, BTreeMap<&'static str, usize>> = BTreeMap::new();
-    for f in report.findings {
-        if let Some(k) = &f.key {
-            *by_service
-                .entry(&k.service)
-                .or_default()
-                .entry(f.verdict.as_str())
-                .or_insert(0) += 1;
-        }
-    }
     let s = report.stats;
+    let findings: Vec<WireFinding> = report.findings.iter().map(finding).collect();
     let wire = Wire {
-        schema: SCHEMA,
+        schema: Cow::Borrowed(SCHEMA),
         tool: Tool {
-            name: "stalekey",
-            version: env!("CARGO_PKG_VERSION"),
+            name: Cow::Borrowed("stalekey"),
+            version: Cow::Borrowed(env!("CARGO_PKG_VERSION")),
         },
+        source: report.source.as_ref().map(Cow::Borrowed),
         ring: Ring {
-            path: report.ring_path,
+            path: report.ring_path.map(Cow::Borrowed),
             keys: report.ring_keys,
+            digest: report.ring_digest.as_deref().map(Cow::Borrowed),
         },
         stats: Stats {
             files: s.files,
@@ -205,17 +261,10 @@ fn write(report: &Report, gate: Option<&GateSection>, out: &mut dyn Write) -> io
             ignored: s.ignored,
             duration_ms: s.duration_ms,
         },
-        findings: report.findings.iter().map(finding).collect(),
-        summary: Summary {
-            by_verdict: report
-                .by_verdict()
-                .into_iter()
-                .map(|(v, n)| (v.as_str(), n))
-                .collect(),
-            by_service,
-            exposed: exposed_by_service(report.findings),
-        },
+        summary: summary(&findings),
+        findings,
         gate,
+        gate_in: None,
     };
     super::jsonfmt::write_pretty(out, &wire)
 }
@@ -223,7 +272,7 @@ fn write(report: &Report, gate: Option<&GateSection>, out: &mut dyn Write) -> io
 /// The `gate` section of the JSON report: the rotation, then every consumer of the
 /// service judged under the simulated ring.
 #[derive(Serialize)]
-struct GateSection<'a> {
+pub(super) struct GateSection<'a> {
     service: &'a str,
     finalize: bool,
     /// The pending key that becomes active (null: a key not in the ring yet).

@@ -18,6 +18,10 @@ impl Formatter for Safe<'_> {
         w: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
+        // Every character to escape is above U+007F: ASCII needs no look.
+        if fragment.is_ascii() {
+            return w.write_all(fragment.as_bytes());
+        }
         let mut rest = fragment;
         while let Some((i, c)) = rest.char_indices().find(|&(_, c)| needs_escape(c)) {
             w.write_all(&rest.as_bytes()[..i])?;

@@ -5,6 +5,7 @@
 mod github;
 mod json;
 mod jsonfmt;
+pub(crate) mod merge;
 mod paint;
 mod ring;
 mod sarif;
@@ -27,10 +28,21 @@ pub enum OutputFormat {
     Github,
 }
 
+/// The report's `source`: a repository's name and HEAD commit (or `--source NAME`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct SourceRef {
+    pub name: String,
+    pub commit: Option<String>,
+}
+
 /// Everything a scan report shows.
 pub(crate) struct Report<'a> {
     pub ring_path: Option<&'a str>,
     pub ring_keys: usize,
+    /// SHA-256 of the ring file (`sha256:…`), so merges can refuse another ring's.
+    pub ring_digest: Option<String>,
+    /// What was scanned: a repository's name and HEAD commit.
+    pub source: Option<SourceRef>,
     pub stats: &'a Stats,
     pub findings: &'a [Finding],
     /// Verdicts that make the run fail, for levels and the summary line.

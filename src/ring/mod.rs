@@ -83,6 +83,9 @@ pub(crate) struct Ring {
     keys: Vec<RingKey>,
     by_fingerprint: HashMap<Fingerprint, usize>,
     policies: std::collections::BTreeMap<String, Policy>,
+    /// SHA-256 of the ring file's bytes: reports record it so that `merge` and
+    /// `gate --reports` refuse reports made with another ring.
+    pub digest: Option<Fingerprint>,
 }
 
 /// The ring file as it is on disk.
@@ -194,7 +197,9 @@ impl Ring {
             entry: "file".into(),
             problem: format!("cannot read: {e}"),
         })?;
-        Self::parse(&text, &shown)
+        let mut ring = Self::parse(&text, &shown)?;
+        ring.digest = Some(Fingerprint::of(text.as_bytes()));
+        Ok(ring)
     }
 
     /// Parses and validates a ring; `shown` names the file in errors.

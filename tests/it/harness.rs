@@ -106,6 +106,10 @@ pub fn normalized(report: &str) -> serde_json::Value {
     if let Some(stats) = v.get_mut("stats") {
         stats["duration_ms"] = 0.into();
     }
+    // The repository's name and HEAD commit change with every clone and commit.
+    if v.get("source").is_some() {
+        v["source"] = serde_json::Value::Null;
+    }
     v
 }
 
@@ -179,6 +183,9 @@ pub fn json(out: &Output) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\nstderr:\n{}", out.stdout, out.stderr));
     if let Some(stats) = v.get_mut("stats") {
         stats["duration_ms"] = 0.into();
+    }
+    if v.get("source").is_some() {
+        v["source"] = serde_json::Value::Null;
     }
     v
 }

@@ -13,6 +13,7 @@ mod history;
 mod injection;
 mod lifecycle;
 mod nginx;
+mod orgscale;
 mod output;
 mod rules;
 mod secrecy;
