@@ -67,8 +67,39 @@ impl Drop for Secret {
 }
 
 /// SHA-256 of a key's exact bytes, shown as `sha256:` + 64 lowercase hex digits.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Fingerprint([u8; 32]);
+
+/// A SHA-256 digest is uniformly random: its first 8 bytes are a hash already.
+impl std::hash::Hash for Fingerprint {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&self.0[..8]);
+        state.write_u64(u64::from_le_bytes(first));
+    }
+}
+
+/// The hasher of fingerprint sets: a fingerprint's own bytes, no hashing.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FingerprintHasher(u64);
+
+impl std::hash::Hasher for FingerprintHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 ^= n;
+    }
+}
+
+/// A set of fingerprints hashed by their own bytes.
+pub(crate) type FingerprintSet =
+    std::collections::HashSet<Fingerprint, std::hash::BuildHasherDefault<FingerprintHasher>>;
 
 impl Fingerprint {
     pub fn of(bytes: &[u8]) -> Self {

@@ -11,7 +11,7 @@ use super::decode;
 use super::{Candidate, Confidence, Document, Extracted, Origin, Position};
 use crate::format::Format;
 use crate::ring::{Lengths, Ring};
-use crate::secret::{Fingerprint, Secret};
+use crate::secret::{Fingerprint, FingerprintSet, Secret};
 use std::collections::HashSet;
 
 pub(crate) const RULE_TOKEN: &str = "ring-key";
@@ -191,22 +191,39 @@ static CLASS: [u8; 256] = classes();
 
 /// Finds ring keys among the tokens of any text.
 pub(crate) struct RingTokens {
-    fingerprints: HashSet<Fingerprint>,
-    lengths: Lengths,
+    fingerprints: FingerprintSet,
+    /// The lengths of the keys that declare one, sorted; as a bitset; the largest.
+    exact: Vec<usize>,
+    length_bits: Vec<u64>,
+    max_exact: usize,
+    /// Some key declares no length: tokens of any length are looked up too (at token
+    /// boundaries, see [`RingTokens::scan_run`]).
+    any: bool,
     min_len: usize,
 }
 
 impl RingTokens {
     pub(crate) fn new(ring: &Ring) -> Self {
-        let lengths = ring.lengths();
-        let min_len = match &lengths {
-            Lengths::Exact(v) => v.first().copied().unwrap_or(1),
-            Lengths::Any => ANY_MIN_LEN,
-        };
+        let mut exact: Vec<usize> = ring.keys().iter().filter_map(|k| k.length).collect();
+        exact.sort_unstable();
+        exact.dedup();
+        let any = matches!(ring.lengths(), Lengths::Any);
+        let mut min_len = exact.first().copied().unwrap_or(usize::MAX);
+        if any {
+            min_len = min_len.min(ANY_MIN_LEN);
+        }
+        let max_exact = exact.last().copied().unwrap_or(0);
+        let mut length_bits = vec![0u64; max_exact / 64 + 1];
+        for &l in &exact {
+            length_bits[l / 64] |= 1 << (l % 64);
+        }
         RingTokens {
             fingerprints: ring.keys().iter().map(|k| k.fingerprint).collect(),
-            lengths,
-            min_len,
+            exact,
+            length_bits,
+            max_exact,
+            any,
+            min_len: min_len.max(1),
         }
     }
 
@@ -352,10 +369,7 @@ impl RingTokens {
     /// Keys holding spaces (a passphrase): never one run, so the quoted strings of a
     /// line that hold a blank are looked up whole, in any language's quotes.
     fn quoted_with_blanks(&self, bytes: &[u8], mut hit: impl FnMut(usize, usize)) {
-        let max_len = match &self.lengths {
-            Lengths::Exact(v) => v.last().copied().unwrap_or(0),
-            Lengths::Any => ANY_MAX_LEN,
-        };
+        let max_len = self.max_len();
         let mut i = 0;
         while let Some(off) = memchr::memchr3(b'"', b'\'', b'`', &bytes[i..]) {
             let open = i + off;
@@ -493,9 +507,16 @@ impl RingTokens {
     }
 
     fn may_be_key_length(&self, len: usize) -> bool {
-        match &self.lengths {
-            Lengths::Exact(v) => v.binary_search(&len).is_ok(),
-            Lengths::Any => (ANY_MIN_LEN..=ANY_MAX_LEN).contains(&len),
+        self.exact.binary_search(&len).is_ok()
+            || (self.any && (ANY_MIN_LEN..=ANY_MAX_LEN).contains(&len))
+    }
+
+    /// The longest a ring key may be.
+    fn max_len(&self) -> usize {
+        if self.any {
+            ANY_MAX_LEN
+        } else {
+            self.max_exact
         }
     }
 
@@ -534,11 +555,7 @@ impl RingTokens {
         reader: &mut dyn std::io::Read,
         chunk: usize,
     ) -> std::io::Result<(Extracted, u64)> {
-        let overlap = match &self.lengths {
-            Lengths::Exact(v) => v.last().copied().unwrap_or(0),
-            Lengths::Any => ANY_MAX_LEN,
-        } * 2
-            + 64;
+        let overlap = self.max_len() * 2 + 64;
         let mut out = Extracted::default();
         // A chunk always holds more than the overlap, so that every cut makes progress.
         let chunk = chunk.max(overlap * 2);
@@ -591,37 +608,51 @@ impl RingTokens {
 
     /// Calls `hit(offset, len)` for each delimited substring of `run` that is a ring key.
     fn scan_run(&self, run: &[u8], scratch: &mut Scratch, mut hit: impl FnMut(usize, usize)) {
-        match &self.lengths {
-            Lengths::Exact(lengths) => {
-                // Every substring of a ring key's length that starts after a delimiter
-                // (or at the run's start) and ends before one (or at the run's end).
-                let n = run.len();
-                scratch.is_end.clear();
-                scratch
-                    .is_end
-                    .extend(run.iter().map(|&c| CLASS[c as usize] & DELIM != 0));
-                scratch.is_end.push(true);
-                for p in 0..n {
-                    if p > 0 && CLASS[run[p - 1] as usize] & START == 0 {
-                        continue;
+        if !self.exact.is_empty() {
+            // Every substring of a ring key's length that starts after a delimiter (or
+            // at the run's start) and ends before one (or at the run's end): for each
+            // start, only the ends within the longest key are tried, against a bitset
+            // of the ring's lengths.
+            let n = run.len();
+            scratch.ends.clear();
+            scratch.ends.extend(
+                run.iter()
+                    .enumerate()
+                    .filter(|(_, &c)| CLASS[c as usize] & DELIM != 0)
+                    .map(|(i, _)| i),
+            );
+            scratch.ends.push(n);
+            let mut first_end = 0;
+            for p in 0..n {
+                if p > 0 && CLASS[run[p - 1] as usize] & START == 0 {
+                    continue;
+                }
+                while scratch.ends[first_end] <= p {
+                    first_end += 1;
+                }
+                for &q in &scratch.ends[first_end..] {
+                    let len = q - p;
+                    if len > self.max_exact {
+                        break;
                     }
-                    for &len in lengths {
-                        let q = p + len;
-                        if q > n {
-                            break;
-                        }
-                        if scratch.is_end[q]
-                            && self.fingerprints.contains(&Fingerprint::of(&run[p..q]))
-                        {
-                            hit(p, len);
-                        }
+                    if self.length_bits[len / 64] >> (len % 64) & 1 == 1
+                        && self.fingerprints.contains(&Fingerprint::of(&run[p..q]))
+                    {
+                        hit(p, len);
                     }
                 }
             }
-            Lengths::Any => {
+        }
+        // Keys of unknown length: only in runs that could hold a generated key or a
+        // quoted value (identifiers and words, most of code, are never hashed).
+        if self.any && may_hold_generated(run) {
+            {
                 // Keys of unknown length: the run split at ever finer delimiters.
                 scratch.segments.clear();
-                for level in 0..=3 {
+                // Token boundaries and `=`, `:`, `@`, `&` (URL user-info, query
+                // values), not `/` and `.`: a key of unknown length is not looked for
+                // between path separators (give it its `length`).
+                for level in 0..=2 {
                     segments(run, level, &mut scratch.segments);
                 }
                 // The run without surrounding punctuation (`(KEY).` in prose).
@@ -634,7 +665,9 @@ impl RingTokens {
                 if lead + trail < run.len() && run.len() - lead - trail <= ANY_MAX_LEN {
                     scratch.segments.push((lead, run.len() - trail));
                 }
-                // Quoted values, whatever delimiters they hold.
+                // Quoted values, whatever delimiters they hold (looked up whatever they
+                // look like: a passphrase is quoted).
+                let unquoted = scratch.segments.len();
                 for (i, &q) in run
                     .iter()
                     .enumerate()
@@ -661,10 +694,17 @@ impl RingTokens {
                         scratch.segments.push((i + 1, run.len()));
                     }
                 }
+                // A token of unknown length is looked up when it could be a generated
+                // key (a digit and a letter, or a symbol keys use) or is quoted.
+                scratch.quoted.clear();
+                scratch
+                    .quoted
+                    .extend_from_slice(&scratch.segments[unquoted..]);
                 scratch.segments.sort_unstable();
                 scratch.segments.dedup();
                 for &(p, q) in &scratch.segments {
                     if q - p >= ANY_MIN_LEN
+                        && (may_be_generated(&run[p..q]) || scratch.quoted.contains(&(p, q)))
                         && self.fingerprints.contains(&Fingerprint::of(&run[p..q]))
                     {
                         hit(p, q - p);
@@ -677,8 +717,9 @@ impl RingTokens {
 
 #[derive(Default)]
 struct Scratch {
-    is_end: Vec<bool>,
+    ends: Vec<usize>,
     segments: Vec<(usize, usize)>,
+    quoted: Vec<(usize, usize)>,
 }
 
 /// How coarse a delimiter is: level-1 delimiters (quotes, brackets, `,`, `;`) split
@@ -729,6 +770,27 @@ fn is_stalekey_file(bytes: &[u8]) -> bool {
     has(b"stalekey.report/")
         || (has(b"\"name\": \"stalekey\"") && has(b"\"version\""))
         || (has(b"\"keys\"") && has(b"\"fingerprint\"") && has(b"\"state\"") && has(b"\"service\""))
+}
+
+/// Could this token be a generated key? It holds a digit and a letter, or a symbol
+/// that generated keys use and code punctuation does not.
+fn may_be_generated(token: &[u8]) -> bool {
+    let (mut digit, mut alpha, mut symbol) = (false, false, false);
+    for &c in token {
+        match c {
+            b'0'..=b'9' => digit = true,
+            b'a'..=b'z' | b'A'..=b'Z' => alpha = true,
+            b'+' | b'/' | b'=' | b'!' | b'@' | b'#' | b'$' | b'%' | b'^' | b'&' | b'*' | b'~'
+            | b'?' => symbol = true,
+            _ => {}
+        }
+    }
+    (digit && alpha) || symbol
+}
+
+/// Could some segment of this run be a generated key, or a quoted value?
+fn may_hold_generated(run: &[u8]) -> bool {
+    may_be_generated(run) || run.iter().any(|&c| matches!(c, b'"' | b'\'' | b'`'))
 }
 
 /// Calls `f(offset, run)` for each whitespace-separated run at least `min_len` long.

@@ -54,6 +54,30 @@ impl Engine<'_> {
         })
     }
 
+    /// A piece of a file that starts at `base` (a chunk of a big file).
+    pub(crate) fn document_at(
+        &self,
+        shown: &str,
+        bytes: &[u8],
+        format: Format,
+        base: crate::finding::Position,
+    ) -> Option<Scanned> {
+        guarded(|| {
+            let doc = Document::at(shown, bytes, format, base);
+            let extracted = self.extractors.run(&doc);
+            let findings = self.judge(shown, format, extracted.candidates);
+            let allowed = if findings.is_empty() {
+                HashSet::new()
+            } else {
+                crate::ignorefile::allowed_lines(bytes)
+                    .into_iter()
+                    .map(|l| l + base.line - 1)
+                    .collect()
+            };
+            self.keep(findings, &allowed, extracted.warnings, bytes.len() as u64)
+        })
+    }
+
     /// A streamed document (a SQL dump), read in constant memory.
     pub(crate) fn stream(
         &self,

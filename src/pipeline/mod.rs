@@ -6,6 +6,7 @@
 //! index over all of them is built (a finding in an included file names the block that
 //! includes it); the same workers run that phase.
 
+pub(crate) mod chunked;
 pub(crate) mod engine;
 pub(crate) mod git;
 pub(crate) mod history;
@@ -195,6 +196,19 @@ fn process(item: Item, engine: &Engine, opts: &DriverOptions, collected: &Mutex<
         ReadOutcome::Text { bytes, format } => {
             let scanned = attribute(engine.document(&shown, &bytes, format, None));
             collected.lock().unwrap().add(&shown, scanned);
+        }
+        ReadOutcome::Chunked { file, size, format } => {
+            match chunked::scan(engine, &shown, file, format, opts.threads) {
+                Ok(scanned) => collected.lock().unwrap().add(&shown, attribute(scanned)),
+                Err(e) => {
+                    let mut c = collected.lock().unwrap();
+                    c.stats.unreadable += 1;
+                    c.skip(Some(Warning::CannotRead {
+                        path: shown,
+                        message: format!("{e} (after reading part of its {size} bytes)"),
+                    }));
+                }
+            }
         }
         ReadOutcome::Stream { mut reader, format } => {
             let scanned = attribute(engine.stream(&shown, &mut *reader, format));

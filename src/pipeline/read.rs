@@ -28,6 +28,13 @@ pub(crate) enum ReadOutcome {
         format: Format,
         why: RingOnly,
     },
+    /// A text file too big to hold whole (over [`CHUNKED_MIN`]): scanned in chunks at
+    /// line boundaries, on every core.
+    Chunked {
+        file: std::fs::File,
+        size: u64,
+        format: Format,
+    },
     /// A file of a known kind that cannot be scanned (a pg_dump custom-format archive).
     Unsupported {
         message: String,
@@ -161,6 +168,33 @@ fn read_file(path: &Path, shown: &str, max_filesize: Option<u64>) -> ReadOutcome
     if regular && !admit(shown, size, max_filesize) {
         return too_large(shown, size, Box::new(file));
     }
+    if regular && size > CHUNKED_MIN {
+        let mut file = file;
+        let mut head = vec![0u8; BINARY_PROBE];
+        let n = read_up_to(&mut file, &mut head);
+        head.truncate(n);
+        if !is_binary(&head) && utf16(&head).is_none() {
+            if let Err(e) = std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(0)) {
+                return ReadOutcome::Unreadable {
+                    message: e.to_string(),
+                };
+            }
+            return ReadOutcome::Chunked {
+                file,
+                size,
+                format: text_format(shown, &head),
+            };
+        }
+        if is_binary(&head) {
+            // Streamed for ring keys, never held whole.
+            return ReadOutcome::RingOnly {
+                reader: Box::new(std::io::Cursor::new(head).chain(file)),
+                format: Format::Binary,
+                why: RingOnly::Binary,
+            };
+        }
+        return classify_reader(shown, head, file);
+    }
     // A pipe given explicitly has no size: read at most the limit and one byte more.
     let limit = max_filesize.map_or(u64::MAX, |m| m.saturating_add(1));
     let mut bytes = Vec::with_capacity(if regular { size as usize + 1 } else { 1 << 16 });
@@ -180,6 +214,31 @@ fn read_file(path: &Path, shown: &str, max_filesize: Option<u64>) -> ReadOutcome
         );
     }
     classify(shown, bytes)
+}
+
+/// Text files larger than this are not read whole: they are scanned in chunks.
+pub(crate) const CHUNKED_MIN: u64 = 64 << 20;
+
+/// Reads up to `buf.len()` bytes; how many were read (short only at the end).
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> usize {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) | Err(_) => break,
+            Ok(k) => n += k,
+        }
+    }
+    n
+}
+
+/// A big file that is binary or UTF-16: read whole as before (`head` already read).
+fn classify_reader(shown: &str, mut head: Vec<u8>, mut file: std::fs::File) -> ReadOutcome {
+    if let Err(e) = file.read_to_end(&mut head) {
+        return ReadOutcome::Unreadable {
+            message: e.to_string(),
+        };
+    }
+    classify(shown, head)
 }
 
 fn too_large(shown: &str, size: u64, reader: Box<dyn Read + Send>) -> ReadOutcome {
