@@ -112,9 +112,10 @@ pub(crate) fn is_identifier_name(name: &str) -> bool {
             c => c.to_ascii_lowercase(),
         })
         .collect();
-    IDENTIFIER_NAMES
-        .iter()
-        .any(|w| norm == *w || norm.ends_with(&format!("_{w}")))
+    // camelCase (`apiUsername`) ends in the word itself.
+    IDENTIFIER_NAMES.iter().any(|w| {
+        norm == *w || norm.ends_with(&format!("_{w}")) || (w.len() >= 7 && norm.ends_with(w))
+    })
 }
 
 /// Does `name` hold a previous key (`SECRET_KEY_FALLBACKS`, `previous_key`)?

@@ -179,10 +179,15 @@ fn extract_document(doc: &Document, lines: &[Line], out: &mut Extracted) {
             };
             // A key that names an identifier (`username`, `email`, `device-token`)
             // holds one: only a ring key there is a finding.
+            // Values of a Secret are secret by place, but an example's `storageos` or
+            // `changeme` is no key: an unmatched value must also look random.
             let bar = if names::is_identifier_name(&name) {
                 RING_ONLY
             } else {
-                Bar::STRUCTURED
+                Bar {
+                    entropy: Some(3.0),
+                    ..Bar::STRUCTURED
+                }
             };
             out.candidates.push(
                 Candidate::literal(
