@@ -112,9 +112,12 @@ pub(crate) fn is_identifier_name(name: &str) -> bool {
             c => c.to_ascii_lowercase(),
         })
         .collect();
-    // camelCase (`apiUsername`) ends in the word itself.
+    // camelCase (`apiUsername`, `deviceToken`) ends in the word itself.
+    let joined = norm.replace('_', "");
     IDENTIFIER_NAMES.iter().any(|w| {
-        norm == *w || norm.ends_with(&format!("_{w}")) || (w.len() >= 7 && norm.ends_with(w))
+        norm == *w
+            || norm.ends_with(&format!("_{w}"))
+            || (w.len() >= 7 && joined.ends_with(&w.replace('_', "")))
     })
 }
 

@@ -15,6 +15,8 @@ pub(crate) enum NotASecret {
     IntegrityHash,
     PasswordHash,
     DefaultCredential,
+    /// Words: a sentence, or `read-only-test`.
+    Prose,
     LowEntropy,
 }
 
@@ -88,6 +90,45 @@ const DEFAULT_CREDENTIALS: &[&str] = &[
     "admin123",
     "postgres123",
 ];
+
+/// A sentence (three words or more, mostly letters and spaces), or words joined by
+/// `-`, `_`, `.` or spaces with no digit in them (`read-only-test`).
+pub(crate) fn is_prose(text: &str) -> bool {
+    let words: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || matches!(c, '-' | '_' | '.'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let spaced = text.split_whitespace().count();
+    let letters = text
+        .chars()
+        .filter(|c| c.is_alphabetic() || c.is_whitespace())
+        .count();
+    if spaced >= 3 && letters * 100 >= text.chars().count() * 85 {
+        return true;
+    }
+    words.len() >= 2
+        && !text.chars().any(|c| c.is_ascii_digit())
+        && words
+            .iter()
+            .all(|w| w.len() >= 2 && w.chars().all(|c| c.is_ascii_lowercase()))
+}
+
+/// Base64 that decodes to printable ASCII text, decoded.
+fn base64_text(text: &str) -> Option<String> {
+    use base64::Engine as _;
+    if text.len() < 8
+        || !text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+    {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .ok()?;
+    (!bytes.is_empty() && bytes.iter().all(|b| (0x20..0x7f).contains(b)))
+        .then(|| String::from_utf8_lossy(&bytes).into_owned())
+}
 
 /// The value is a password hash in one of the stored formats.
 pub(crate) fn is_password_hash(text: &str) -> bool {
@@ -218,6 +259,18 @@ pub(crate) fn check_bar(
     }
     if is_password_hash(trimmed) {
         return Err(NotASecret::PasswordHash);
+    }
+    if is_prose(trimmed) {
+        return Err(NotASecret::Prose);
+    }
+    if let Some(decoded) = base64_text(trimmed) {
+        // `Basic dXNlcm5hbWU6cGFzc3dvcmQ=` is `username:password`.
+        if decoded.split(':').any(|part| {
+            is_placeholder(part)
+                || DEFAULT_CREDENTIALS.contains(&part.to_ascii_lowercase().as_str())
+        }) {
+            return Err(NotASecret::Placeholder);
+        }
     }
     if !uuid_ok && is_uuid(trimmed) {
         return Err(NotASecret::Uuid);
@@ -469,6 +522,32 @@ mod tests {
             "$6$rounds=5000$usesomesillystri$D4IrlXatmP7rx3P3InaxBeoomnAihCKRVQP22JZ6EY47Wc6BkroIuUUBOov1i.S5KPgErtP/EN5mcO.ChWQW21",
         ] {
             assert_eq!(check(v.as_bytes(), 8, Some(3.0)), Err(NotASecret::PasswordHash), "{v}");
+        }
+    }
+
+    #[test]
+    fn prose_and_encoded_placeholders_are_not_secrets() {
+        for v in [
+            "I Don't know why you would name a key this, but if you do it should work",
+            "an authorized OAuth2 access token for the user",
+            "should not update schema",
+            "read-only-test",
+            "yolo-read-only",
+        ] {
+            assert_eq!(
+                check(v.as_bytes(), 8, Some(3.0)),
+                Err(NotASecret::Prose),
+                "{v}"
+            );
+        }
+        // base64 of `username:password`
+        assert!(check(b"dXNlcm5hbWU6cGFzc3dvcmQ=", 8, Some(3.0)).is_err());
+        for v in [
+            "aMoreSecur3Passwor7!",
+            "k9QzT4vLm-W2xR8pN5bYc7",
+            "Zx9hq2LmV8rT4wYb1NcK6dPs",
+        ] {
+            assert!(check(v.as_bytes(), 8, Some(3.0)).is_ok(), "{v}");
         }
     }
 

@@ -4,7 +4,7 @@
 use super::matcher::Matched;
 use crate::finding::{Confidence, Finding, KeyRef, Kind, Location, Origin, Severity, Verdict};
 use crate::format::Format;
-use crate::names::is_secret_name;
+use crate::names::{is_identifier_name, is_secret_name};
 use crate::ring::KeyState;
 
 /// The verdict and severity of a literal that holds a ring key in `state`.
@@ -48,7 +48,11 @@ pub(crate) fn judge(m: Matched, path: &str, format: Format) -> Option<Finding> {
         (Kind::Digest, None) => return None,
         (Kind::Literal, Some(k)) => verdict_for_state(k.state),
         (Kind::Literal, None) => {
-            if !m.plausible {
+            // An identifier under its own name (`deviceToken`, `username`) is no key;
+            // a provider's token format (high confidence) says otherwise.
+            let identifier = m.confidence != Confidence::High
+                && m.detail.name.as_deref().is_some_and(is_identifier_name);
+            if !m.plausible || identifier {
                 return None;
             }
             (Verdict::Untracked, untracked_severity(m.confidence))
