@@ -67,6 +67,39 @@ pub(super) struct Stats {
     pub duration_ms: u64,
 }
 
+/// The wire form of the domain's counts, and back (`gate --reports`).
+impl From<&crate::pipeline::stats::Stats> for Stats {
+    fn from(s: &crate::pipeline::stats::Stats) -> Self {
+        Stats {
+            files: s.files,
+            bytes: s.bytes,
+            skipped: s.skipped,
+            binary: s.binary,
+            too_large: s.too_large,
+            ring_only: s.ring_only,
+            unreadable: s.unreadable,
+            ignored: s.ignored,
+            duration_ms: s.duration_ms,
+        }
+    }
+}
+
+impl From<&Stats> for crate::pipeline::stats::Stats {
+    fn from(s: &Stats) -> Self {
+        crate::pipeline::stats::Stats {
+            files: s.files,
+            bytes: s.bytes,
+            skipped: s.skipped,
+            binary: s.binary,
+            too_large: s.too_large,
+            ring_only: s.ring_only,
+            unreadable: s.unreadable,
+            ignored: s.ignored,
+            duration_ms: s.duration_ms,
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize, Clone)]
 pub(super) struct WireFinding<'a> {
     #[serde(borrow)]
@@ -250,17 +283,7 @@ fn write(report: &Report, gate: Option<&GateSection>, out: &mut dyn Write) -> io
             keys: report.ring_keys,
             digest: report.ring_digest.as_deref().map(Cow::Borrowed),
         },
-        stats: Stats {
-            files: s.files,
-            bytes: s.bytes,
-            skipped: s.skipped,
-            binary: s.binary,
-            too_large: s.too_large,
-            ring_only: s.ring_only,
-            unreadable: s.unreadable,
-            ignored: s.ignored,
-            duration_ms: s.duration_ms,
-        },
+        stats: Stats::from(s),
         summary: summary(&findings),
         findings,
         gate,

@@ -253,18 +253,7 @@ pub(crate) fn read_back(
             }),
         });
     }
-    let s = &wire.stats;
-    let stats = crate::pipeline::stats::Stats {
-        files: s.files,
-        bytes: s.bytes,
-        skipped: s.skipped,
-        binary: s.binary,
-        too_large: s.too_large,
-        ring_only: s.ring_only,
-        unreadable: s.unreadable,
-        ignored: s.ignored,
-        duration_ms: s.duration_ms,
-    };
+    let stats = crate::pipeline::stats::Stats::from(&wire.stats);
     Ok((
         findings,
         stats,
