@@ -48,8 +48,13 @@ fn key_args(function: &str) -> &'static [(usize, &'static str)] {
         | "decrypt"
         | "encrypt_iv"
         | "decrypt_iv"
-        | "hmac" => &[(1, "key")],
+        | "hmac"
+        // MySQL / MariaDB
+        | "aes_encrypt"
+        | "aes_decrypt" => &[(1, "key")],
         "pgp_pub_decrypt" | "pgp_pub_decrypt_bytea" => &[(1, "key"), (2, "password")],
+        // SQL Server: the passphrase comes first.
+        "encryptbypassphrase" | "decryptbypassphrase" => &[(0, "passphrase")],
         _ => &[],
     }
 }
@@ -63,6 +68,8 @@ fn decrypts(function: &str) -> bool {
             | "pgp_pub_decrypt_bytea"
             | "decrypt"
             | "decrypt_iv"
+            | "aes_decrypt"
+            | "decryptbypassphrase"
     )
 }
 
@@ -75,6 +82,8 @@ fn encrypts(function: &str) -> bool {
             | "pgp_pub_encrypt_bytea"
             | "encrypt"
             | "encrypt_iv"
+            | "aes_encrypt"
+            | "encryptbypassphrase"
     )
 }
 

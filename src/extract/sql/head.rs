@@ -65,6 +65,18 @@ pub(super) fn name_at(h: &[H], mut i: usize) -> Option<Option<(String, usize)>> 
         match h.get(i)? {
             H::Word(w) => parts.push(w.clone()),
             H::Ident(s) => parts.push(format!("\"{s}\"")),
+            // MySQL's `name` and T-SQL's [name].
+            H::Punct(q @ (b'`' | b'[')) => {
+                let close = if *q == b'`' { b'`' } else { b']' };
+                let H::Word(w) = h.get(i + 1)? else {
+                    return Some(None);
+                };
+                if !matches!(h.get(i + 2)?, H::Punct(c) if *c == close) {
+                    return Some(None);
+                }
+                parts.push(w.clone());
+                i += 2;
+            }
             _ => return Some(None),
         }
         i += 1;
@@ -77,6 +89,13 @@ pub(super) fn name_at(h: &[H], mut i: usize) -> Option<Option<(String, usize)>> 
 
 /// What a statement is, from its first tokens; `None` while it cannot be told yet.
 pub(super) fn classify(h: &[H]) -> Option<(StmtKind, Option<String>)> {
+    // T-SQL batches end with `GO` on its own line, which no `;` follows (and the
+    // `END` of a body whose last statement had its `;`).
+    let go = h
+        .iter()
+        .take_while(|t| matches!(t.word(), Some("go" | "end")))
+        .count();
+    let h = &h[go..];
     let w = |i: usize| h.get(i).map(|t| t.word().unwrap_or(""));
     let other = Some((StmtKind::Other, None));
     let named = |i: usize| -> Option<Option<(String, usize)>> { name_at(h, i) };
@@ -87,6 +106,19 @@ pub(super) fn classify(h: &[H]) -> Option<(StmtKind, Option<String>)> {
                 i = 3;
             }
             let mut materialized = false;
+            // MySQL: CREATE DEFINER=`user`@`host` TRIGGER|VIEW|FUNCTION …
+            if w(i)? == "definer" {
+                match (i..(i + 12).min(h.len())).find(|&j| {
+                    matches!(
+                        h[j].word(),
+                        Some("trigger" | "view" | "function" | "procedure" | "event")
+                    )
+                }) {
+                    Some(j) => i = j,
+                    None if h.len() < i + 12 => return None,
+                    None => return other,
+                }
+            }
             loop {
                 match w(i)? {
                     "temp" | "temporary" | "unlogged" | "global" | "local" | "recursive"

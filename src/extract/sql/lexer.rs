@@ -178,6 +178,8 @@ pub(crate) struct Lexer {
     buf: Vec<u8>,
     truncated: bool,
     copy_pending: Option<CopyFormat>,
+    /// MySQL versioned comments (`/*!…`) open around the code being read.
+    exec_comments: u32,
 }
 
 impl Default for Lexer {
@@ -209,6 +211,7 @@ impl Lexer {
             buf: Vec::new(),
             truncated: false,
             copy_pending: None,
+            exec_comments: 0,
         }
     }
 
@@ -450,6 +453,23 @@ impl Lexer {
             b'-' if next == Some(b'-') => {
                 self.consume(&c[i..i + 2]);
                 self.state = State::LineComment;
+                i + 2
+            }
+            // MySQL's versioned comment `/*!50003 … */` holds code that MySQL runs
+            // (a mysqldump's triggers): read what is inside as code.
+            b'/' if next == Some(b'*') && c.get(i + 2) == Some(&b'!') => {
+                let digits = c[i + 3..]
+                    .iter()
+                    .take(6)
+                    .take_while(|d| d.is_ascii_digit())
+                    .count();
+                self.consume(&c[i..i + 3 + digits]);
+                self.exec_comments = self.exec_comments.saturating_add(1);
+                i + 3 + digits
+            }
+            b'*' if next == Some(b'/') && self.exec_comments > 0 => {
+                self.consume(&c[i..i + 2]);
+                self.exec_comments -= 1;
                 i + 2
             }
             b'/' if next == Some(b'*') => {

@@ -249,6 +249,38 @@ mod tests {
     }
 
     #[test]
+    fn mysql_and_tsql_keys_with_their_contexts() {
+        let mysql = "DELIMITER ;;\n/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`%`*/ /*!50003 TRIGGER `t_enc` BEFORE INSERT ON `c` FOR EACH ROW BEGIN\n  SET NEW.s = AES_ENCRYPT(NEW.p, 'Trig-Key-7f3a9c2e');\nEND */;;\nDELIMITER ;\nCREATE VIEW `v` AS SELECT AES_DECRYPT(s, 'View-Key-4b8e2a6c') FROM c;\n/* a comment with AES_ENCRYPT(x, 'Not-A-Key-000000') */\n";
+        assert_eq!(
+            found(mysql),
+            [
+                format!(
+                    "3:35 literal aes_encrypt key [trigger t_enc] fp={}",
+                    fp8("Trig-Key-7f3a9c2e")
+                ),
+                format!(
+                    "6:43 literal aes_decrypt key [view v] fp={}",
+                    fp8("View-Key-4b8e2a6c")
+                ),
+            ]
+        );
+        let tsql = "CREATE TRIGGER dbo.trg ON dbo.cards AFTER INSERT AS\nBEGIN\n  UPDATE dbo.cards SET n = ENCRYPTBYPASSPHRASE(N'Ts-Pass-5d7f9b1c', n);\nEND\nGO\nCREATE VIEW dbo.clear AS SELECT DECRYPTBYPASSPHRASE('Ts-View-2a4c6e8b', n) AS n FROM dbo.cards;\nGO\n";
+        assert_eq!(
+            found(tsql),
+            [
+                format!(
+                    "3:50 literal encryptbypassphrase passphrase [trigger dbo.trg] fp={}",
+                    fp8("Ts-Pass-5d7f9b1c")
+                ),
+                format!(
+                    "6:54 literal decryptbypassphrase passphrase [view dbo.clear] fp={}",
+                    fp8("Ts-View-2a4c6e8b")
+                ),
+            ]
+        );
+    }
+
+    #[test]
     fn top_level_call_with_literal_key() {
         let f = found("SELECT pgp_sym_encrypt('data', 'k3y-Top-Level-9x');\n");
         assert_eq!(
@@ -528,6 +560,15 @@ CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();
             "--",
             "/*",
             "*/",
+            "/*!50003 ",
+            "/*!",
+            "GO\n",
+            "`",
+            "[",
+            "]",
+            "AES_ENCRYPT(",
+            "ENCRYPTBYPASSPHRASE(N'",
+            "DEFINER=",
             "\n",
             "\"",
             "(",
