@@ -166,7 +166,8 @@ impl RuleSet {
                         problem: "duplicate rule id".into(),
                     });
                 }
-                rules.push(Rule::compile(spec, &file)?);
+                let embedded = EMBEDDED_RULES.iter().any(|(n, _)| *n == file);
+                rules.push(Rule::compile(spec, &file, !embedded)?);
             }
         }
         // The prefilter searches a substring-free set of keywords: a keyword that

@@ -19,17 +19,56 @@ enum Decode {
     Pem,
 }
 
+/// The capture names of a pattern by group index (0: the whole match), read from its
+/// syntax alone: compiling every rule's regex at start-up cost most of it, so a
+/// rule's regex is compiled the first time a file holds its keyword.
+fn capture_names(pattern: &str) -> std::result::Result<Vec<Option<String>>, String> {
+    use regex_syntax::hir::{Hir, HirKind};
+    fn walk(h: &Hir, out: &mut Vec<(u32, Option<String>)>) {
+        match h.kind() {
+            HirKind::Capture(c) => {
+                out.push((c.index, c.name.as_deref().map(str::to_string)));
+                walk(&c.sub, out);
+            }
+            HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().for_each(|x| walk(x, out)),
+            HirKind::Repetition(r) => walk(&r.sub, out),
+            _ => {}
+        }
+    }
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .map_err(|e| e.to_string())?;
+    let mut caps = Vec::new();
+    walk(&hir, &mut caps);
+    let n = caps.iter().map(|c| c.0 as usize).max().unwrap_or(0);
+    let mut names = vec![None; n + 1];
+    for (i, name) in caps {
+        names[i as usize] = name;
+    }
+    Ok(names)
+}
+
 /// The capture groups of one family (`secret`, `secret2`, ...), by index, in order.
-fn family(regex: &Regex, base: &str) -> Vec<usize> {
-    regex
-        .capture_names()
+fn family(names: &[Option<String>], base: &str) -> Vec<usize> {
+    names
+        .iter()
         .enumerate()
         .filter_map(|(i, n)| {
-            let n = n?;
+            let n = n.as_deref()?;
             let rest = n.strip_prefix(base)?;
             rest.bytes().all(|b| b.is_ascii_digit()).then_some(i)
         })
         .collect()
+}
+
+fn build(pattern: &str) -> std::result::Result<Regex, regex::Error> {
+    RegexBuilder::new(pattern)
+        .unicode(false)
+        .size_limit(1 << 24)
+        .build()
 }
 
 /// The first group of a family that took part in the match.
@@ -51,7 +90,9 @@ enum NamePart {
 pub(crate) struct Rule {
     pub spec: RuleSpec,
     pub file: String,
-    regex: Regex,
+    /// The pattern with its fragments expanded, and its regex once compiled.
+    expanded: String,
+    regex: std::sync::OnceLock<Regex>,
     formats: Vec<Format>,
     decode: Decode,
     secret: Vec<usize>,
@@ -70,7 +111,15 @@ impl Rule {
         self.formats.is_empty() || self.formats.contains(&format)
     }
 
-    pub(super) fn compile(spec: RuleSpec, file: &str) -> Result<Rule> {
+    /// The rule's regex, compiled on first use (embedded rules are compiled by the
+    /// rule check of every build, so this cannot fail for them).
+    fn regex(&self) -> &Regex {
+        self.regex
+            .get_or_init(|| build(&self.expanded).expect("a built-in rule's pattern compiles"))
+    }
+
+    /// `eager`: compile the regex now (a user's rule file), not on first use.
+    pub(super) fn compile(spec: RuleSpec, file: &str, eager: bool) -> Result<Rule> {
         let err = |problem: String| Error::Rules {
             file: file.to_string(),
             rule: spec.id.clone(),
@@ -114,17 +163,18 @@ impl Rule {
                 .iter()
                 .all(|f| matches!(f, Format::Yaml | Format::Dotenv));
         let expanded = expand(&spec.pattern, line_values);
-        let regex = RegexBuilder::new(&expanded)
-            .unicode(false)
-            .size_limit(1 << 24)
-            .build()
-            .map_err(|e| err(format!("bad pattern: {e}")))?;
-        let secret = family(&regex, "secret");
-        let list = family(&regex, "list");
-        let name = family(&regex, "name");
+        let names = capture_names(&expanded).map_err(|e| err(format!("bad pattern: {e}")))?;
+        let regex = std::sync::OnceLock::new();
+        if eager {
+            // A user's rule: a pattern too big to compile is an error now, naming it.
+            let _ = regex.set(build(&expanded).map_err(|e| err(format!("bad pattern: {e}")))?);
+        }
+        let secret = family(&names, "secret");
+        let list = family(&names, "list");
+        let name = family(&names, "name");
         let template = match &spec.name {
             Some(t) if t.contains('{') => {
-                Some(parse_template(t, &regex).map_err(|p| err(format!("name {t:?}: {p}")))?)
+                Some(parse_template(t, &names).map_err(|p| err(format!("name {t:?}: {p}")))?)
             }
             _ => None,
         };
@@ -149,6 +199,7 @@ impl Rule {
         Ok(Rule {
             spec,
             file: file.to_string(),
+            expanded,
             regex,
             formats,
             decode,
@@ -195,7 +246,7 @@ impl Rule {
         let haystack = &doc.bytes[..end];
         let mut at = start;
         while at <= end {
-            let Some(caps) = self.regex.captures_at(haystack, at) else {
+            let Some(caps) = self.regex().captures_at(haystack, at) else {
                 break;
             };
             let whole = caps.get(0).expect("group 0 always matches");
@@ -316,7 +367,7 @@ impl Rule {
 }
 
 /// Parses a `name` template: `{group}` quotes a capture family.
-fn parse_template(t: &str, regex: &Regex) -> std::result::Result<Vec<NamePart>, String> {
+fn parse_template(t: &str, names: &[Option<String>]) -> std::result::Result<Vec<NamePart>, String> {
     let mut parts = Vec::new();
     let mut rest = t;
     while let Some(open) = rest.find('{') {
@@ -327,7 +378,7 @@ fn parse_template(t: &str, regex: &Regex) -> std::result::Result<Vec<NamePart>, 
             .find('}')
             .ok_or_else(|| "unclosed `{`".to_string())?;
         let group = &rest[open + 1..open + close];
-        let g = family(regex, group);
+        let g = family(names, group);
         if g.is_empty() {
             return Err(format!("no capture named {group:?} in the pattern"));
         }
