@@ -123,25 +123,19 @@ fn stored_digests_are_consumers_but_rings_and_reports_are_not() {
         "backup/ring-copy.json",
         ring_json(&[("s/1", "s", "retired", KEY_A)]),
     );
-    let out = sk(&[
-        "scan",
-        tree.path().to_str().unwrap(),
-        "--ring",
-        ring.to_str().unwrap(),
-        "--format",
-        "json",
-    ])
-    .run();
-    tree.write("reports/last.json", &out.stdout);
-    let out = sk(&[
-        "scan",
-        tree.path().to_str().unwrap(),
-        "--ring",
-        ring.to_str().unwrap(),
-        "--format",
-        "json",
-    ])
-    .run();
+    let scan = || {
+        sk(&[
+            "scan",
+            tree.path().to_str().unwrap(),
+            "--ring",
+            ring.to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+        .run()
+    };
+    tree.write("reports/last.json", scan().stdout);
+    let out = scan();
     assert_eq!(out.code, 1, "{}", out.stderr);
     let got: Vec<(String, u64, String, String)> = findings(&json(&out))
         .iter()
