@@ -133,14 +133,15 @@ pub(crate) fn run(
         }),
         ..Collected::default()
     });
-    fan_out(
-        opts.threads,
-        |emit| source.run(emit),
-        |item: Item| {
-            process(item, engine, opts, &collected);
-            collected.lock().unwrap().tick(opts);
-        },
-    )?;
+    let consume = |item: Item| {
+        process(item, engine, opts, &collected);
+        collected.lock().unwrap().tick(opts);
+    };
+    if source.emits_in_parallel() {
+        source.run(&consume)?;
+    } else {
+        fan_out(opts.threads, |emit| source.run(emit), consume)?;
+    }
     let mut c = collected.into_inner().unwrap();
     let docs = std::mem::take(&mut c.nginx);
     if !docs.is_empty() {

@@ -77,7 +77,7 @@ fn utf16(bytes: &[u8]) -> Option<Vec<u8>> {
         [0xFE, 0xFF, rest @ ..] => (false, rest),
         _ => {
             let probe = &bytes[..bytes.len().min(BINARY_PROBE) & !1];
-            if probe.len() < 16 {
+            if probe.len() < 16 || memchr::memchr(0, probe).is_none() {
                 return None;
             }
             let pairs = probe.len() / 2;

@@ -96,6 +96,10 @@ impl Source for Sharded {
         self.inner.roots()
     }
 
+    fn emits_in_parallel(&self) -> bool {
+        self.inner.emits_in_parallel()
+    }
+
     fn base(&self) -> PathBuf {
         self.inner.base()
     }

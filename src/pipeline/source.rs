@@ -52,6 +52,13 @@ pub(crate) trait Source: Sync {
 
     /// The directory the shown paths are relative to (SARIF locates files from it).
     fn base(&self) -> PathBuf;
+
+    /// Does `run` call `emit` on `--threads` threads of its own (a parallel walk)? Then
+    /// each document is scanned right there, on the thread that found it, as ripgrep
+    /// does; else the driver hands documents to its own workers over a channel.
+    fn emits_in_parallel(&self) -> bool {
+        false
+    }
 }
 
 /// Files no source yields: the ring and the ignore files. Compared canonically, the
@@ -98,5 +105,9 @@ impl Source for Sources {
             .iter()
             .find(|s| !s.roots().is_empty())
             .map_or_else(|| PathBuf::from("."), |s| s.base())
+    }
+
+    fn emits_in_parallel(&self) -> bool {
+        self.0.iter().all(|s| s.emits_in_parallel())
     }
 }

@@ -42,6 +42,10 @@ impl Source for Walk {
             _ => PathBuf::from("."),
         }
     }
+
+    fn emits_in_parallel(&self) -> bool {
+        true
+    }
 }
 
 fn walk(opts: &WalkOptions, emit: &(dyn Fn(Item) + Sync)) {
