@@ -8,6 +8,7 @@
 //! emitted, so this extractor never produces a false positive.
 
 use super::decode;
+use super::runs::for_each_run;
 use super::{Candidate, Confidence, Document, Extracted, Origin, Position};
 use crate::format::Format;
 use crate::ring::{Lengths, Ring};
@@ -791,24 +792,6 @@ fn may_be_generated(token: &[u8]) -> bool {
 /// Could some segment of this run be a generated key, or a quoted value?
 fn may_hold_generated(run: &[u8]) -> bool {
     may_be_generated(run) || run.iter().any(|&c| matches!(c, b'"' | b'\'' | b'`'))
-}
-
-/// Calls `f(offset, run)` for each whitespace-separated run at least `min_len` long.
-fn for_each_run(bytes: &[u8], min_len: usize, mut f: impl FnMut(usize, &[u8])) {
-    let mut i = 0;
-    let n = bytes.len();
-    while i < n {
-        while i < n && CLASS[bytes[i] as usize] & WS != 0 {
-            i += 1;
-        }
-        let start = i;
-        while i < n && CLASS[bytes[i] as usize] & WS == 0 {
-            i += 1;
-        }
-        if i - start >= min_len {
-            f(start, &bytes[start..i]);
-        }
-    }
 }
 
 #[cfg(test)]

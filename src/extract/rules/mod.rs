@@ -43,6 +43,7 @@
 //! and with `stalekey rules check [DIR]`. Each example must contain one of the rule's
 //! `keywords` (a case-insensitive prefilter: a rule only runs on files holding one).
 
+mod keywords;
 mod rule;
 mod spec;
 #[cfg(test)]
@@ -54,7 +55,7 @@ use super::{Document, Extracted};
 use crate::error::{Error, Result};
 use crate::finding::Position;
 use crate::finding::{Kind, Origin};
-use aho_corasick::AhoCorasick;
+use keywords::Keywords;
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -104,7 +105,7 @@ pub(crate) fn windows(bytes: &[u8], hits: &[usize], window: usize) -> Vec<(usize
 /// Every rule, with a keyword prefilter.
 pub(crate) struct RuleSet {
     rules: Vec<Rule>,
-    keywords: AhoCorasick,
+    keywords: Keywords,
     /// For each keyword pattern, the rules it triggers.
     keyword_rules: Vec<Vec<usize>>,
 }
@@ -199,15 +200,7 @@ impl RuleSet {
                 }
             }
         }
-        let keywords = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(&patterns)
-            .map_err(|e| Error::Rules {
-                file: "(all rule files)".into(),
-                rule: "keywords".into(),
-                problem: e.to_string(),
-            })?;
+        let keywords = Keywords::new(&patterns);
         Ok(RuleSet {
             rules,
             keywords,
@@ -248,19 +241,15 @@ impl RuleSet {
         if !applies.iter().any(|&a| a) {
             return;
         }
-        let mut at = 0;
-        while let Some(m) = self
-            .keywords
-            .find(aho_corasick::Input::new(doc.bytes).range(at..))
-        {
-            // The keywords are substring-free, so restarting past this match's start
-            // still finds every other keyword occurrence, even one overlapping it.
-            at = m.start() + 1;
-            for &r in &self.keyword_rules[m.pattern().as_usize()] {
+        self.keywords.find_all(doc.bytes, |at, pattern| {
+            for &r in &self.keyword_rules[pattern] {
                 if applies[r] {
-                    hits[r].push(m.start());
+                    hits[r].push(at);
                 }
             }
+        });
+        for h in &mut hits {
+            h.sort_unstable();
         }
         let first_new = out.candidates.len();
         for (rule, hits) in self.rules.iter().zip(&hits) {
