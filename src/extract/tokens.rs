@@ -797,7 +797,7 @@ fn segments(run: &[u8], out: &mut Vec<(usize, usize, bool)>) {
     for (i, &c) in run.iter().enumerate() {
         let l = match level(c) {
             0 => continue,
-            2 if c == b'=' && !run.get(i + 1).is_some_and(|&n| level(n) == 0) => continue,
+            2 if c == b'=' && run.get(i + 1).is_none_or(|&n| level(n) != 0) => continue,
             l => l,
         };
         if l == 1 {
