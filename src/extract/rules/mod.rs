@@ -56,7 +56,7 @@ use crate::error::{Error, Result};
 use crate::finding::Position;
 use crate::finding::{Kind, Origin};
 use keywords::Keywords;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
@@ -181,20 +181,27 @@ impl RuleSet {
             .collect();
         wanted.sort_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
         wanted.dedup();
+        // The first pattern (shortest, then in order) that a keyword contains, looked up
+        // by the keyword's substrings (a few hundred each, not every pattern).
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let held = |k: &str, index: &HashMap<String, usize>| {
+            (0..k.len())
+                .flat_map(|a| (a + 1..=k.len()).map(move |b| (a, b)))
+                .filter_map(|(a, b)| k.get(a..b).and_then(|sub| index.get(sub)).copied())
+                .min()
+        };
         let mut patterns: Vec<String> = Vec::new();
         for k in &wanted {
-            if !patterns.iter().any(|p| k.contains(p.as_str())) {
+            if held(k, &index).is_none() {
+                index.insert(k.clone(), patterns.len());
                 patterns.push(k.clone());
             }
         }
         let mut keyword_rules: Vec<Vec<usize>> = vec![Vec::new(); patterns.len()];
         for (i, rule) in rules.iter().enumerate() {
             for k in &rule.spec.keywords {
-                let k = k.to_ascii_lowercase();
-                let p = patterns
-                    .iter()
-                    .position(|p| k.contains(p.as_str()))
-                    .expect("every keyword holds a pattern");
+                let p =
+                    held(&k.to_ascii_lowercase(), &index).expect("every keyword holds a pattern");
                 if !keyword_rules[p].contains(&i) {
                     keyword_rules[p].push(i);
                 }
