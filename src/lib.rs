@@ -49,4 +49,9 @@ pub mod fuzzing {
     pub use crate::extract::sql::self_check as sql;
     pub use crate::extract::tokens::self_check as ring_stream;
     pub use crate::ring::self_check as ring_file;
+    /// The keyword prefilter, the long-run finder and the capture-name scan.
+    pub fn scanners(data: &[u8]) {
+        crate::extract::rules::keywords::self_check(data);
+        crate::extract::runs::self_check(data);
+    }
 }

@@ -13,7 +13,7 @@ pub(crate) mod nginx;
 pub(crate) mod notebook;
 pub(crate) mod rst;
 pub(crate) mod rules;
-mod runs;
+pub(crate) mod runs;
 pub(crate) mod sql;
 pub(crate) mod tokens;
 

@@ -86,6 +86,32 @@ pub(crate) fn for_each_run(bytes: &[u8], min_len: usize, mut f: impl FnMut(usize
     }
 }
 
+/// Runs [`for_each_run`] over `data` (the minimum length taken from its first byte)
+/// against a byte-by-byte loop, panicking where they differ. For the `cargo fuzz` target
+/// `scanners`.
+#[doc(hidden)]
+pub(crate) fn self_check(data: &[u8]) {
+    let Some((&k, text)) = data.split_first() else {
+        return;
+    };
+    let min_len = 1 + usize::from(k % 80);
+    let mut fast = Vec::new();
+    for_each_run(text, min_len, |at, run| fast.push((at, run.len())));
+    let mut slow = Vec::new();
+    let mut i = 0;
+    while i < text.len() {
+        let start = i;
+        while i < text.len() && !is_blank(text[i]) {
+            i += 1;
+        }
+        if i - start >= min_len {
+            slow.push((start, i - start));
+        }
+        i += 1;
+    }
+    assert_eq!(fast, slow);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -215,6 +215,56 @@ fn case_variants(word: &[u8]) -> Vec<Vec<u8>> {
     out
 }
 
+/// Searches `data` (after its first line, which lists keywords separated by spaces)
+/// with [`Keywords`] and byte by byte, panicking where they differ; and checks that the
+/// scan of its text as a regex names the captures the regex parser does. For the
+/// `cargo fuzz` target `scanners`.
+#[doc(hidden)]
+pub(crate) fn self_check(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        if let (Some(scanned), Ok(parsed)) = (
+            super::rule::capture_names_scanned(text),
+            super::rule::capture_names(text),
+        ) {
+            assert_eq!(scanned, parsed);
+        }
+    }
+    let (head, text) = match memchr::memchr(b'\n', data) {
+        Some(n) => (&data[..n], &data[n + 1..]),
+        None => return,
+    };
+    let mut words: Vec<String> = Vec::new();
+    for w in head
+        .split(|&b| b == b' ')
+        .filter(|w| !w.is_empty())
+        .take(40)
+    {
+        let w = String::from_utf8_lossy(w).to_ascii_lowercase();
+        // The contract: none a substring of another.
+        if !words
+            .iter()
+            .any(|o| o.contains(w.as_str()) || w.contains(o.as_str()))
+        {
+            words.push(w);
+        }
+    }
+    let k = Keywords::new(&words);
+    let mut fast = Vec::new();
+    k.find_all(text, |at, w| fast.push((at, w)));
+    fast.sort_unstable();
+    let mut slow = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let w = w.as_bytes();
+        for at in 0..text.len() {
+            if text.len() - at >= w.len() && text[at..at + w.len()].eq_ignore_ascii_case(w) {
+                slow.push((at, i));
+            }
+        }
+    }
+    slow.sort_unstable();
+    assert_eq!(fast, slow);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

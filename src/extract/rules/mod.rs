@@ -43,7 +43,7 @@
 //! and with `stalekey rules check [DIR]`. Each example must contain one of the rule's
 //! `keywords` (a case-insensitive prefilter: a rule only runs on files holding one).
 
-mod keywords;
+pub(crate) mod keywords;
 mod rule;
 mod spec;
 #[cfg(test)]

@@ -64,24 +64,32 @@ pub(crate) fn capture_names_scanned(pattern: &str) -> Option<Vec<Option<String>>
         match b[i] {
             b'\\' => i += 2,
             b'[' => {
-                // A class: `]` first (after an optional `^`) is a literal; nested
-                // `[:alpha:]` and `[a-z&&[^x]]` classes count their brackets.
-                i += 1;
-                if b.get(i) == Some(&b'^') {
-                    i += 1;
-                }
-                if b.get(i) == Some(&b']') {
-                    i += 1;
-                }
+                // A class: nested `[:alpha:]` and `[a-z&&[^x]]` classes count their
+                // brackets; in each, `]` first (after an optional `^`) is a literal.
+                let open = |i: &mut usize| {
+                    *i += 1;
+                    if b.get(*i) == Some(&b'^') {
+                        *i += 1;
+                    }
+                    if b.get(*i) == Some(&b']') {
+                        *i += 1;
+                    }
+                };
+                open(&mut i);
                 let mut depth = 1;
                 while depth > 0 {
                     match b.get(i)? {
-                        b'\\' => i += 1,
-                        b'[' => depth += 1,
-                        b']' => depth -= 1,
-                        _ => {}
+                        b'\\' => i += 2,
+                        b'[' => {
+                            depth += 1;
+                            open(&mut i);
+                        }
+                        b']' => {
+                            depth -= 1;
+                            i += 1;
+                        }
+                        _ => i += 1,
                     }
-                    i += 1;
                 }
             }
             b'(' => {
@@ -550,6 +558,14 @@ mod capture_scan_tests {
     }
 
     #[test]
+    fn a_bracket_first_in_a_nested_class_is_a_literal() {
+        // Found by `cargo fuzz run scanners`.
+        let p = "[?>([]<?$((\x01]<?$((\x01\x01](?P<x>a)";
+        assert_eq!(capture_names_scanned(p), Some(capture_names(p).unwrap()));
+        assert_eq!(capture_names_scanned(p).unwrap().len(), 2);
+    }
+
+    #[test]
     fn random_patterns_scan_as_they_parse() {
         let mut rng = XorShift::new(0xcafe_f00d);
         let pieces = [
@@ -574,6 +590,8 @@ mod capture_scan_tests {
             "[a-z&&[^q]]",
             "\\\\",
             "?",
+            "[[]",
+            "[^[]",
         ];
         let mut agreed = 0;
         for _ in 0..20000 {
