@@ -101,6 +101,10 @@ impl std::hash::Hasher for FingerprintHasher {
 pub(crate) type FingerprintSet =
     std::collections::HashSet<Fingerprint, std::hash::BuildHasherDefault<FingerprintHasher>>;
 
+/// A map keyed by fingerprints, hashed by their own bytes.
+pub(crate) type FingerprintMap<V> =
+    std::collections::HashMap<Fingerprint, V, std::hash::BuildHasherDefault<FingerprintHasher>>;
+
 impl Fingerprint {
     pub fn of(bytes: &[u8]) -> Self {
         Fingerprint(Sha256::digest(bytes).into())
@@ -123,19 +127,34 @@ impl Fingerprint {
             ));
         }
         let mut out = [0u8; 32];
-        for (i, pair) in hex.as_bytes().chunks(2).enumerate() {
-            let hi = lower_hex_digit(pair[0]);
-            let lo = lower_hex_digit(pair[1]);
-            match (hi, lo) {
-                (Some(h), Some(l)) => out[i] = h << 4 | l,
-                _ => return Err("must be lowercase hexadecimal (0-9, a-f)".to_string()),
-            }
+        let mut bad = 0u8;
+        for (o, pair) in out.iter_mut().zip(hex.as_bytes().chunks_exact(2)) {
+            let (h, l) = (LOWER_HEX[pair[0] as usize], LOWER_HEX[pair[1] as usize]);
+            bad |= h | l;
+            *o = h << 4 | (l & 0x0f);
+        }
+        // One check at the end: a non-digit has its high bit set in the table.
+        if bad & 0x80 != 0 {
+            return Err("must be lowercase hexadecimal (0-9, a-f)".to_string());
         }
         Ok(Fingerprint(out))
     }
 }
 
-fn lower_hex_digit(c: u8) -> Option<u8> {
+/// The value of each lowercase hex digit; 0x80 for every other byte.
+static LOWER_HEX: [u8; 256] = {
+    let mut t = [0x80u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        if let Some(v) = lower_hex_digit(i as u8) {
+            t[i] = v;
+        }
+        i += 1;
+    }
+    t
+};
+
+const fn lower_hex_digit(c: u8) -> Option<u8> {
     match c {
         b'0'..=b'9' => Some(c - b'0'),
         b'a'..=b'f' => Some(c - b'a' + 10),

@@ -81,7 +81,7 @@ pub(crate) struct Ring {
     /// Where it was read from, as given (None: no ring).
     pub path: Option<String>,
     keys: Vec<RingKey>,
-    by_fingerprint: HashMap<Fingerprint, usize>,
+    by_fingerprint: crate::secret::FingerprintMap<usize>,
     policies: std::collections::BTreeMap<String, Policy>,
     /// SHA-256 of the ring file's bytes: reports record it so that `merge` and
     /// `gate --reports` refuse reports made with another ring.
@@ -245,62 +245,76 @@ impl Ring {
             };
             ring.policies.insert(service.clone(), policy);
         }
-        let mut ids: HashMap<String, usize> = HashMap::new();
-        for (i, e) in file.keys.into_iter().enumerate() {
-            let entry = if e.id.is_empty() {
-                format!("keys[{i}]")
-            } else {
-                format!("keys[{i}] (id {:?})", e.id)
+        // Validated by reference first (an entry's name is only formatted for an error,
+        // ids are borrowed), then moved: a 100,000-key ring allocates what it keeps.
+        let n = file.keys.len();
+        let mut ids: HashMap<&str, usize> = HashMap::with_capacity(n);
+        ring.by_fingerprint.reserve(n);
+        let mut parsed = Vec::with_capacity(n);
+        for (i, e) in file.keys.iter().enumerate() {
+            let entry = || {
+                if e.id.is_empty() {
+                    format!("keys[{i}]")
+                } else {
+                    format!("keys[{i}] (id {:?})", e.id)
+                }
             };
             if e.id.trim().is_empty() {
-                return Err(err(entry, "empty id".into()));
+                return Err(err(entry(), "empty id".into()));
             }
             if e.service.trim().is_empty() {
-                return Err(err(entry, "empty service".into()));
+                return Err(err(entry(), "empty service".into()));
             }
             let state = KeyState::parse(&e.state).ok_or_else(|| {
                 err(
-                    entry.clone(),
+                    entry(),
                     "state: not one of pending, active, fallback, retired, revoked".to_string(),
                 )
             })?;
             let fingerprint = Fingerprint::parse(&e.fingerprint)
-                .map_err(|p| err(entry.clone(), format!("bad fingerprint: {p}")))?;
+                .map_err(|p| err(entry(), format!("bad fingerprint: {p}")))?;
             if e.length == Some(0) {
-                return Err(err(entry, "length must be at least 1".into()));
+                return Err(err(entry(), "length must be at least 1".into()));
             }
             let since = match e.since.as_deref() {
                 None => None,
                 Some(t) => Some(crate::clock::parse(t).ok_or_else(|| {
                     err(
-                        entry.clone(),
+                        entry(),
                         "since: not an RFC 3339 time such as 2026-01-01T00:00:00Z".into(),
                     )
                 })?),
             };
             if let Some(c) = e.created.as_deref() {
                 if crate::clock::parse(c).is_none() {
-                    return Err(err(entry, "created: not a date such as 2026-01-01".into()));
+                    return Err(err(
+                        entry(),
+                        "created: not a date such as 2026-01-01".into(),
+                    ));
                 }
             }
-            if let Some(first) = ids.get(&e.id) {
+            if let Some(first) = ids.insert(&e.id, i) {
                 return Err(err(
-                    entry,
+                    entry(),
                     format!("duplicate id: keys[{first}] has the same id"),
                 ));
             }
-            if let Some(&other) = ring.by_fingerprint.get(&fingerprint) {
+            if let Some(other) = ring.by_fingerprint.insert(fingerprint, i) {
                 return Err(err(
-                    entry,
+                    entry(),
                     format!(
                         "duplicate fingerprint: already listed under id {:?}",
-                        ring.keys[other].id
+                        file.keys[other].id
                     ),
                 ));
             }
-            ids.insert(e.id.clone(), i);
-            ring.by_fingerprint.insert(fingerprint, ring.keys.len());
-            ring.keys.push(RingKey {
+            parsed.push((state, fingerprint, since));
+        }
+        ring.keys = file
+            .keys
+            .into_iter()
+            .zip(parsed)
+            .map(|(e, (state, fingerprint, since))| RingKey {
                 id: e.id,
                 service: e.service,
                 state,
@@ -309,8 +323,8 @@ impl Ring {
                 created: e.created,
                 since,
                 note: e.note,
-            });
-        }
+            })
+            .collect();
         Ok(ring)
     }
 
