@@ -165,6 +165,9 @@ pub(crate) struct Bar {
     pub entropy: Option<f64>,
     /// The format is a UUID (a Postmark token): a UUID is not thereby a non-secret.
     pub uuid_ok: bool,
+    /// The format carries a checksum (GitHub's CRC-32): a value whose checksum does not
+    /// hold is not a secret.
+    pub checksum: Option<crate::checksum::Checksum>,
 }
 
 impl Bar {
@@ -173,6 +176,7 @@ impl Bar {
         min_len: 8,
         entropy: None,
         uuid_ok: false,
+        checksum: None,
     };
 }
 

@@ -16,6 +16,7 @@
 #![warn(unreachable_pub)]
 
 mod app;
+mod checksum;
 mod cli;
 mod clock;
 mod error;

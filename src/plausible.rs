@@ -18,6 +18,8 @@ pub(crate) enum NotASecret {
     /// Words: a sentence, or `read-only-test`.
     Prose,
     LowEntropy,
+    /// The token format's checksum does not hold (a made-up `ghp_…`).
+    BadChecksum,
 }
 
 /// Password-hash formats (Django's `algorithm$…`, crypt's `$id$…`, LDAP's `{SCHEME}…`):
@@ -233,16 +235,18 @@ pub(crate) fn check(
     min_len: usize,
     min_entropy: Option<f64>,
 ) -> Result<(), NotASecret> {
-    check_bar(value, min_len, min_entropy, false)
+    let bar = crate::finding::Bar {
+        min_len,
+        entropy: min_entropy,
+        uuid_ok: false,
+        checksum: None,
+    };
+    check_bar(value, &bar)
 }
 
 /// [`check`], where `uuid_ok` says the token format itself is a UUID.
-pub(crate) fn check_bar(
-    value: &[u8],
-    min_len: usize,
-    min_entropy: Option<f64>,
-    uuid_ok: bool,
-) -> Result<(), NotASecret> {
+pub(crate) fn check_bar(value: &[u8], bar: &crate::finding::Bar) -> Result<(), NotASecret> {
+    let (min_len, min_entropy, uuid_ok) = (bar.min_len, bar.entropy, bar.uuid_ok);
     let text = String::from_utf8_lossy(value);
     let trimmed = text.trim();
     if DEFAULT_CREDENTIALS.contains(&trimmed.to_ascii_lowercase().as_str()) {
@@ -271,6 +275,9 @@ pub(crate) fn check_bar(
         }) {
             return Err(NotASecret::Placeholder);
         }
+    }
+    if bar.checksum.is_some_and(|c| !c.holds(trimmed.as_bytes())) {
+        return Err(NotASecret::BadChecksum);
     }
     if !uuid_ok && is_uuid(trimmed) {
         return Err(NotASecret::Uuid);
@@ -570,7 +577,13 @@ mod tests {
         assert!(check(b"yourMasterKey", 8, Some(3.0)).is_err());
         assert!(check(b"my-secret-key-for-tests", 8, Some(3.0)).is_err());
         assert_eq!(
-            check_bar(b"123e4567-e89b-12d3-a456-426614174000", 8, None, true),
+            check_bar(
+                b"123e4567-e89b-12d3-a456-426614174000",
+                &crate::finding::Bar {
+                    uuid_ok: true,
+                    ..crate::finding::Bar::STRUCTURED
+                }
+            ),
             Ok(())
         );
     }

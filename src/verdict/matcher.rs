@@ -26,14 +26,7 @@ pub(crate) fn match_candidate(c: Candidate, ring: &Ring) -> Matched<'_> {
         Some(secret) => {
             let fp = secret.fingerprint();
             let key = ring.lookup(&fp);
-            let plausible = key.is_some()
-                || plausible::check_bar(
-                    secret.expose(),
-                    c.bar.min_len,
-                    c.bar.entropy,
-                    c.bar.uuid_ok,
-                )
-                .is_ok();
+            let plausible = key.is_some() || plausible::check_bar(secret.expose(), &c.bar).is_ok();
             (Some(fp), key, secret.preview(), plausible)
         }
         None => {

@@ -19,6 +19,7 @@ const NAMED: Bar = Bar {
     min_len: 8,
     entropy: Some(3.0),
     uuid_ok: false,
+    checksum: None,
 };
 
 /// The bar of a value in a password field (`.netrc`, `.pgpass`, URL user-info): the
@@ -27,6 +28,7 @@ const PASSWORD: Bar = Bar {
     min_len: 4,
     entropy: None,
     uuid_ok: false,
+    checksum: None,
 };
 
 /// The bar of a value that only a ring match makes a finding (an identifier under a
@@ -35,6 +37,7 @@ pub(crate) const RING_ONLY: Bar = Bar {
     min_len: usize::MAX,
     entropy: None,
     uuid_ok: false,
+    checksum: None,
 };
 
 /// Values that are plainly not keys whatever their name: paths, URLs, references.

@@ -434,6 +434,7 @@ impl Rule {
             min_len: self.spec.min_len,
             entropy: self.spec.entropy,
             uuid_ok: self.spec.allow_uuid,
+            checksum: self.spec.checksum,
         }
     }
 

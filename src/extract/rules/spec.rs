@@ -76,6 +76,10 @@ pub(crate) struct RuleSpec {
     /// The token format is a UUID: a UUID value is not dismissed as an identifier.
     #[serde(default)]
     pub allow_uuid: bool,
+    /// A checksum the token format carries (`crc32-base62`: GitHub classic and npm
+    /// tokens); a value whose checksum does not hold is not a finding.
+    #[serde(default)]
+    pub checksum: Option<crate::checksum::Checksum>,
     pub examples: Vec<String>,
     pub negative_examples: Vec<String>,
 }
