@@ -20,6 +20,8 @@ pub(crate) enum NotASecret {
     LowEntropy,
     /// The token format's checksum does not hold (a made-up `ghp_…`).
     BadChecksum,
+    /// Encrypted in place (a SOPS `ENC[AES256_GCM,…]` value).
+    Encrypted,
 }
 
 /// Password-hash formats (Django's `algorithm$…`, crypt's `$id$…`, LDAP's `{SCHEME}…`):
@@ -275,6 +277,10 @@ pub(crate) fn check_bar(value: &[u8], bar: &crate::finding::Bar) -> Result<(), N
         }) {
             return Err(NotASecret::Placeholder);
         }
+    }
+    if trimmed.starts_with("ENC[AES256_GCM,data:") {
+        // SOPS ciphertext: the rule `sops-encrypted-value` names it as a reference.
+        return Err(NotASecret::Encrypted);
     }
     if bar.checksum.is_some_and(|c| !c.holds(trimmed.as_bytes())) {
         return Err(NotASecret::BadChecksum);

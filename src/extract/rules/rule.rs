@@ -288,7 +288,7 @@ impl Rule {
 
     /// The finding's name for one match: the `name` capture, else the `name` field
     /// (with its quoted captures filled in).
-    fn name_of(&self, caps: &regex::bytes::Captures) -> Option<String> {
+    fn name_of(&self, caps: &regex::bytes::Captures, doc: &Document) -> Option<String> {
         if let Some(m) = first(caps, &self.name) {
             return Some(String::from_utf8_lossy(m.as_bytes()).into_owned());
         }
@@ -298,9 +298,17 @@ impl Rule {
                 for part in parts {
                     match part {
                         NamePart::Text(t) => out.push_str(t),
-                        NamePart::Capture(g) => out.push_str(&String::from_utf8_lossy(
-                            first(caps, g).map_or(&b""[..], |m| m.as_bytes()),
-                        )),
+                        NamePart::Capture(g) => {
+                            let m = first(caps, g);
+                            if let (true, Some(m)) = (self.spec.yaml_path, m) {
+                                if Dialect::of(doc.format) == Dialect::Yaml {
+                                    out.push_str(&yaml_parents(doc.bytes, m.start()));
+                                }
+                            }
+                            out.push_str(&String::from_utf8_lossy(
+                                m.map_or(&b""[..], |m| m.as_bytes()),
+                            ));
+                        }
                     }
                 }
                 Some(out)
@@ -331,7 +339,7 @@ impl Rule {
             } else {
                 whole.end() + 1
             };
-            let name = self.name_of(&caps);
+            let name = self.name_of(&caps, doc);
             if self.spec.kind == Kind::Reference {
                 let Some(n) = name.clone() else { continue };
                 // `process.env.NODE_ENV || "development"` is neither a secret reference
@@ -441,6 +449,44 @@ impl Rule {
     pub(crate) fn formats(&self) -> &[Format] {
         &self.formats
     }
+}
+
+/// The keys a YAML mapping key at `at` is nested in, each followed by `.`
+/// (`database.` for `password` under `database:`): the nearest lines above with less
+/// indentation that open a mapping (`key:` and nothing after it). List dashes count as
+/// indentation.
+fn yaml_parents(bytes: &[u8], at: usize) -> String {
+    let indent_of = |line: &[u8]| line.iter().take_while(|&&b| b == b' ' || b == b'-').count();
+    let line_start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+    let mut indent = at - line_start;
+    let mut parents: Vec<&[u8]> = Vec::new();
+    let mut end = line_start;
+    while indent > 0 && end > 0 {
+        let start = memchr::memrchr(b'\n', &bytes[..end - 1]).map_or(0, |i| i + 1);
+        let line = &bytes[start..end - 1];
+        end = start;
+        let body = line.trim_ascii();
+        if body.is_empty() || body.starts_with(b"#") {
+            continue;
+        }
+        let i = indent_of(line);
+        if i >= indent {
+            continue;
+        }
+        indent = i;
+        let dash = body.iter().take_while(|&&b| b == b'-' || b == b' ').count();
+        let key = &body[dash..];
+        match key.strip_suffix(b":") {
+            Some(k) if !k.is_empty() && !k.contains(&b' ') => parents.push(k),
+            // A line with less indentation that is not a mapping key: no parent chain.
+            _ => break,
+        }
+    }
+    parents
+        .iter()
+        .rev()
+        .map(|k| format!("{}.", String::from_utf8_lossy(k)))
+        .collect()
 }
 
 /// Parses a `name` template: `{group}` quotes a capture family.
@@ -607,5 +653,37 @@ mod capture_scan_tests {
             }
         }
         assert!(agreed > 1000, "only {agreed} valid patterns scanned");
+    }
+}
+
+#[cfg(test)]
+mod yaml_path_tests {
+    use super::yaml_parents;
+    use crate::testrand::XorShift;
+
+    fn parents_of(text: &str, key: &str) -> String {
+        yaml_parents(text.as_bytes(), text.find(key).unwrap())
+    }
+
+    #[test]
+    fn nested_keys_lists_and_comments() {
+        let text = "app:\n  # creds\n  database:\n\n    password: x\n  other: 1\ntop: y\nlist:\n  - name: a\n    token: t\n";
+        assert_eq!(parents_of(text, "password"), "app.database.");
+        assert_eq!(parents_of(text, "other"), "app.");
+        assert_eq!(parents_of(text, "top"), "");
+        assert_eq!(parents_of(text, "token"), "list.");
+        // A parent line that is not a mapping key ends the chain.
+        assert_eq!(parents_of("a: [\n  b: 1\n", "b"), "");
+    }
+
+    #[test]
+    fn random_text_at_any_offset_never_panics() {
+        let mut rng = XorShift::new(0x9a7b);
+        for _ in 0..3000 {
+            let len = 1 + rng.below(120);
+            let text = rng.text(b"ab: -\n#\t", len);
+            let at = rng.below(len);
+            let _ = yaml_parents(&text, at);
+        }
     }
 }

@@ -76,6 +76,10 @@ pub(crate) struct RuleSpec {
     /// The token format is a UUID: a UUID value is not dismissed as an identifier.
     #[serde(default)]
     pub allow_uuid: bool,
+    /// In YAML, the captures a `name` template quotes are prefixed with the keys they
+    /// are nested in (`database.password`).
+    #[serde(default)]
+    pub yaml_path: bool,
     /// A checksum the token format carries (`crc32-base62`: GitHub classic and npm
     /// tokens); a value whose checksum does not hold is not a finding.
     #[serde(default)]
