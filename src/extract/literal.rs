@@ -53,6 +53,11 @@ pub(crate) fn decode(raw: &[u8], dialect: Dialect) -> Option<Vec<u8>> {
     let raw_prefix = prefix.iter().any(|c| matches!(c, b'r' | b'R'));
     let bytes_prefix = prefix.iter().any(|c| matches!(c, b'b' | b'B'));
     let f_prefix = prefix.iter().any(|c| matches!(c, b'f' | b'F'));
+    if dialect == Dialect::Shell {
+        if let Some(body) = rest.strip_prefix(b"$'").and_then(|r| r.strip_suffix(b"'")) {
+            return escapes(body, Esc::AnsiC);
+        }
+    }
     if dialect == Dialect::Yaml && matches!(rest.first(), Some(b'|' | b'>')) {
         return yaml_block(rest, 0).map(|(_, v)| v);
     }
@@ -618,6 +623,11 @@ mod tests {
         assert_eq!(d(r#""a\$b\q""#, Dialect::Shell).unwrap(), r"a$b\q");
         assert_eq!(d(r#""$HOME""#, Dialect::Shell), None);
         assert_eq!(d(r"bare\ word", Dialect::Shell).unwrap(), "bare word");
+        // ANSI-C quoting.
+        assert_eq!(
+            d(r"$'a\x41\101\u0042\n\'q\z'", Dialect::Shell).unwrap(),
+            "aAAB\n'q\\z"
+        );
     }
 
     #[test]

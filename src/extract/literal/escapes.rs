@@ -18,6 +18,8 @@ pub(super) enum Esc {
     Ruby,
     Dotenv,
     Shell,
+    /// Bash's ANSI-C quoting, `$'…'`.
+    AnsiC,
     Properties,
 }
 
@@ -207,6 +209,20 @@ const DOTENV: Escapes = Escapes {
     keep_unknown: true,
 };
 
+/// `$'…'` (bash, zsh, ksh): C escapes, `\e`, `\xHH`, octal `\nnn`, `\uHHHH`,
+/// `\UHHHHHHHH`; an unknown escape keeps its backslash.
+const ANSI_C: Escapes = Escapes {
+    simple: simple![b'\'' => b'\'', b'?' => b'?', b'a' => 7, b'b' => 8, b'e' => 27, b'E' => 27, b'f' => 12, b'v' => 11],
+    nul: false,
+    newline: Newline::No,
+    hex: Code::Byte,
+    unicode: Unicode::Four,
+    long_unicode: true,
+    named: false,
+    octal: Code::Byte,
+    keep_unknown: true,
+};
+
 const PROPERTIES: Escapes = Escapes {
     simple: simple![b'\'' => b'\'', b'b' => 8, b'f' => 12],
     newline: Newline::JoinTrim,
@@ -229,6 +245,7 @@ fn table(style: Esc) -> &'static Escapes {
         Esc::Ruby => &RUBY,
         Esc::Dotenv => &DOTENV,
         Esc::Properties => &PROPERTIES,
+        Esc::AnsiC => &ANSI_C,
         // Shell double quotes have their own reader (`$'…'` aside, few escapes).
         Esc::Shell => &DOTENV,
     }
@@ -359,7 +376,7 @@ fn push_code(out: &mut Vec<u8>, v: u32, code: Code) -> Option<()> {
 mod tests {
     use super::*;
 
-    const STYLES: [Esc; 13] = [
+    const STYLES: [Esc; 14] = [
         Esc::Python,
         Esc::PythonBytes,
         Esc::Js,
@@ -372,6 +389,7 @@ mod tests {
         Esc::Ruby,
         Esc::Dotenv,
         Esc::Shell,
+        Esc::AnsiC,
         Esc::Properties,
     ];
 
