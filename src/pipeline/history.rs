@@ -240,6 +240,15 @@ impl History {
         run_git(&mut git_in(root, &refs), "--history: git log")
     }
 
+    /// Is this a shallow clone (`git clone --depth N`)?
+    fn is_shallow(&self, root: &std::path::Path) -> bool {
+        run_git(
+            &mut git_in(root, &["rev-parse", "--is-shallow-repository"]),
+            "git rev-parse",
+        )
+        .is_ok_and(|out| out.trim_ascii() == b"true")
+    }
+
     /// Blob ids at HEAD and their paths; empty in a repository without commits.
     fn head(&self, root: &std::path::Path) -> HashMap<String, Vec<String>> {
         let mut map: HashMap<String, Vec<String>> = HashMap::new();
@@ -277,6 +286,18 @@ impl Source for History {
                 commit: None,
             });
             return Ok(());
+        }
+        if self.is_shallow(&root) {
+            // The boundary commits hold every blob they inherited: what is found there
+            // may have been committed earlier, in history this clone does not have.
+            emit(Item {
+                shown: "(shallow clone)".into(),
+                path: root.clone(),
+                body: Body::Special(
+                    "shallow clone's missing history (git fetch --unshallow): keys found in its boundary commits may have been committed earlier",
+                ),
+                commit: None,
+            });
         }
         for _ in 0..submodules {
             emit(Item {

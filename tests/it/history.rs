@@ -310,3 +310,48 @@ fn a_gate_fails_when_the_outgoing_key_was_ever_committed() {
         out.stdout
     );
 }
+
+#[test]
+fn a_shallow_clone_is_scanned_and_says_what_it_cannot_see() {
+    let tree = Tree::new();
+    let repo = tree.path().join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    g(&repo, 1_000, &["init", "-q"]);
+    tree.write("repo/app.py", format!("API_TOKEN = \"{K_ADD}\"\n"));
+    commit(&repo, 1_000, "the key");
+    tree.write("repo/README.md", "docs\n");
+    commit(&repo, 2_000, "docs");
+    tree.write("repo/more.md", "more\n");
+    let tip = commit(&repo, 3_000, "more");
+    let url = format!("file://{}", repo.display());
+    let shallow = tree.path().join("shallow");
+    g(
+        tree.path(),
+        4_000,
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            &url,
+            shallow.to_str().unwrap(),
+        ],
+    );
+    let ring = tree.write("ring.json", ring_json(&[("s/old", "s", "active", K_ADD)]));
+    let out = sk(&[
+        "scan",
+        "--history",
+        shallow.to_str().unwrap(),
+        "--ring",
+        ring.to_str().unwrap(),
+        "--format",
+        "json",
+    ])
+    .run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    // The key is found, attributed to the only commit the clone has (the boundary)...
+    assert_eq!(report_commit(&json(&out), "s/old"), tip);
+    // ...and the scan says that it may have been committed earlier.
+    assert!(out.stderr.contains("shallow clone"), "{}", out.stderr);
+    assert!(out.stderr.contains("--unshallow"), "{}", out.stderr);
+}
