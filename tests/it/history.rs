@@ -355,3 +355,52 @@ fn a_shallow_clone_is_scanned_and_says_what_it_cannot_see() {
     assert!(out.stderr.contains("shallow clone"), "{}", out.stderr);
     assert!(out.stderr.contains("--unshallow"), "{}", out.stderr);
 }
+
+#[test]
+fn a_key_written_while_resolving_a_merge_conflict_is_the_merge_s() {
+    let tree = Tree::new();
+    let repo = tree.path().join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    g(&repo, 1_000, &["init", "-q"]);
+    tree.write("repo/app.py", "TOKEN = None\n");
+    commit(&repo, 1_000, "base");
+    g(&repo, 1_100, &["checkout", "-q", "-b", "topic"]);
+    tree.write("repo/app.py", "TOKEN = 'from-topic'\n");
+    commit(&repo, 1_200, "topic");
+    g(&repo, 1_300, &["checkout", "-q", "main"]);
+    tree.write("repo/app.py", "TOKEN = 'from-main'\n");
+    commit(&repo, 1_400, "main");
+    // The merge conflicts; its resolution is a new blob holding the key.
+    let status = std::process::Command::new("git")
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "merge",
+            "-q",
+            "topic",
+        ])
+        .current_dir(&repo)
+        .output()
+        .unwrap();
+    assert!(!status.status.success(), "the merge should conflict");
+    tree.write("repo/app.py", format!("TOKEN = \"{K_MERGED}\"\n"));
+    let merge = commit(&repo, 1_500, "merge topic");
+    let ring = tree.write(
+        "ring.json",
+        ring_json(&[("s/merged", "s", "active", K_MERGED)]),
+    );
+    let out = sk(&[
+        "scan",
+        "--history",
+        repo.to_str().unwrap(),
+        "--ring",
+        ring.to_str().unwrap(),
+        "--format",
+        "json",
+    ])
+    .run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(report_commit(&json(&out), "s/merged"), merge);
+}

@@ -40,6 +40,17 @@ const TABLE_BITS: u32 = 15;
 const FOLD4: u32 = 0x2020_2020;
 const FOLD8: u64 = 0x2020_2020_2020_2020;
 
+/// A second, independent 8-bit hash of an anchor, stored in its slot (never 0, which
+/// marks an empty slot; [`SHARED`] marks a slot two anchors with different tags share):
+/// a position whose quadgram only collides with an anchor's slot is dismissed without
+/// a search of the anchor list.
+#[inline]
+fn tag(folded: u32) -> u8 {
+    ((folded.wrapping_mul(0x85EB_CA6B) >> 24) as u8).clamp(1, SHARED - 1)
+}
+
+const SHARED: u8 = 0xff;
+
 #[inline]
 fn slot(folded: u32) -> usize {
     (folded.wrapping_mul(0x9E37_79B1) >> (32 - TABLE_BITS)) as usize
@@ -97,7 +108,12 @@ impl Keywords {
                     })
                     .expect("a keyword of four bytes or more");
                 let a = quad(w, off);
-                table[slot(a)] = 1;
+                let s = &mut table[slot(a)];
+                *s = match *s {
+                    0 => tag(a),
+                    t if t == tag(a) => t,
+                    _ => SHARED,
+                };
                 anchors.push((a, i, off));
             } else {
                 for v in case_variants(w) {
@@ -159,6 +175,10 @@ impl Keywords {
         let set = |q: u32| t[slot(q)];
         let mut verify = |at: usize| {
             let q = quad(bytes, at);
+            let t = t[slot(q)];
+            if t != SHARED && t != tag(q) {
+                return;
+            }
             let first = anchors.partition_point(|a| a.0 < q);
             for &(_, word, off) in anchors[first..].iter().take_while(|a| a.0 == q) {
                 let w = &self.words[word];
