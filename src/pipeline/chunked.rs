@@ -66,27 +66,35 @@ fn scan_with(
     let rx = Mutex::new(rx);
     let results: Mutex<Vec<Option<Scanned>>> = Mutex::new(Vec::new());
     let mut total = 0u64;
+    let work = |job: Job| {
+        let scanned = engine
+            .document_at(shown, &job.bytes, format, job.base)
+            .map(|mut sc| {
+                sc.findings.retain(|f| {
+                    let at = Position {
+                        line: f.location.line,
+                        column: f.location.column,
+                    };
+                    at >= job.own_start && job.own_end.is_none_or(|end| at < end)
+                });
+                sc
+            });
+        results.lock().unwrap().push(scanned);
+    };
+    // One thread: the reader scans each chunk itself (`--threads 1` is one core).
+    let (tx, workers) = if threads == 1 {
+        (None, 0)
+    } else {
+        (Some(tx), threads)
+    };
     let read = std::thread::scope(|s| -> std::io::Result<()> {
-        for _ in 0..threads {
+        for _ in 0..workers {
             s.spawn(|| loop {
                 let job = match rx.lock().unwrap().recv() {
                     Ok(j) => j,
                     Err(_) => break,
                 };
-                let scanned =
-                    engine
-                        .document_at(shown, &job.bytes, format, job.base)
-                        .map(|mut sc| {
-                            sc.findings.retain(|f| {
-                                let at = Position {
-                                    line: f.location.line,
-                                    column: f.location.column,
-                                };
-                                at >= job.own_start && job.own_end.is_none_or(|end| at < end)
-                            });
-                            sc
-                        });
-                results.lock().unwrap().push(scanned);
+                work(job);
             });
         }
         // The reader: `buf` holds [context before][own part + context after].
@@ -115,25 +123,38 @@ fn scan_with(
                     None => tentative,
                 }
             };
+            // Each byte's lines are counted once: up to where the next buffer starts
+            // (CONTEXT bytes before the next own part), then on to the own part's end.
+            let keep_from = own_to.saturating_sub(context);
             let own_start = advance(buf_pos, &buf[..own_from]);
+            let next_pos = advance(buf_pos, &buf[..keep_from]);
             let own_end =
-                (own_to < buf.len() || !eof).then(|| advance(own_start, &buf[own_from..own_to]));
+                (own_to < buf.len() || !eof).then(|| advance(next_pos, &buf[keep_from..own_to]));
+            let done = own_to >= buf.len() && eof;
+            // The buffer itself goes to the worker; the next one starts with a copy of
+            // the context it shares with this one.
+            let mut next = Vec::with_capacity(chunk + 2 * context);
+            if !done {
+                next.extend_from_slice(&buf[keep_from..]);
+            }
             let job = Job {
-                bytes: buf.clone(),
+                bytes: std::mem::replace(&mut buf, next),
                 base: buf_pos,
                 own_start,
                 own_end,
             };
-            if tx.send(job).is_err() {
+            match &tx {
+                Some(tx) => {
+                    if tx.send(job).is_err() {
+                        break;
+                    }
+                }
+                None => work(job),
+            }
+            if done {
                 break;
             }
-            if own_to >= buf.len() && eof {
-                break;
-            }
-            // Keep CONTEXT bytes before the next own part.
-            let keep_from = own_to.saturating_sub(context);
-            buf_pos = advance(buf_pos, &buf[..keep_from]);
-            buf.drain(..keep_from);
+            buf_pos = next_pos;
             own_from = own_to - keep_from;
         }
         drop(tx);
