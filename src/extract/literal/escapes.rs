@@ -213,14 +213,10 @@ const DOTENV: Escapes = Escapes {
 /// `\UHHHHHHHH`; an unknown escape keeps its backslash.
 const ANSI_C: Escapes = Escapes {
     simple: simple![b'\'' => b'\'', b'?' => b'?', b'a' => 7, b'b' => 8, b'e' => 27, b'E' => 27, b'f' => 12, b'v' => 11],
-    nul: false,
-    newline: Newline::No,
-    hex: Code::Byte,
-    unicode: Unicode::Four,
-    long_unicode: true,
-    named: false,
-    octal: Code::Byte,
+    // Go's numeric escapes (`\xHH` and octal as bytes, `\u`/`\U` as characters), but an
+    // unknown escape keeps its backslash.
     keep_unknown: true,
+    ..GO
 };
 
 const PROPERTIES: Escapes = Escapes {
