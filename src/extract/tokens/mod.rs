@@ -234,15 +234,18 @@ impl RingTokens {
     pub(crate) fn extract(&self, doc: &Document, out: &mut Extracted) {
         let mut scratch = Scratch::default();
         let mut budget = DECODE_BUDGET.max(doc.bytes.len().saturating_mul(2));
-        let digests = !is_stalekey_file(doc.bytes);
+        // Asked only once a digest of a ring key is found (rare), not of every file.
+        let mut stalekey_file: Option<bool> = None;
         for_each_run(doc.bytes, self.min_len.min(DIGEST_MIN), |start, run| {
-            if digests && run.len() >= DIGEST_MIN {
+            if run.len() >= DIGEST_MIN {
                 self.digests(run, |off, fp| {
-                    out.candidates.push(Candidate::digest(
-                        doc.position(start + off),
-                        RULE_DIGEST,
-                        fp,
-                    ));
+                    if !*stalekey_file.get_or_insert_with(|| is_stalekey_file(doc.bytes)) {
+                        out.candidates.push(Candidate::digest(
+                            doc.position(start + off),
+                            RULE_DIGEST,
+                            fp,
+                        ));
+                    }
                 });
             }
             if run.len() < self.min_len {
