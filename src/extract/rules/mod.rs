@@ -7,8 +7,9 @@
 //! `entropy` (bits per byte; with it the value must also mix two classes of
 //! characters and not be a git object id) — the last two only judge values that are
 //! not in the ring —, `allow_uuid` (the token format is a UUID), `checksum`
-//! (`crc32-base62`: the format's own checksum must hold, see `checksum.rs`) and
-//! `examples` / `negative_examples`.
+//! (`crc32-base62`: the format's own checksum must hold, see `checksum.rs`),
+//! `yaml_path` (in YAML the captures a `name` template quotes get their parent keys:
+//! `database.password`) and `examples` / `negative_examples`.
 //!
 //! A rule is a regex (on bytes, Unicode off) with named captures: `secret` (one literal
 //! or bare value), `list` (a list whose every string literal is its own consumer, named
