@@ -37,8 +37,15 @@ impl RingTokens {
         // a window of `words` words read from any start.
         scratch.ends.clear();
         scratch.ends.resize(n / 64 + words + 2, 0);
+        // Bit p: a start at p (the run's start, or just past a start delimiter).
+        scratch.starts.clear();
+        scratch.starts.resize(n / 64 + 1, 0);
+        scratch.starts[0] = 1;
         for (q, &c) in run.iter().enumerate() {
-            scratch.ends[q / 64] |= u64::from(CLASS[c as usize] & DELIM != 0) << (q % 64);
+            let class = CLASS[c as usize];
+            scratch.ends[q / 64] |= u64::from(class & DELIM != 0) << (q % 64);
+            let next = q + 1;
+            scratch.starts[next / 64] |= u64::from(class & START != 0 && next < n) << (next % 64);
         }
         scratch.ends[n / 64] |= 1 << (n % 64);
         let ends = &scratch.ends;
@@ -51,10 +58,18 @@ impl RingTokens {
                 ends[w] >> b | ends[w + 1] << (64 - b)
             }
         };
-        for p in 0..n {
-            if p > 0 && CLASS[run[p - 1] as usize] & START == 0 {
-                continue;
-            }
+        // Only the starts, a set bit at a time.
+        let starts = (0..scratch.starts.len()).flat_map(|w| {
+            let mut m = scratch.starts[w];
+            std::iter::from_fn(move || {
+                (m != 0).then(|| {
+                    let p = 64 * w + m.trailing_zeros() as usize;
+                    m &= m - 1;
+                    p
+                })
+            })
+        });
+        for p in starts {
             for (k, &lengths) in self.length_bits.iter().enumerate() {
                 let mut m = window(p + 64 * k) & lengths;
                 while m != 0 {
@@ -161,8 +176,9 @@ impl RingTokens {
 
 #[derive(Default)]
 pub(super) struct Scratch {
-    /// The end bitmap of [`RingTokens::exact_lengths`].
+    /// The end and start bitmaps of [`RingTokens::exact_lengths`].
     ends: Vec<u64>,
+    starts: Vec<u64>,
     /// Places looked up in [`RingTokens::any_length`]: (start, end, quoted).
     segments: Vec<(usize, usize, bool)>,
     /// Per byte of a run, the next digit, letter and key symbol.
