@@ -168,6 +168,9 @@ impl Format {
     }
 }
 
+/// How many formats there are (a table indexed by `format as usize` has this size).
+pub(crate) const COUNT: usize = ALL.len();
+
 const ALL: [Format; 28] = [
     Format::Python,
     Format::Javascript,

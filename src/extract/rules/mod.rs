@@ -58,6 +58,7 @@ use super::{Document, Extracted};
 use crate::error::{Error, Result};
 use crate::finding::Position;
 use crate::finding::{Kind, Origin};
+use crate::format::Format;
 use keywords::Keywords;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -105,12 +106,62 @@ pub(crate) fn windows(bytes: &[u8], hits: &[usize], window: usize) -> Vec<(usize
     out
 }
 
-/// Every rule, with a keyword prefilter.
+/// Every rule, with a keyword prefilter per format.
 pub(crate) struct RuleSet {
     rules: Vec<Rule>,
+    /// By `Format as usize`.
+    prefilters: Vec<std::sync::OnceLock<Prefilter>>,
+}
+
+/// The keywords of a set of rules, and for each the rules it triggers.
+struct Prefilter {
     keywords: Keywords,
-    /// For each keyword pattern, the rules it triggers.
     keyword_rules: Vec<Vec<usize>>,
+}
+
+impl Prefilter {
+    /// The prefilter of the rules `wanted` keeps. It searches a substring-free set of
+    /// keywords: a keyword that contains another (`secret_key` holds `secret`) is
+    /// searched as the shorter one (a superset of places; the rule's regex decides).
+    fn build(rules: &[Rule], wanted: impl Fn(&Rule) -> bool) -> Prefilter {
+        let mut words: Vec<String> = rules
+            .iter()
+            .filter(|r| wanted(r))
+            .flat_map(|r| r.spec.keywords.iter().map(|k| k.to_ascii_lowercase()))
+            .collect();
+        words.sort_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
+        words.dedup();
+        // The first pattern (shortest, then in order) that a keyword contains, looked up
+        // by the keyword's substrings (a few hundred each, not every pattern).
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let held = |k: &str, index: &HashMap<String, usize>| {
+            (0..k.len())
+                .flat_map(|a| (a + 1..=k.len()).map(move |b| (a, b)))
+                .filter_map(|(a, b)| k.get(a..b).and_then(|sub| index.get(sub)).copied())
+                .min()
+        };
+        let mut patterns: Vec<String> = Vec::new();
+        for k in &words {
+            if held(k, &index).is_none() {
+                index.insert(k.clone(), patterns.len());
+                patterns.push(k.clone());
+            }
+        }
+        let mut keyword_rules: Vec<Vec<usize>> = vec![Vec::new(); patterns.len()];
+        for (i, rule) in rules.iter().enumerate().filter(|(_, r)| wanted(r)) {
+            for k in &rule.spec.keywords {
+                let p =
+                    held(&k.to_ascii_lowercase(), &index).expect("every keyword holds a pattern");
+                if !keyword_rules[p].contains(&i) {
+                    keyword_rules[p].push(i);
+                }
+            }
+        }
+        Prefilter {
+            keywords: Keywords::new(&patterns),
+            keyword_rules,
+        }
+    }
 }
 
 impl RuleSet {
@@ -174,48 +225,20 @@ impl RuleSet {
                 rules.push(Rule::compile(spec, &file, !embedded)?);
             }
         }
-        // The prefilter searches a substring-free set of keywords: a keyword that
-        // contains another (`secret_key` holds `secret`) is searched as the shorter one
-        // (a superset of files; the rule's regex decides). Then every keyword occurrence
-        // is found by restarting one byte after each match's start (see `extract`).
-        let mut wanted: Vec<String> = rules
-            .iter()
-            .flat_map(|r| r.spec.keywords.iter().map(|k| k.to_ascii_lowercase()))
-            .collect();
-        wanted.sort_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
-        wanted.dedup();
-        // The first pattern (shortest, then in order) that a keyword contains, looked up
-        // by the keyword's substrings (a few hundred each, not every pattern).
-        let mut index: HashMap<String, usize> = HashMap::new();
-        let held = |k: &str, index: &HashMap<String, usize>| {
-            (0..k.len())
-                .flat_map(|a| (a + 1..=k.len()).map(move |b| (a, b)))
-                .filter_map(|(a, b)| k.get(a..b).and_then(|sub| index.get(sub)).copied())
-                .min()
-        };
-        let mut patterns: Vec<String> = Vec::new();
-        for k in &wanted {
-            if held(k, &index).is_none() {
-                index.insert(k.clone(), patterns.len());
-                patterns.push(k.clone());
-            }
-        }
-        let mut keyword_rules: Vec<Vec<usize>> = vec![Vec::new(); patterns.len()];
-        for (i, rule) in rules.iter().enumerate() {
-            for k in &rule.spec.keywords {
-                let p =
-                    held(&k.to_ascii_lowercase(), &index).expect("every keyword holds a pattern");
-                if !keyword_rules[p].contains(&i) {
-                    keyword_rules[p].push(i);
-                }
-            }
-        }
-        let keywords = Keywords::new(&patterns);
         Ok(RuleSet {
             rules,
-            keywords,
-            keyword_rules,
+            prefilters: (0..crate::format::COUNT)
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
         })
+    }
+
+    /// The keyword prefilter of the rules that apply to `format`, built the first time
+    /// a document of that format is read: a Python file is not searched for PHP's
+    /// `<<<` or Go's `jwt` (fewer keywords, fewer hits to check).
+    fn prefilter(&self, format: Format) -> &Prefilter {
+        self.prefilters[format as usize]
+            .get_or_init(|| Prefilter::build(&self.rules, |r| r.applies_to(format)))
     }
 
     pub(crate) fn rules(&self) -> &[Rule] {
@@ -251,8 +274,9 @@ impl RuleSet {
         if !applies.iter().any(|&a| a) {
             return;
         }
-        self.keywords.find_all(doc.bytes, |at, pattern| {
-            for &r in &self.keyword_rules[pattern] {
+        let prefilter = self.prefilter(doc.format);
+        prefilter.keywords.find_all(doc.bytes, |at, pattern| {
+            for &r in &prefilter.keyword_rules[pattern] {
                 if applies[r] {
                     hits[r].push(at);
                 }
