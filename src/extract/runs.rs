@@ -70,7 +70,11 @@ fn first_blank(bytes: &[u8]) -> usize {
 
 /// Calls `f(offset, run)` for each maximal run of non-blank bytes at least `min_len`
 /// (at least 1) long, in order.
-pub(crate) fn for_each_run(bytes: &[u8], min_len: usize, mut f: impl FnMut(usize, &[u8])) {
+pub(crate) fn for_each_run<'a>(
+    bytes: &'a [u8],
+    min_len: usize,
+    mut f: impl FnMut(usize, &'a [u8]),
+) {
     let min_len = min_len.max(1);
     let n = bytes.len();
     // `i` is where a run may start: 0, or just past a blank.

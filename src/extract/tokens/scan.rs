@@ -6,10 +6,10 @@ use crate::secret::Fingerprint;
 
 impl RingTokens {
     /// Calls `hit(offset, len)` for each delimited substring of `run` that is a ring key.
-    pub(super) fn scan_run(
+    pub(super) fn scan_run<'a>(
         &self,
-        run: &[u8],
-        scratch: &mut Scratch,
+        run: &'a [u8],
+        scratch: &mut Scratch<'a>,
         mut hit: impl FnMut(usize, usize),
     ) {
         if self
@@ -30,7 +30,12 @@ impl RingTokens {
     /// run's start) and ends before one (or at the run's end). The ends are a bitmap, so
     /// for each start the lengths that end at a delimiter are one AND with the bitset of
     /// the ring's lengths, 64 at a time.
-    fn exact_lengths(&self, run: &[u8], scratch: &mut Scratch, hit: &mut impl FnMut(usize, usize)) {
+    fn exact_lengths<'a>(
+        &self,
+        run: &'a [u8],
+        scratch: &mut Scratch<'a>,
+        hit: &mut impl FnMut(usize, usize),
+    ) {
         let n = run.len();
         let words = self.length_bits.len();
         // Bit q: an end at q (a delimiter, or the run's end); zero past it, with room for
@@ -76,10 +81,7 @@ impl RingTokens {
                     let len = 64 * k + m.trailing_zeros() as usize;
                     m &= m - 1;
                     // (No end bit lies past the run: `p + len <= n`.)
-                    if self
-                        .fingerprints
-                        .contains(&Fingerprint::of(&run[p..p + len]))
-                    {
+                    if self.is_key(&run[p..p + len], &mut scratch.not_keys) {
                         hit(p, len);
                     }
                 }
@@ -90,7 +92,12 @@ impl RingTokens {
     /// Keys of unknown length: the run split at ever finer delimiters, the run without
     /// its surrounding punctuation, its quoted values and `NAME=value` values, each
     /// looked up when it could be a generated key or is quoted.
-    fn any_length(&self, run: &[u8], scratch: &mut Scratch, hit: &mut impl FnMut(usize, usize)) {
+    fn any_length<'a>(
+        &self,
+        run: &'a [u8],
+        scratch: &mut Scratch<'a>,
+        hit: &mut impl FnMut(usize, usize),
+    ) {
         // (start, end, quoted)
         let segs = &mut scratch.segments;
         segs.clear();
@@ -166,7 +173,7 @@ impl RingTokens {
             k += 1;
             if q - p >= ANY_MIN_LEN
                 && (quoted || generated(p, q))
-                && self.fingerprints.contains(&Fingerprint::of(&run[p..q]))
+                && self.is_key(&run[p..q], &mut scratch.not_keys)
             {
                 hit(p, q - p);
             }
@@ -174,8 +181,58 @@ impl RingTokens {
     }
 }
 
+/// The most candidates a document remembers as not being keys (a bound on its memory
+/// and on the cost of a crafted file; past it, candidates are simply hashed).
+const NOT_KEYS_MAX: usize = 1 << 16;
+
+impl RingTokens {
+    /// Is `candidate` a ring key? A candidate already found not to be one in this
+    /// document is not hashed again: code repeats its tokens (about 40 % of the
+    /// candidates of a ring of many lengths). Exact: the bytes themselves are compared.
+    fn is_key<'a>(&self, candidate: &'a [u8], not_keys: &mut NotKeys<'a>) -> bool {
+        if not_keys.contains(candidate) {
+            return false;
+        }
+        let key = self.fingerprints.contains(&Fingerprint::of(candidate));
+        if !key && not_keys.len() < NOT_KEYS_MAX {
+            not_keys.insert(candidate);
+        }
+        key
+    }
+}
+
+/// Candidates of one document that are not ring keys, hashed by a fast multiplicative
+/// hash (the bytes are compared on every hit, so a collision only costs time).
+type NotKeys<'a> = std::collections::HashSet<&'a [u8], std::hash::BuildHasherDefault<FastBytes>>;
+
 #[derive(Default)]
-pub(super) struct Scratch {
+pub(super) struct FastBytes(u64);
+
+impl std::hash::Hasher for FastBytes {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for w in words.by_ref() {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(w);
+            self.0 = (self.0 ^ u64::from_le_bytes(b))
+                .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                .rotate_left(29);
+        }
+        for &b in words.remainder() {
+            self.0 = (self.0 ^ u64::from(b))
+                .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                .rotate_left(29);
+        }
+    }
+}
+
+#[derive(Default)]
+pub(super) struct Scratch<'a> {
+    /// Candidates of this document found not to be ring keys.
+    not_keys: NotKeys<'a>,
     /// The end and start bitmaps of [`RingTokens::exact_lengths`].
     ends: Vec<u64>,
     starts: Vec<u64>,
