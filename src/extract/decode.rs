@@ -199,6 +199,26 @@ pub(crate) fn hex(text: &[u8]) -> Option<Vec<u8>> {
     text.chunks(2).map(hex_byte).collect()
 }
 
+/// Splits `a,b, c` into trimmed elements with their offsets; a value with spaces inside
+/// an element (a sentence) is one value.
+pub(crate) fn comma_list(value: &[u8]) -> Vec<(usize, &[u8])> {
+    if memchr::memchr(b',', value).is_none() {
+        return vec![(0, value)];
+    }
+    let mut items = Vec::new();
+    let mut start = 0;
+    for part in value.split(|&b| b == b',') {
+        let lead = part.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        let item = part[lead..].trim_ascii_end();
+        if item.is_empty() || item.iter().any(u8::is_ascii_whitespace) {
+            return vec![(0, value)];
+        }
+        items.push((start + lead, item));
+        start += part.len() + 1;
+    }
+    items
+}
+
 /// The maximal runs of `span` whose bytes all pass `class`, at least `min` long, as
 /// (start, end).
 pub(crate) fn words(span: &[u8], min: usize, class: impl Fn(u8) -> bool) -> Vec<(usize, usize)> {

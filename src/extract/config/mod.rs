@@ -10,7 +10,7 @@ pub(crate) mod ini;
 pub(crate) mod systemd;
 pub(crate) mod xml;
 
-use super::{Bar, Candidate, Confidence, Document, Extracted, Origin};
+use super::{decode, Bar, Candidate, Confidence, Document, Extracted, Origin};
 use crate::names;
 use crate::secret::Secret;
 
@@ -112,7 +112,7 @@ fn emit_value(
     value: &[u8],
 ) {
     let bar = bar_for(name);
-    let items: Vec<(usize, &[u8])> = split_list(value);
+    let items: Vec<(usize, &[u8])> = decode::comma_list(value);
     if items.len() > 1 {
         for (i, (off, item)) in items.into_iter().enumerate() {
             Setting {
@@ -136,26 +136,6 @@ fn emit_value(
         }
         .emit(doc, out);
     }
-}
-
-/// Splits `a,b, c` into trimmed elements with their offsets; a value with spaces inside
-/// an element (a sentence) is one value.
-fn split_list(value: &[u8]) -> Vec<(usize, &[u8])> {
-    if memchr::memchr(b',', value).is_none() {
-        return vec![(0, value)];
-    }
-    let mut items = Vec::new();
-    let mut start = 0;
-    for part in value.split(|&b| b == b',') {
-        let lead = part.iter().take_while(|b| b.is_ascii_whitespace()).count();
-        let item = part[lead..].trim_ascii_end();
-        if item.is_empty() || item.iter().any(u8::is_ascii_whitespace) {
-            return vec![(0, value)];
-        }
-        items.push((start + lead, item));
-        start += part.len() + 1;
-    }
-    items
 }
 
 /// Strips one pair of matching quotes; returns the inner bytes and how many bytes of

@@ -13,7 +13,9 @@
 //!
 //! A rule is a regex (on bytes, Unicode off) with named captures: `secret` (one literal
 //! or bare value), `list` (a list whose every string literal is its own consumer, named
-//! `NAME[i]`) and `name` (what holds it). A regex may not repeat a group name, so where
+//! `NAME[i]`), `csv` (one string literal holding a comma-separated list, as python-decouple's
+//! `cast=Csv()` reads it: each trimmed element its own consumer, `NAME[i]`) and `name`
+//! (what holds it). A regex may not repeat a group name, so where
 //! alternatives capture the same thing in different places, number them: `secret2`,
 //! `name3`, `list2`, ...; the first group of the family that took part is used.
 //! A `reference` rule captures `name` (the variable the key is read from) and may also
@@ -22,7 +24,8 @@
 //!
 //! `name` in the TOML is the finding's name when the pattern has no `name` capture; it
 //! may quote captures as `{group}` (same family rule: `{key}` takes `key`, `key2`, ...),
-//! e.g. `name = "{ref}/{key}"`. A reference rule needs a `name` capture or such a name.
+//! e.g. `name = "{ref}/{key}"`; `{#field}` puts `#` before the capture, and neither when
+//! it did not take part. A reference rule needs a `name` capture or such a name.
 //!
 //! `decode` turns the `secret` capture into key bytes: `literal` (unescaped per the
 //! file's language, see `literal.rs`; a YAML block scalar `|`/`>` is folded), `raw` (as

@@ -2,6 +2,7 @@
 
 use super::spec::{expand, RuleSpec};
 use crate::error::{Error, Result};
+use crate::extract::decode;
 use crate::extract::literal::{self, Dialect};
 use crate::extract::{Candidate, Document, Extracted};
 use crate::finding::{Bar, Kind};
@@ -146,11 +147,12 @@ fn first<'h>(
     groups.iter().find_map(|&g| caps.get(g))
 }
 
-/// A piece of a `name` template: fixed text or a capture family.
+/// A piece of a `name` template: fixed text, or a capture family with the text that
+/// goes before it only when it took part (`{#field}`: `#` and the field, or nothing).
 #[derive(Clone)]
 enum NamePart {
     Text(String),
-    Capture(Vec<usize>),
+    Capture(Vec<usize>, String),
 }
 
 /// A compiled rule.
@@ -164,6 +166,7 @@ pub(crate) struct Rule {
     decode: Decode,
     secret: Vec<usize>,
     list: Vec<usize>,
+    csv: Vec<usize>,
     name: Vec<usize>,
     /// The `name` field as a template, when it quotes captures.
     template: Option<Vec<NamePart>>,
@@ -247,6 +250,7 @@ impl Rule {
         }
         let secret = family(&names, "secret");
         let list = family(&names, "list");
+        let csv = family(&names, "csv");
         let name = family(&names, "name");
         let template = match &spec.name {
             Some(t) if t.contains('{') => {
@@ -255,9 +259,9 @@ impl Rule {
             _ => None,
         };
         match spec.kind {
-            Kind::Literal if secret.is_empty() && list.is_empty() => {
+            Kind::Literal if secret.is_empty() && list.is_empty() && csv.is_empty() => {
                 return Err(err(
-                    "a literal rule needs a `secret` or `list` capture".into()
+                    "a literal rule needs a `secret`, `list` or `csv` capture".into(),
                 ))
             }
             Kind::Reference if name.is_empty() && template.is_none() => {
@@ -281,6 +285,7 @@ impl Rule {
             decode,
             secret,
             list,
+            csv,
             name,
             template,
         })
@@ -298,8 +303,11 @@ impl Rule {
                 for part in parts {
                     match part {
                         NamePart::Text(t) => out.push_str(t),
-                        NamePart::Capture(g) => {
+                        NamePart::Capture(g, prefix) => {
                             let m = first(caps, g);
+                            if m.is_some() {
+                                out.push_str(prefix);
+                            }
                             if let (true, Some(m)) = (self.spec.yaml_path, m) {
                                 if Dialect::of(doc.format) == Dialect::Yaml {
                                     out.push_str(&yaml_parents(doc.bytes, m.start()));
@@ -386,6 +394,19 @@ impl Rule {
                     let at = m.start() + off + value_start(&m.as_bytes()[off..], dialect);
                     let item_name = name.as_ref().map(|n| format!("{n}[{i}]"));
                     out.candidates.push(self.literal(doc, at, value, item_name));
+                }
+            }
+            if let Some(m) = first(&caps, &self.csv) {
+                let Some(text) = self.decode_value(m.as_bytes(), dialect) else {
+                    continue;
+                };
+                let at = m.start() + value_start(m.as_bytes(), dialect);
+                // Offsets within the decoded text: exact for a literal without escapes.
+                let inside = |off: usize| (at + off).min(m.end().saturating_sub(1));
+                for (i, (off, item)) in decode::comma_list(&text).into_iter().enumerate() {
+                    let item_name = name.as_ref().map(|n| format!("{n}[{i}]"));
+                    out.candidates
+                        .push(self.literal(doc, inside(off), item.to_vec(), item_name));
                 }
             }
         }
@@ -489,7 +510,8 @@ fn yaml_parents(bytes: &[u8], at: usize) -> String {
         .collect()
 }
 
-/// Parses a `name` template: `{group}` quotes a capture family.
+/// Parses a `name` template: `{group}` quotes a capture family, `{#group}` the same
+/// after the punctuation it starts with, which is left out with the capture.
 fn parse_template(t: &str, names: &[Option<String>]) -> std::result::Result<Vec<NamePart>, String> {
     let mut parts = Vec::new();
     let mut rest = t;
@@ -500,12 +522,17 @@ fn parse_template(t: &str, names: &[Option<String>]) -> std::result::Result<Vec<
         let close = rest[open..]
             .find('}')
             .ok_or_else(|| "unclosed `{`".to_string())?;
-        let group = &rest[open + 1..open + close];
+        let inner = &rest[open + 1..open + close];
+        let lead = inner.len()
+            - inner
+                .trim_start_matches(|c: char| c.is_ascii_punctuation())
+                .len();
+        let (prefix, group) = inner.split_at(lead);
         let g = family(names, group);
         if g.is_empty() {
             return Err(format!("no capture named {group:?} in the pattern"));
         }
-        parts.push(NamePart::Capture(g));
+        parts.push(NamePart::Capture(g, prefix.to_string()));
         rest = &rest[open + close + 1..];
     }
     if !rest.is_empty() {

@@ -70,6 +70,20 @@ negative_examples = ['ref']
             .map(|c| c.detail.name.clone().unwrap())
             .collect();
         assert_eq!(names, ["secret one:two", "secret three:four"]);
+        // `{#b}`: the `#` only with the capture.
+        let optional = toml
+            .replace("(?P<b>\\w+)", "(?P<b>\\w+)?")
+            .replace("{a}:{b}", "{a}{#b}");
+        let set = one_rule(&optional).unwrap();
+        let doc = Document::new("a", b"ref one/two\nref four/\n", Format::Text);
+        let mut out = Extracted::default();
+        set.extract(&doc, &mut out);
+        let names: Vec<_> = out
+            .candidates
+            .iter()
+            .map(|c| c.detail.name.clone().unwrap())
+            .collect();
+        assert_eq!(names, ["secret one#two", "secret four"]);
         let bad = toml.replace("{a}:{b}", "{a}:{c}");
         let msg = one_rule(&bad).err().unwrap().to_string();
         assert!(msg.contains("no capture named \"c\""), "{msg}");
@@ -243,6 +257,58 @@ mod spot {
             "env-interpolation",
             "JWT_SECRET",
             "dflt-Q1w2E3r4T5y6",
+        );
+    }
+
+    #[test]
+    fn decouple_csv_defaults_are_one_consumer_per_element() {
+        for text in [
+            "K = config(\"SECRET_KEY_FALLBACKS\", default=\"a1-aaaaBBBB1111, b2-ccccDDDD2222\", cast=Csv())\n",
+            "K = config('SECRET_KEY_FALLBACKS', cast=Csv(), default='a1-aaaaBBBB1111, b2-ccccDDDD2222')\n",
+        ] {
+            let found = scan(text, Format::Python);
+            let rule = "env-python-settings-libs";
+            has(&found, rule, "SECRET_KEY_FALLBACKS", "");
+            has(&found, rule, "SECRET_KEY_FALLBACKS[0]", "a1-aaaaBBBB1111");
+            has(&found, rule, "SECRET_KEY_FALLBACKS[1]", "b2-ccccDDDD2222");
+            let second = found.iter().find(|f| f.3 == "b2-ccccDDDD2222").unwrap();
+            let col = text.find("b2-").unwrap() + 1;
+            assert_eq!((second.4, second.5 as usize), (1, col), "{text}");
+            assert!(!found.iter().any(|f| f.3.contains(',')), "{found:#?}");
+        }
+        // Without Csv() the default is one value.
+        let found = scan(
+            "K = config(\"SECRET_KEY\", default=\"a1-aaaa,BBBB1111\")\n",
+            Format::Python,
+        );
+        has(
+            &found,
+            "env-python-settings-libs",
+            "SECRET_KEY",
+            "a1-aaaa,BBBB1111",
+        );
+    }
+
+    #[test]
+    fn vault_templates_name_the_field_they_read() {
+        let found = scan(
+            concat!(
+                "{{ with secret \"secret/data/app\" }}{{ .Data.data.api_key }}{{ end }}\n",
+                "DB={{- with secret \"kv/db\" -}}{{ .Data.password }}{{- end }}\n",
+                "{{ (secret \"kv/data/x\").Data.data.token }}\n",
+                "{{ with secret \"pki/issue/web\" }}{{ end }}\n",
+            ),
+            Format::Text,
+        );
+        let names: Vec<&str> = found.iter().map(|f| f.2.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "vault:secret/data/app#api_key",
+                "vault:kv/db#password",
+                "vault:kv/data/x#token",
+                "vault:pki/issue/web"
+            ]
         );
     }
 
