@@ -97,10 +97,6 @@ impl std::hash::Hasher for FingerprintHasher {
     }
 }
 
-/// A set of fingerprints hashed by their own bytes.
-pub(crate) type FingerprintSet =
-    std::collections::HashSet<Fingerprint, std::hash::BuildHasherDefault<FingerprintHasher>>;
-
 /// A map keyed by fingerprints, hashed by their own bytes.
 pub(crate) type FingerprintMap<V> =
     std::collections::HashMap<Fingerprint, V, std::hash::BuildHasherDefault<FingerprintHasher>>;

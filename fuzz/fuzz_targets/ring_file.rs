@@ -1,4 +1,5 @@
-//! Fuzzes the ring file parser (services' durations, `since` and `created` times) and
+//! Fuzzes the ring file parser (its fast path against serde, services' durations, `since`
+//! and `created` times) and
 //! the rotation-policy check through `stalekey::fuzzing::ring_file`.
 //! Run: `cargo +nightly fuzz run ring_file`.
 #![no_main]

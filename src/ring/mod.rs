@@ -3,13 +3,13 @@
 pub(crate) mod discover;
 pub(crate) mod dotenv;
 pub(crate) mod edit;
+mod load;
 pub(crate) mod policy;
+pub(crate) mod wire;
 
-use crate::error::{Error, Result};
 use crate::secret::Fingerprint;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, HashMap};
-use std::path::Path;
+use std::collections::BTreeSet;
 
 /// A key's place in its rotation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -81,11 +81,26 @@ pub(crate) struct Ring {
     /// Where it was read from, as given (None: no ring).
     pub path: Option<String>,
     keys: Vec<RingKey>,
-    by_fingerprint: crate::secret::FingerprintMap<usize>,
+    by_fingerprint: KeyIndex,
     policies: std::collections::BTreeMap<String, Policy>,
     /// SHA-256 of the ring file's bytes: reports record it so that `merge` and
     /// `gate --reports` refuse reports made with another ring.
     pub digest: Option<Fingerprint>,
+}
+
+/// The ring's keys by fingerprint (to their index in the ring), shared by the ring and
+/// the extractors that look fingerprints up: built once, whatever the ring's size.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct KeyIndex(std::sync::Arc<crate::secret::FingerprintMap<usize>>);
+
+impl KeyIndex {
+    pub(crate) fn contains(&self, fp: &Fingerprint) -> bool {
+        self.0.contains_key(fp)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// The ring file as it is on disk.
@@ -100,7 +115,7 @@ pub(crate) struct RingFile {
 }
 
 /// A service's rotation policy as written: durations such as `7d`, `48h`, `2w`.
-#[derive(Serialize, Deserialize, Clone, Default)]
+#[derive(Serialize, Deserialize, Clone, Default, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PolicyEntry {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -190,144 +205,6 @@ impl Ring {
         Ring::default()
     }
 
-    pub(crate) fn load(path: &Path) -> Result<Self> {
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Ring {
-            path: shown.clone(),
-            entry: "file".into(),
-            problem: format!("cannot read: {e}"),
-        })?;
-        let mut ring = Self::parse(&text, &shown)?;
-        ring.digest = Some(Fingerprint::of(text.as_bytes()));
-        Ok(ring)
-    }
-
-    /// Parses and validates a ring; `shown` names the file in errors.
-    pub(crate) fn parse(text: &str, shown: &str) -> Result<Self> {
-        let err = |entry: String, problem: String| Error::Ring {
-            path: shown.to_string(),
-            entry,
-            problem,
-        };
-        let file: RingFile = serde_json::from_str(text).map_err(|e| {
-            err(
-                format!("line {} column {}", e.line(), e.column()),
-                format!("not a valid ring: {}", without_values(&e.to_string())),
-            )
-        })?;
-        if file.version != 1 {
-            return Err(err(
-                "version".into(),
-                format!("unsupported version {} (expected 1)", file.version),
-            ));
-        }
-        let mut ring = Ring {
-            path: Some(shown.to_string()),
-            ..Ring::default()
-        };
-        for (service, p) in &file.services {
-            let entry = format!("services.{service}");
-            let duration = |field: &str, v: &Option<String>| -> Result<Option<i64>> {
-                v.as_deref()
-                    .map(|d| {
-                        crate::clock::parse_duration(d).ok_or_else(|| {
-                            err(
-                                entry.clone(),
-                                format!("{field}: not a duration such as 48h, 7d or 2w"),
-                            )
-                        })
-                    })
-                    .transpose()
-            };
-            let policy = Policy {
-                max_age: duration("max_age", &p.max_age)?,
-                grace: duration("grace", &p.grace)?,
-            };
-            ring.policies.insert(service.clone(), policy);
-        }
-        // Validated by reference first (an entry's name is only formatted for an error,
-        // ids are borrowed), then moved: a 100,000-key ring allocates what it keeps.
-        let n = file.keys.len();
-        let mut ids: HashMap<&str, usize> = HashMap::with_capacity(n);
-        ring.by_fingerprint.reserve(n);
-        let mut parsed = Vec::with_capacity(n);
-        for (i, e) in file.keys.iter().enumerate() {
-            let entry = || {
-                if e.id.is_empty() {
-                    format!("keys[{i}]")
-                } else {
-                    format!("keys[{i}] (id {:?})", e.id)
-                }
-            };
-            if e.id.trim().is_empty() {
-                return Err(err(entry(), "empty id".into()));
-            }
-            if e.service.trim().is_empty() {
-                return Err(err(entry(), "empty service".into()));
-            }
-            let state = KeyState::parse(&e.state).ok_or_else(|| {
-                err(
-                    entry(),
-                    "state: not one of pending, active, fallback, retired, revoked".to_string(),
-                )
-            })?;
-            let fingerprint = Fingerprint::parse(&e.fingerprint)
-                .map_err(|p| err(entry(), format!("bad fingerprint: {p}")))?;
-            if e.length == Some(0) {
-                return Err(err(entry(), "length must be at least 1".into()));
-            }
-            let since = match e.since.as_deref() {
-                None => None,
-                Some(t) => Some(crate::clock::parse(t).ok_or_else(|| {
-                    err(
-                        entry(),
-                        "since: not an RFC 3339 time such as 2026-01-01T00:00:00Z".into(),
-                    )
-                })?),
-            };
-            if let Some(c) = e.created.as_deref() {
-                if crate::clock::parse(c).is_none() {
-                    return Err(err(
-                        entry(),
-                        "created: not a date such as 2026-01-01".into(),
-                    ));
-                }
-            }
-            if let Some(first) = ids.insert(&e.id, i) {
-                return Err(err(
-                    entry(),
-                    format!("duplicate id: keys[{first}] has the same id"),
-                ));
-            }
-            if let Some(other) = ring.by_fingerprint.insert(fingerprint, i) {
-                return Err(err(
-                    entry(),
-                    format!(
-                        "duplicate fingerprint: already listed under id {:?}",
-                        file.keys[other].id
-                    ),
-                ));
-            }
-            parsed.push((state, fingerprint, since));
-        }
-        ring.keys = file
-            .keys
-            .into_iter()
-            .zip(parsed)
-            .map(|(e, (state, fingerprint, since))| RingKey {
-                id: e.id,
-                service: e.service,
-                state,
-                fingerprint,
-                length: e.length,
-                created: e.created,
-                since,
-                note: e.note,
-            })
-            .collect();
-        Ok(ring)
-    }
-
     pub(crate) fn keys(&self) -> &[RingKey] {
         &self.keys
     }
@@ -341,7 +218,12 @@ impl Ring {
     }
 
     pub(crate) fn lookup(&self, fp: &Fingerprint) -> Option<&RingKey> {
-        self.by_fingerprint.get(fp).map(|&i| &self.keys[i])
+        self.by_fingerprint.0.get(fp).map(|&i| &self.keys[i])
+    }
+
+    /// The fingerprints of the ring's keys, for extractors (shared, not copied).
+    pub(crate) fn index(&self) -> KeyIndex {
+        self.by_fingerprint.clone()
     }
 
     pub(crate) fn lengths(&self) -> Lengths {
@@ -370,6 +252,7 @@ impl Ring {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Result;
 
     const FP_A: &str = "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
     const FP_B: &str = "sha256:60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752";
@@ -478,6 +361,7 @@ pub fn self_check(data: &[u8]) {
     if let Some(d) = crate::clock::parse_duration(text) {
         assert!(d > 0, "{text:?}");
     }
+    wire::self_check(text);
     if let Ok(ring) = Ring::parse(text, "fuzz.json") {
         for now in [0, 1_796_000_000, i64::MAX / 4] {
             for f in policy::check(&ring, now) {

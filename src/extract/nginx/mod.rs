@@ -19,20 +19,19 @@ mod robustness;
 pub(crate) use index::{NginxDoc, NginxIndex};
 
 use super::{Document, Extracted};
-use crate::ring::Ring;
+use crate::ring::{KeyIndex, Ring};
 use crate::secret::Fingerprint;
-use std::collections::HashSet;
 
 /// The nginx extractor of a scan: knows the ring's fingerprints so that a value held
 /// under a name that does not look secret is still reported when it is a ring key.
 pub(crate) struct Nginx {
-    fingerprints: HashSet<Fingerprint>,
+    fingerprints: KeyIndex,
 }
 
 impl Nginx {
     pub(crate) fn new(ring: &Ring) -> Self {
         Nginx {
-            fingerprints: ring.keys().iter().map(|k| k.fingerprint).collect(),
+            fingerprints: ring.index(),
         }
     }
 

@@ -14,8 +14,8 @@ use scan::{may_be_generated, Scratch};
 mod scan;
 use super::{Candidate, Confidence, Document, Extracted, Origin, Position};
 use crate::format::Format;
-use crate::ring::{Lengths, Ring};
-use crate::secret::{Fingerprint, FingerprintSet, Secret};
+use crate::ring::{KeyIndex, Lengths, Ring};
+use crate::secret::{Fingerprint, Secret};
 use std::collections::HashSet;
 
 pub(crate) const RULE_TOKEN: &str = "ring-key";
@@ -195,7 +195,7 @@ static CLASS: [u8; 256] = classes();
 
 /// Finds ring keys among the tokens of any text.
 pub(crate) struct RingTokens {
-    fingerprints: FingerprintSet,
+    fingerprints: KeyIndex,
     /// The lengths of the keys that declare one, sorted; as a bitset; the largest.
     exact: Vec<usize>,
     length_bits: Vec<u64>,
@@ -222,7 +222,7 @@ impl RingTokens {
             length_bits[l / 64] |= 1 << (l % 64);
         }
         RingTokens {
-            fingerprints: ring.keys().iter().map(|k| k.fingerprint).collect(),
+            fingerprints: ring.index(),
             exact,
             length_bits,
             max_exact,
