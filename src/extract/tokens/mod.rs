@@ -232,7 +232,7 @@ impl RingTokens {
     }
 
     pub(crate) fn extract(&self, doc: &Document, out: &mut Extracted) {
-        let mut scratch = Scratch::default();
+        let mut scratch = Scratch::for_document(self, doc.bytes.len());
         let mut budget = DECODE_BUDGET.max(doc.bytes.len().saturating_mul(2));
         // Asked only once a digest of a ring key is found (rare), not of every file.
         let mut stalekey_file: Option<bool> = None;
@@ -449,7 +449,12 @@ impl RingTokens {
             // A decoding of unknown length is looked up only when its word could be
             // generated (as a token of unknown length is): `assertEqual` is base64 too.
             let generated = self.any && may_be_generated(word);
-            if word.len() >= min_b64 {
+            // Decoded only when the bytes could be a key (a key's length) or text that
+            // holds one (its first bytes printable: most identifiers are not).
+            if word.len() >= min_b64
+                && (self.may_be_raw_key(base64_len(word.len()), generated)
+                    || base64_starts_printable(word))
+            {
                 if let Some(bytes) = decode::base64(word) {
                     if !self.spend(budget, bytes.len()) {
                         return;
@@ -483,9 +488,9 @@ impl RingTokens {
         rule: &'static str,
         hit: &mut dyn FnMut(Vec<u8>),
     ) {
-        let length = self.exact.binary_search(&bytes.len()).is_ok()
-            || (generated && (ANY_MIN_LEN..=ANY_MAX_LEN).contains(&bytes.len()));
-        if length && self.fingerprints.contains(&Fingerprint::of(bytes)) {
+        if self.may_be_raw_key(bytes.len(), generated)
+            && self.fingerprints.contains(&Fingerprint::of(bytes))
+        {
             hit(bytes.to_vec());
             return;
         }
@@ -515,6 +520,13 @@ impl RingTokens {
             });
             self.decoded(run, depth + 1, budget, &mut |off, r, v| hit(s + off, r, v));
         });
+    }
+
+    /// Could decoded bytes of this length be a key used as raw bytes? (`generated`: the
+    /// encoded word could be generated, for keys of unknown length.)
+    fn may_be_raw_key(&self, len: usize, generated: bool) -> bool {
+        self.exact.binary_search(&len).is_ok()
+            || (generated && (ANY_MIN_LEN..=ANY_MAX_LEN).contains(&len))
     }
 
     fn may_be_key_length(&self, len: usize) -> bool {
@@ -616,6 +628,33 @@ impl RingTokens {
         }
         Ok((out, total))
     }
+}
+
+/// The length of unpadded base64 text of `len` characters, decoded.
+fn base64_len(len: usize) -> usize {
+    len / 4 * 3 + [0, 0, 1, 2][len % 4]
+}
+
+/// Are the first three bytes that base64 text decodes to printable (as text that may
+/// hold a key is)? Both alphabets at once: `+`/`-` are 62, `/`/`_` 63.
+fn base64_starts_printable(word: &[u8]) -> bool {
+    let value = |c: u8| -> u32 {
+        match c {
+            b'A'..=b'Z' => u32::from(c - b'A'),
+            b'a'..=b'z' => u32::from(c - b'a') + 26,
+            b'0'..=b'9' => u32::from(c - b'0') + 52,
+            b'+' | b'-' => 62,
+            _ => 63,
+        }
+    };
+    let Some(quad) = word.get(..4) else {
+        return true;
+    };
+    let n = quad.iter().fold(0u32, |acc, &c| acc << 6 | value(c));
+    [n >> 16, n >> 8, n].iter().all(|&b| {
+        let b = (b & 0xff) as u8;
+        (0x20..0x7f).contains(&b) || b == b'\n'
+    })
 }
 
 /// The shortest form of a stored digest (43 characters of unpadded base64).
@@ -759,6 +798,33 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The cheap check before a base64 decoding never skips a word whose decoded bytes
+    /// are all printable.
+    #[test]
+    fn base64_first_bytes_check_agrees_with_decoding() {
+        let alphabet = b"ABCMNZabcmnz0189+/-_";
+        let mut rng = crate::testrand::XorShift::new(0xB64_0001);
+        let mut printable = 0;
+        for _ in 0..50_000 {
+            let len = 4 + rng.below(20);
+            let word = rng.text(alphabet, len);
+            if let Some(bytes) = decode::base64(&word) {
+                assert_eq!(bytes.len(), base64_len(len), "{word:?}");
+                if bytes
+                    .iter()
+                    .all(|&b| (0x20..0x7f).contains(&b) || b == b'\n')
+                {
+                    printable += 1;
+                    assert!(base64_starts_printable(&word), "{word:?}");
+                }
+            }
+        }
+        assert!(printable > 10, "{printable}");
+        let text = base64::engine::general_purpose::STANDARD_NO_PAD.encode("user:Kx9-2b");
+        assert!(base64_starts_printable(text.as_bytes()));
+        assert!(!base64_starts_printable(b"assertEqual"));
     }
 
     /// Seeded random texts over a small alphabet (so that keys recur), with long runs

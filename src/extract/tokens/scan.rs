@@ -229,6 +229,23 @@ impl std::hash::Hasher for FastBytes {
     }
 }
 
+impl Scratch<'_> {
+    /// Scratch for a document of `len` bytes: room for the candidates it will remember,
+    /// about one per 128 bytes with a ring of many lengths (grown, not rehashed, as it fills).
+    pub(super) fn for_document(tokens: &RingTokens, len: usize) -> Self {
+        let many = tokens.any || tokens.exact.len() > 1;
+        let room = if many {
+            (len / 128).min(NOT_KEYS_MAX)
+        } else {
+            0
+        };
+        Scratch {
+            not_keys: NotKeys::with_capacity_and_hasher(room, Default::default()),
+            ..Scratch::default()
+        }
+    }
+}
+
 #[derive(Default)]
 pub(super) struct Scratch<'a> {
     /// Candidates of this document found not to be ring keys.
