@@ -7,23 +7,26 @@ use crate::terminal::safe;
 use std::io::Write;
 
 /// `ring list`: one row per key, columns aligned; never a key, only a fingerprint's head.
+/// SINCE is when the key entered its state, as `ring add` and `set-state` record it.
 pub(crate) fn ring_list(entries: &[RingEntry], out: &mut dyn Write) -> std::io::Result<()> {
     let header = [
         "ID",
         "SERVICE",
         "STATE",
+        "SINCE",
         "CREATED",
         "LENGTH",
         "FINGERPRINT",
         "NOTE",
     ];
-    let rows: Vec<[String; 7]> = entries
+    let rows: Vec<[String; 8]> = entries
         .iter()
         .map(|e| {
             [
                 e.id.clone(),
                 e.service.clone(),
                 e.state.clone(),
+                e.since.clone().unwrap_or_else(|| "-".into()),
                 e.created.clone().unwrap_or_else(|| "-".into()),
                 e.length.map_or_else(|| "-".into(), |l| l.to_string()),
                 format!("{}…", &e.fingerprint[..e.fingerprint.len().min(19)]),
@@ -64,12 +67,18 @@ pub(crate) fn rule_list(rules: &[Rule], out: &mut dyn Write) -> std::io::Result<
 }
 
 /// Rows under a header, each column as wide as its widest cell; the last column is not
-/// padded.
+/// padded. Cells come from files (a ring's ids and notes, a rule file's descriptions), so
+/// control characters are shown escaped, never sent to the terminal.
 fn table<const N: usize>(
     header: &[&str; N],
     rows: &[[String; N]],
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
+    let rows: Vec<[String; N]> = rows
+        .iter()
+        .map(|r| r.clone().map(|c| safe(&c).into_owned()))
+        .collect();
+    let rows = &rows[..];
     let mut widths = header.map(|h| h.chars().count());
     for r in rows {
         for (w, c) in widths.iter_mut().zip(r) {

@@ -96,3 +96,28 @@ fn crafted_names_are_escaped_in_every_format() {
         .run();
     assert_clean("gate text", &out.stdout);
 }
+
+/// A ring's own ids and notes are shown escaped by `ring list` (a ring may come from
+/// anyone's pull request).
+#[test]
+fn crafted_ring_entries_are_escaped_by_ring_list() {
+    let t = Tree::new();
+    let evil = EVIL.replace('\n', "\\n").replace('\u{1b}', "\\u001b");
+    t.write(
+        "ring.json",
+        format!(
+            r#"{{"version": 1, "keys": [{{"id": "{evil}", "service": "s", "state": "active", "fingerprint": "{}", "note": "{evil}"}}]}}"#,
+            fp(KEY_A)
+        ),
+    );
+    let out = sk(&["ring", "list", "--ring", "ring.json"])
+        .cwd(t.path())
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_clean("ring list", &out.stdout);
+    assert!(
+        out.stdout.contains("z\\n::stop-commands::pwn\\e[2J"),
+        "{}",
+        out.stdout
+    );
+}

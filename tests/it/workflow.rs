@@ -222,8 +222,16 @@ fn ring_set_state_enforces_the_lifecycle_and_list_shows_a_table() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert!(lines[0].starts_with("ID   "), "{}", out.stdout);
+    assert!(lines[0].contains(" STATE    SINCE "), "{}", out.stdout);
     assert!(lines[1].starts_with("a/1  ") && lines[1].contains(" active "));
     assert!(lines[2].starts_with("s/1  ") && lines[2].contains(" revoked "));
+    // SINCE: when set-state moved s/1 (RFC 3339, UTC).
+    let since = lines[2].split_whitespace().nth(3).unwrap();
+    assert!(
+        since.len() == 20 && since.starts_with("20") && since.ends_with('Z'),
+        "{}",
+        out.stdout
+    );
     // --ring and STALEKEY_RING choose another file; a missing ring is an error for list.
     let out = stalekey(&["ring", "list", "--ring", "other.json"])
         .cwd(t.path())
