@@ -13,6 +13,14 @@ pub(crate) struct Decoded {
     pub from: Vec<usize>,
 }
 
+impl Decoded {
+    /// Copies `span[start..end]` as it is, each byte from its own offset.
+    fn copy(&mut self, span: &[u8], start: usize, end: usize) {
+        self.bytes.extend_from_slice(&span[start..end]);
+        self.from.extend(start..end);
+    }
+}
+
 fn hex_digit(c: u8) -> Option<u8> {
     match c {
         b'0'..=b'9' => Some(c - b'0'),
@@ -48,9 +56,10 @@ pub(crate) fn percent(span: &[u8]) -> Option<Decoded> {
                 continue;
             }
         }
-        out.bytes.push(span[i]);
-        out.from.push(i);
-        i += 1;
+        // The bytes up to the next `%`, copied at once.
+        let end = memchr::memchr(b'%', &span[i + 1..]).map_or(span.len(), |n| i + 1 + n);
+        out.copy(span, i, end);
+        i = end;
     }
     any.then_some(out)
 }
@@ -80,9 +89,10 @@ pub(crate) fn unescape(span: &[u8]) -> Option<Decoded> {
     while i < span.len() {
         let c = span[i];
         if c != b'\\' || i + 1 == span.len() {
-            out.bytes.push(c);
-            out.from.push(i);
-            i += 1;
+            // The bytes up to the next backslash, copied at once.
+            let end = memchr::memchr(b'\\', &span[i + 1..]).map_or(span.len(), |n| i + 1 + n);
+            out.copy(span, i, end);
+            i = end;
             continue;
         }
         let e = span[i + 1];
@@ -191,13 +201,35 @@ pub(crate) fn hex(text: &[u8]) -> Option<Vec<u8>> {
     if !text.len().is_multiple_of(2) || text.is_empty() {
         return None;
     }
-    let upper = text.iter().any(u8::is_ascii_uppercase);
-    let lower = text.iter().any(u8::is_ascii_lowercase);
-    if upper && lower {
-        return None;
+    // One pass through a table: each digit's value, 0x80 for a non-digit, and which
+    // case its letter is (0x10 upper, 0x20 lower), OR-ed over the text.
+    let mut out = Vec::with_capacity(text.len() / 2);
+    let mut seen = 0u8;
+    for pair in text.chunks_exact(2) {
+        let (h, l) = (HEX[pair[0] as usize], HEX[pair[1] as usize]);
+        seen |= h | l;
+        out.push((h & 0x0f) << 4 | (l & 0x0f));
     }
-    text.chunks(2).map(hex_byte).collect()
+    (seen & 0x80 == 0 && seen & 0x30 != 0x30).then_some(out)
 }
+
+/// Per byte: its hex value, with 0x10 for an upper-case and 0x20 for a lower-case
+/// letter; 0x80 for every byte that is not a hex digit.
+static HEX: [u8; 256] = {
+    let mut t = [0x80u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = match c {
+            b'0'..=b'9' => c - b'0',
+            b'A'..=b'F' => (c - b'A' + 10) | 0x10,
+            b'a'..=b'f' => (c - b'a' + 10) | 0x20,
+            _ => 0x80,
+        };
+        i += 1;
+    }
+    t
+};
 
 /// Splits `a,b, c` into trimmed elements with their offsets; a value with spaces inside
 /// an element (a sentence) is one value.
@@ -296,6 +328,24 @@ mod tests {
         assert!(unescape(b"none").is_none());
         let d = unescape(br"ab\/cd").unwrap();
         assert_eq!(d.from, [0, 1, 2, 4, 5]);
+    }
+
+    /// The table decoder against the obvious one, on seeded random text.
+    #[test]
+    fn hex_agrees_with_a_digit_by_digit_decoder() {
+        let mut rng = crate::testrand::XorShift::new(0x4E58_0001);
+        for _ in 0..20_000 {
+            let len = rng.below(12);
+            let text = rng.text(b"09afAFgG x", len);
+            let upper = text.iter().any(u8::is_ascii_uppercase);
+            let lower = text.iter().any(u8::is_ascii_lowercase);
+            let want = if text.len() % 2 == 1 || text.is_empty() || (upper && lower) {
+                None
+            } else {
+                text.chunks(2).map(hex_byte).collect::<Option<Vec<u8>>>()
+            };
+            assert_eq!(hex(&text), want, "{text:?}");
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub(crate) mod decode;
 pub(crate) mod kube;
 pub(crate) mod literal;
 pub(crate) mod markdown;
+mod needles;
 pub(crate) mod nginx;
 pub(crate) mod notebook;
 pub(crate) mod rst;
@@ -195,6 +196,7 @@ impl Extractors {
                 self.tokens.as_ref(),
                 &self.rules,
                 &mut out,
+                1,
             );
             return out;
         }
@@ -257,15 +259,17 @@ impl Extractors {
         }
     }
 
-    /// Runs the extractors of a streamed format (SQL) over a reader, in constant memory.
-    /// Returns what was extracted and how many bytes were read.
+    /// Runs the extractors of a streamed format (SQL) over a reader, in constant memory,
+    /// on `threads` workers. Returns what was extracted and how many bytes were read.
     pub(crate) fn run_stream(
         &self,
         path: &str,
         reader: &mut dyn std::io::BufRead,
+        threads: usize,
     ) -> (Extracted, u64) {
         let mut out = Extracted::default();
-        let bytes = sql::extract_stream(path, reader, self.tokens.as_ref(), &self.rules, &mut out);
+        let tokens = self.tokens.as_ref();
+        let bytes = sql::extract_stream(path, reader, tokens, &self.rules, &mut out, threads);
         (out, bytes)
     }
 }

@@ -78,15 +78,16 @@ impl Engine<'_> {
         })
     }
 
-    /// A streamed document (a SQL dump), read in constant memory.
+    /// A streamed document (a SQL dump), read in constant memory on `threads` workers.
     pub(crate) fn stream(
         &self,
         shown: &str,
         reader: &mut dyn BufRead,
         format: Format,
+        threads: usize,
     ) -> Option<Scanned> {
         guarded(|| {
-            let (extracted, bytes) = self.extractors.run_stream(shown, reader);
+            let (extracted, bytes) = self.extractors.run_stream(shown, reader, threads);
             let allowed: HashSet<u32> = extracted.allowed_lines.iter().copied().collect();
             let findings = self.judge(shown, format, extracted.candidates);
             self.keep(findings, &allowed, extracted.warnings, bytes)

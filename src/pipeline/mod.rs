@@ -212,7 +212,7 @@ fn process(item: Item, engine: &Engine, opts: &DriverOptions, collected: &Mutex<
             }
         }
         ReadOutcome::Stream { mut reader, format } => {
-            let scanned = attribute(engine.stream(&shown, &mut *reader, format));
+            let scanned = attribute(engine.stream(&shown, &mut *reader, format, opts.threads));
             drop(reader);
             collected.lock().unwrap().add(&shown, scanned);
         }

@@ -17,7 +17,7 @@ pub(crate) mod pgp;
 
 use super::rules::RuleSet;
 use super::tokens::RingTokens;
-use super::{Document, Extracted, Position};
+use super::{needles, Document, Extracted, Position};
 use crate::format::Format;
 use std::io::{self, BufRead};
 
@@ -60,13 +60,13 @@ fn pem_lines(
     out: &mut Extracted,
 ) {
     if pem.is_none() {
-        if let Some(i) = memchr::memmem::find(chunk, b"-----BEGIN ") {
+        if let Some(i) = needles::PEM_BEGIN.find(chunk) {
             let start = Position {
                 line: at.line,
                 column: at.column + i as u32,
             };
             *pem = Some((chunk[i..].to_vec(), start));
-            if memchr::memmem::find(&chunk[i..], b"-----END ").is_none() {
+            if needles::PEM_END.find(&chunk[i..]).is_none() {
                 return;
             }
         } else {
@@ -78,7 +78,7 @@ fn pem_lines(
     let Some((buf, start)) = pem.take() else {
         return;
     };
-    if memchr::memmem::find(&buf, b"-----END ").is_some() {
+    if needles::PEM_END.find(&buf).is_some() {
         let doc = Document::at(path, &buf, Format::Sql, start);
         tokens.pem_blocks(&doc, out);
     } else if buf.len() < 16 * 1024 {
@@ -86,13 +86,140 @@ fn pem_lines(
     }
 }
 
+/// Bytes of lines a worker takes at once.
+const BATCH: usize = 1 << 20;
+
 /// Extracts candidates from a SQL stream; returns the number of bytes read.
+///
+/// The statement state (lexer and analyzer: function bodies, COPY blocks, which table a
+/// row belongs to) is one pass on this thread, and cheap. What each line holds (ring
+/// keys, rules) depends only on the line and on whether it is COPY data, so with
+/// `threads > 1` lines go in batches to that many workers, at most `threads` batches
+/// queued: a dump of any size is read in constant memory on every core.
 pub(crate) fn extract_stream(
     path: &str,
     reader: &mut dyn BufRead,
     tokens: Option<&RingTokens>,
     rules: &RuleSet,
     out: &mut Extracted,
+    threads: usize,
+) -> u64 {
+    extract_batched(path, reader, tokens, rules, out, threads, BATCH)
+}
+
+/// [`extract_stream`] with batches of `batch` bytes (small ones in tests).
+fn extract_batched(
+    path: &str,
+    reader: &mut dyn BufRead,
+    tokens: Option<&RingTokens>,
+    rules: &RuleSet,
+    out: &mut Extracted,
+    threads: usize,
+    batch_size: usize,
+) -> u64 {
+    if threads <= 1 {
+        let mut lines = Extracted::default();
+        let bytes = read_lines(path, reader, tokens, out, |line, at, data| {
+            extract_line(path, line, at, data, tokens, rules, &mut lines);
+        });
+        out.candidates.append(&mut lines.candidates);
+        return bytes;
+    }
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(threads);
+    let rx = std::sync::Mutex::new(rx);
+    let done = std::sync::Mutex::new(Vec::<(usize, Extracted)>::new());
+    let bytes = std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let Ok(batch) = rx.lock().expect("a worker panicked").recv() else {
+                    break;
+                };
+                let mut found = Extracted::default();
+                for &(start, end, at, data) in &batch.lines {
+                    let line = &batch.bytes[start..end];
+                    extract_line(path, line, at, data, tokens, rules, &mut found);
+                }
+                done.lock()
+                    .expect("a worker panicked")
+                    .push((batch.index, found));
+            });
+        }
+        let mut batch = Batch::new(0);
+        let bytes = read_lines(path, reader, tokens, out, |line, at, data| {
+            batch.push(line, at, data);
+            if batch.bytes.len() >= batch_size {
+                let next = Batch::new(batch.index + 1);
+                // A worker that stopped has panicked: the scope reports it.
+                let _ = tx.send(std::mem::replace(&mut batch, next));
+            }
+        });
+        if !batch.lines.is_empty() {
+            let _ = tx.send(batch);
+        }
+        drop(tx);
+        bytes
+    });
+    // In the order of the lines, whatever the order the workers finished in.
+    let mut done = done.into_inner().expect("a worker panicked");
+    done.sort_by_key(|(index, _)| *index);
+    for (_, mut found) in done {
+        out.candidates.append(&mut found.candidates);
+    }
+    bytes
+}
+
+/// Lines for a worker: their bytes, and each line's (start, end, position, COPY data).
+struct Batch {
+    index: usize,
+    bytes: Vec<u8>,
+    lines: Vec<(usize, usize, Position, bool)>,
+}
+
+impl Batch {
+    fn new(index: usize) -> Self {
+        Batch {
+            index,
+            bytes: Vec::with_capacity(BATCH + MAX_CHUNK),
+            lines: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, line: &[u8], at: Position, data: bool) {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(line);
+        self.lines.push((start, self.bytes.len(), at, data));
+    }
+}
+
+/// What one line holds: ring keys anywhere, and the rules' findings outside COPY data.
+fn extract_line(
+    path: &str,
+    line: &[u8],
+    at: Position,
+    data: bool,
+    tokens: Option<&RingTokens>,
+    rules: &RuleSet,
+    out: &mut Extracted,
+) {
+    let doc = Document::at(path, line, Format::Sql, at);
+    if let Some(t) = tokens {
+        t.extract(&doc, out);
+    }
+    if !data {
+        rules.extract(&doc, out);
+    }
+}
+
+/// Reads the stream line by line (a line longer than [`MAX_CHUNK`] in pieces) through
+/// the lexer and analyzer, collecting private-key blocks across lines, and gives each
+/// line to `each` with its position and whether it is COPY data. The analyzer's
+/// candidates and the stream's warnings go to `out`; returns the bytes read.
+fn read_lines(
+    path: &str,
+    reader: &mut dyn BufRead,
+    tokens: Option<&RingTokens>,
+    out: &mut Extracted,
+    mut each: impl FnMut(&[u8], Position, bool),
 ) -> u64 {
     let mut lexer = lexer::Lexer::new();
     let mut analyzer = analyze::Analyzer::new();
@@ -113,19 +240,16 @@ pub(crate) fn extract_stream(
                 break;
             }
         }
-        if memchr::memmem::find(&chunk, crate::ignorefile::INLINE_ALLOW).is_some() {
+        if needles::INLINE_ALLOW.find(&chunk).is_some() {
             out.allowed_lines.push(line);
         }
         let data = lexer.in_copy();
         lexer.feed(&chunk, &mut analyzer);
-        let doc = Document::at(path, &chunk, Format::Sql, Position { line, column });
+        let at = Position { line, column };
         if let Some(t) = tokens {
-            t.extract(&doc, out);
-            pem_lines(t, path, &chunk, Position { line, column }, &mut pem, out);
+            pem_lines(t, path, &chunk, at, &mut pem, out);
         }
-        if !data {
-            rules.extract(&doc, out);
-        }
+        each(&chunk, at, data);
         if chunk.last() == Some(&b'\n') {
             line += 1;
             column = 1;
@@ -200,8 +324,43 @@ pub fn self_check(data: &[u8]) {
     assert_eq!(check.depth, 0);
     let mut out = Extracted::default();
     let mut reader = text;
-    let n = extract_stream("fuzz.sql", &mut reader, None, rules, &mut out);
+    let n = extract_stream("fuzz.sql", &mut reader, None, rules, &mut out, 1);
     assert_eq!(n, text.len() as u64);
+    // On workers, in small batches, with a ring key taken from the data: the same
+    // candidates as on one thread.
+    let key = &text[text.len() / 3..(text.len() / 3 + 10).min(text.len())];
+    let ring = format!(
+        r#"{{"version":1,"keys":[{{"id":"k","service":"s","state":"active","fingerprint":"{}","length":{}}}]}}"#,
+        crate::secret::Fingerprint::of(key),
+        key.len().max(1)
+    );
+    let ring = crate::ring::Ring::parse(&ring, "r").expect("a valid ring");
+    let tokens = RingTokens::new(&ring);
+    let places = |threads: usize| {
+        let mut out = Extracted::default();
+        let batch = 16 + usize::from(cut) * 8;
+        let n = extract_batched(
+            "f.sql",
+            &mut &text[..],
+            Some(&tokens),
+            rules,
+            &mut out,
+            threads,
+            batch,
+        );
+        assert_eq!(n, text.len() as u64);
+        let mut v: Vec<String> = out
+            .candidates
+            .iter()
+            .map(|c| {
+                let fp = c.value.as_ref().map(|v| v.fingerprint().to_string());
+                format!("{:?} {} {:?} {:?}", c.at, c.detail.rule, c.detail.name, fp)
+            })
+            .collect();
+        v.sort();
+        (v, out.warnings, out.allowed_lines)
+    };
+    assert_eq!(places(1), places(2));
 }
 
 #[cfg(test)]
@@ -213,7 +372,7 @@ mod tests {
     fn run(sql: &str) -> Extracted {
         let rules = RuleSet::from_sources(Vec::new()).unwrap();
         let mut out = Extracted::default();
-        extract_stream("db.sql", &mut sql.as_bytes(), None, &rules, &mut out);
+        extract_stream("db.sql", &mut sql.as_bytes(), None, &rules, &mut out, 1);
         out
     }
 
@@ -625,7 +784,7 @@ CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();
                 }
             }
             let mut out = Extracted::default();
-            let n = extract_stream("r.sql", &mut input.as_slice(), None, &rules, &mut out);
+            let n = extract_stream("r.sql", &mut input.as_slice(), None, &rules, &mut out, 1);
             assert_eq!(n, input.len() as u64);
             // The lexer alone, cut into random chunks.
             struct Null;

@@ -7,8 +7,8 @@
 //! of the ring's key lengths. Only substrings whose fingerprint is in the ring are
 //! emitted, so this extractor never produces a false positive.
 
-use super::decode;
 use super::runs::for_each_run;
+use super::{decode, needles};
 use scan::{may_be_generated, Scratch};
 
 mod scan;
@@ -286,7 +286,8 @@ impl RingTokens {
     /// (`sha256:` or not) or the 32 bytes in base64 / base64url, padded or not, each
     /// standing alone (not part of a longer token).
     fn digests(&self, run: &[u8], mut hit: impl FnMut(usize, Fingerprint)) {
-        let alphabet = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'_' | b'-');
+        // Base64(url) and hex digits (the same set as the `B64` class).
+        let alphabet = |b: u8| CLASS[b as usize] & B64 != 0;
         let mut i = 0;
         while i < run.len() {
             if !alphabet(run[i]) {
@@ -325,15 +326,15 @@ impl RingTokens {
         const BEGIN: &[u8] = b"-----BEGIN ";
         let bytes = doc.bytes;
         let mut at = 0;
-        while let Some(off) = memchr::memmem::find(&bytes[at..], BEGIN) {
+        while let Some(off) = needles::PEM_BEGIN.find(&bytes[at..]) {
             let start = at + off;
             at = start + BEGIN.len();
             let limit = bytes.len().min(start + PEM_MAX);
-            let Some(end_off) = memchr::memmem::find(&bytes[at..limit], b"-----END ") else {
+            let Some(end_off) = needles::PEM_END.find(&bytes[at..limit]) else {
                 continue;
             };
             let end_label = at + end_off + b"-----END ".len();
-            let Some(close) = memchr::memmem::find(&bytes[end_label..limit], b"-----") else {
+            let Some(close) = needles::DASHES.find(&bytes[end_label..limit]) else {
                 continue;
             };
             let block = &bytes[start..end_label + close + 5];

@@ -75,7 +75,10 @@ impl RingTokens {
             })
         });
         for p in starts {
-            for (k, &lengths) in self.length_bits.iter().enumerate() {
+            // Only the words of lengths that fit in the rest of the run (a ring with a
+            // PEM key has lengths in the thousands; no run is that long).
+            let reach = ((n - p) / 64 + 1).min(words);
+            for (k, &lengths) in self.length_bits[..reach].iter().enumerate() {
                 let mut m = window(p + 64 * k) & lengths;
                 while m != 0 {
                     let len = 64 * k + m.trailing_zeros() as usize;
