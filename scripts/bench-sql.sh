@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): generate a pg_dump-like SQL file of SIZE_GB (default 5) in
-# bench-data/ (gitignored), scan it with the release binary under /usr/bin/time -v, and
-# print throughput (MB/s) and peak RSS. The generated file is deleted afterwards.
+# bench-data/ (gitignored), scan it with the release binary under /usr/bin/time -v on 1
+# thread and on $THREADS (default 2), and print throughput (MB/s), peak RSS and the
+# speed-up; the two reports must be identical. The generated file is deleted afterwards.
 #
-#   scripts/bench-sql.sh [SIZE_GB]
+#   [THREADS=2] scripts/bench-sql.sh [SIZE_GB]
 # The dump repeats a ~64 MB unit: a trigger function with a literal key, a COPY block of
 # 400k rows with bytea ciphertext, armored text and plain columns, and INSERT statements
 # with ciphertext literals — every row goes through the lexer, the COPY field splitter,
@@ -66,21 +67,34 @@ size=$(stat -c %s "$FILE")
 echo "dump: $FILE, $size bytes"
 
 sync
-set +e
-/usr/bin/time -v target/release/stalekey scan "$FILE" --ring tests/data/db-ring.json \
-  --format json --output "$DIR/report.json" 2> "$DIR/time.txt"
-code=$?
-set -e
-if [ "$code" -gt 1 ]; then cat "$DIR/time.txt"; exit "$code"; fi
-elapsed=$(grep "Elapsed (wall clock)" "$DIR/time.txt" | awk '{print $NF}')
-rss_kb=$(grep "Maximum resident set size" "$DIR/time.txt" | awk '{print $NF}')
-secs=$(python3 -c "import sys; p=sys.argv[1].split(':'); print(sum(float(x)*60**i for i,x in enumerate(reversed(p))))" "$elapsed")
-python3 - "$size" "$secs" "$rss_kb" "$DIR/report.json" <<'PY'
+# One thread, then every core (--threads, default 2): the dump's lines are extracted in
+# parallel while its statements are lexed in order.
+THREADS=${THREADS:-2}
+for t in 1 "$THREADS"; do
+  set +e
+  /usr/bin/time -v target/release/stalekey scan "$FILE" --threads "$t" --ring tests/data/db-ring.json \
+    --format json --output "$DIR/report-$t.json" 2> "$DIR/time-$t.txt"
+  code=$?
+  set -e
+  if [ "$code" -gt 1 ]; then cat "$DIR/time-$t.txt"; exit "$code"; fi
+done
+python3 - "$size" "$DIR" "$THREADS" <<'PY'
 import json, sys
-size, secs, rss_kb, report = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-r = json.load(open(report))
-print(f"scanned {size / 1e9:.2f} GB in {secs:.1f} s: {size / 1e6 / secs:.0f} MB/s, peak RSS {rss_kb / 1024:.1f} MiB")
-print(f"findings: {len(r['findings'])}, by verdict {r['summary']['by_verdict']}")
+size, d, threads = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+def measured(t):
+    text = open(f"{d}/time-{t}.txt").read().splitlines()
+    get = lambda key: next(l.split(": ", 1)[1] for l in text if key in l)
+    p = get("Elapsed (wall clock)").split(":")
+    secs = sum(float(x) * 60 ** i for i, x in enumerate(reversed(p)))
+    return secs, int(get("Maximum resident set size")) / 1024
+one, many = measured(1), measured(threads)
+for t, (secs, rss) in (("1", one), (threads, many)):
+    print(f"{t} thread(s): {size / 1e9:.2f} GB in {secs:.1f} s: {size / 1e6 / secs:.0f} MB/s, peak RSS {rss:.1f} MiB")
+print(f"{threads} threads are {one[0] / many[0]:.2f}x faster than 1 (goal: at least 1.7x)")
+a, b = (json.load(open(f"{d}/report-{t}.json")) for t in ("1", threads))
+assert a["findings"] == b["findings"], "the reports of 1 and more threads differ"
+r = b
+print(f"findings: {len(r['findings'])} (the same on 1 and {threads} threads), by verdict {r['summary']['by_verdict']}")
 for f in r["findings"]:
     if f["kind"] == "ciphertext":
         print(f"  {f['name']}: {f['rows']} rows, context {f['context']}")

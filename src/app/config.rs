@@ -44,6 +44,16 @@ pub(super) struct ScanConfig {
 }
 
 impl ScanConfig {
+    /// Ends a scan whose process ends next: the source is dropped as usual (its child
+    /// processes and temporary files go), but the ring and the extractors are not freed
+    /// entry by entry (a 100,000-key ring takes 10-15 ms to free).
+    pub(super) fn finish(self) {
+        let ScanConfig {
+            ring, extractors, ..
+        } = self;
+        std::mem::forget((ring, extractors));
+    }
+
     /// `fail_on`: `--fail-on` as given (else `.stalekey.toml`'s, else scan's default).
     pub(super) fn load(
         args: InputArgs,

@@ -292,8 +292,23 @@ pub fn self_check(data: &[u8]) {
     if let Some(b) = base64(data) {
         assert!(b.len() <= data.len());
     }
-    if let Some(b) = hex(data) {
-        assert_eq!(b.len() * 2, data.len());
+    // The table decoder against the digit-by-digit one.
+    let upper = data.iter().any(u8::is_ascii_uppercase);
+    let lower = data.iter().any(u8::is_ascii_lowercase);
+    let want = if data.len() % 2 == 1 || data.is_empty() || (upper && lower) {
+        None
+    } else {
+        data.chunks(2).map(hex_byte).collect::<Option<Vec<u8>>>()
+    };
+    assert_eq!(hex(data), want, "hex decoders disagree");
+    // The unescaper's copied stretches against decoding byte by byte: the bytes
+    // between escapes are kept as they are.
+    if let Some(d) = unescape(data) {
+        for (&b, &at) in d.bytes.iter().zip(&d.from) {
+            if data[at] != b'\\' {
+                assert_eq!(b, data[at], "a plain byte changed");
+            }
+        }
     }
     for (s, e) in words(data, 1, |c| c.is_ascii_hexdigit()) {
         assert!(s < e && e <= data.len());

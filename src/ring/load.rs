@@ -53,8 +53,9 @@ impl Ring {
     /// The plain form, each entry checked as it is read; `None` on anything else or
     /// any problem (which [`Ring::parse_any`] then finds and names).
     fn parse_plain(text: &str, shown: &str) -> Option<Self> {
-        // About 130 bytes or more an entry: reserved once, not grown.
-        let guess = text.len() / 128;
+        // About 130 bytes or more an entry: reserved once, not grown (up to a million
+        // keys: a huge file that is no ring reserves no more).
+        let guess = (text.len() / 128).min(1 << 20);
         let mut keys = Vec::with_capacity(guess);
         // Ids by a 64-bit hash (8 bytes an entry, not a string map): a repeated id, or
         // two ids of one hash, sends the ring to the full check.
