@@ -16,7 +16,7 @@ mod link;
 pub(crate) mod pgp;
 
 use super::rules::RuleSet;
-use super::tokens::RingTokens;
+use super::tokens::{private_key_label, RingTokens};
 use super::{needles, Document, Extracted, Position};
 use crate::format::Format;
 use std::io::{self, BufRead};
@@ -60,7 +60,11 @@ fn pem_lines(
     out: &mut Extracted,
 ) {
     if pem.is_none() {
-        if let Some(i) = needles::PEM_BEGIN.find(chunk) {
+        // The first private-key block that starts on this line.
+        let first_private = needles::PEM_BEGIN
+            .find_iter(chunk)
+            .find(|&i| private_key_label(&chunk[i + b"-----BEGIN ".len()..]));
+        if let Some(i) = first_private {
             let start = Position {
                 line: at.line,
                 column: at.column + i as u32,

@@ -329,6 +329,9 @@ impl RingTokens {
         while let Some(off) = needles::PEM_BEGIN.find(&bytes[at..]) {
             let start = at + off;
             at = start + BEGIN.len();
+            if !private_key_label(&bytes[at..]) {
+                continue;
+            }
             let limit = bytes.len().min(start + PEM_MAX);
             let Some(end_off) = needles::PEM_END.find(&bytes[at..limit]) else {
                 continue;
@@ -658,6 +661,19 @@ fn base64_starts_printable(word: &[u8]) -> bool {
     })
 }
 
+/// Does the armor label after `-----BEGIN ` name a private key (`RSA PRIVATE KEY`,
+/// `OPENSSH PRIVATE KEY`, `PGP PRIVATE KEY BLOCK`, PGP 2's `SECRET KEY BLOCK`)? A message
+/// or a certificate, armored in every row of a dump, is no key.
+pub(crate) fn private_key_label(after_begin: &[u8]) -> bool {
+    let head = &after_begin[..after_begin.len().min(64)];
+    let Some(n) = needles::DASHES.find(head) else {
+        return false;
+    };
+    let label = &head[..n];
+    let has = |word: &[u8]| memchr::memmem::find(label, word).is_some();
+    has(b"PRIVATE KEY") || has(b"SECRET KEY")
+}
+
 /// The shortest form of a stored digest (43 characters of unpadded base64).
 const DIGEST_MIN: usize = 43;
 
@@ -771,6 +787,24 @@ mod tests {
             .candidates
             .iter()
             .all(|c| c.kind() != crate::finding::Kind::Digest));
+    }
+
+    #[test]
+    fn only_private_key_blocks_are_armored_keys() {
+        for (label, private) in [
+            ("RSA PRIVATE KEY", true),
+            ("OPENSSH PRIVATE KEY", true),
+            ("PGP PRIVATE KEY BLOCK", true),
+            ("PGP SECRET KEY BLOCK", true),
+            ("ENCRYPTED PRIVATE KEY", true),
+            ("PGP MESSAGE", false),
+            ("CERTIFICATE", false),
+            ("PUBLIC KEY", false),
+        ] {
+            let block = format!("{label}-----\nAbCd\n-----END {label}-----\n");
+            assert_eq!(private_key_label(block.as_bytes()), private, "{label}");
+        }
+        assert!(!private_key_label(b"PRIVATE KEY"), "no closing dashes");
     }
 
     #[test]
