@@ -75,16 +75,7 @@ impl Ring {
                 .insert(fingerprint, i)
                 .is_none()
                 .then_some(())?;
-            keys.push(RingKey {
-                id: id.to_string(),
-                service: e.service.into_owned(),
-                state,
-                fingerprint,
-                length: e.length,
-                created: e.created.map(Cow::into_owned),
-                since,
-                note: e.note.map(Cow::into_owned),
-            });
+            keys.push(key(e, (state, fingerprint, since)));
             Some(())
         })?;
         (header.version == 1).then_some(())?;
@@ -155,16 +146,7 @@ impl Ring {
             .keys
             .into_iter()
             .zip(checked)
-            .map(|(e, (state, fingerprint, since))| RingKey {
-                id: e.id.into_owned(),
-                service: e.service.into_owned(),
-                state,
-                fingerprint,
-                length: e.length,
-                created: e.created.map(Cow::into_owned),
-                since,
-                note: e.note.map(Cow::into_owned),
-            })
+            .map(|(e, checked)| key(e, checked))
             .collect();
         Ok(Ring {
             path: Some(shown.to_string()),
@@ -180,6 +162,20 @@ fn id_hash(id: &str) -> u64 {
     use std::hash::{BuildHasher, RandomState};
     thread_local!(static STATE: RandomState = RandomState::new());
     STATE.with(|s| s.hash_one(id))
+}
+
+/// The ring's key of a checked entry.
+fn key(e: LoadEntry, (state, fingerprint, since): Checked) -> RingKey {
+    RingKey {
+        id: e.id.into_owned(),
+        service: e.service.into_owned(),
+        state,
+        fingerprint,
+        length: e.length,
+        created: e.created.map(Cow::into_owned),
+        since,
+        note: e.note.map(Cow::into_owned),
+    }
 }
 
 /// One entry's own checks (not the ones across entries): the problem, if any.

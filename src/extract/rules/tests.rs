@@ -60,30 +60,27 @@ name = "secret {a}:{b}"
 examples = ['ref x/y']
 negative_examples = ['ref']
 "#;
-        let set = one_rule(toml).unwrap();
-        let doc = Document::new("a", b"ref one/two\nref four\\three\n", Format::Text);
-        let mut out = Extracted::default();
-        set.extract(&doc, &mut out);
-        let names: Vec<_> = out
-            .candidates
-            .iter()
-            .map(|c| c.detail.name.clone().unwrap())
-            .collect();
-        assert_eq!(names, ["secret one:two", "secret three:four"]);
+        let names = |toml: &str, text: &[u8]| -> Vec<String> {
+            let set = one_rule(toml).unwrap();
+            let mut out = Extracted::default();
+            set.extract(&Document::new("a", text, Format::Text), &mut out);
+            out.candidates
+                .iter()
+                .map(|c| c.detail.name.clone().unwrap())
+                .collect()
+        };
+        assert_eq!(
+            names(toml, b"ref one/two\nref four\\three\n"),
+            ["secret one:two", "secret three:four"]
+        );
         // `{#b}`: the `#` only with the capture.
         let optional = toml
             .replace("(?P<b>\\w+)", "(?P<b>\\w+)?")
             .replace("{a}:{b}", "{a}{#b}");
-        let set = one_rule(&optional).unwrap();
-        let doc = Document::new("a", b"ref one/two\nref four/\n", Format::Text);
-        let mut out = Extracted::default();
-        set.extract(&doc, &mut out);
-        let names: Vec<_> = out
-            .candidates
-            .iter()
-            .map(|c| c.detail.name.clone().unwrap())
-            .collect();
-        assert_eq!(names, ["secret one#two", "secret four"]);
+        assert_eq!(
+            names(&optional, b"ref one/two\nref four/\n"),
+            ["secret one#two", "secret four"]
+        );
         let bad = toml.replace("{a}:{b}", "{a}:{c}");
         let msg = one_rule(&bad).err().unwrap().to_string();
         assert!(msg.contains("no capture named \"c\""), "{msg}");
