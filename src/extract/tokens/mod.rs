@@ -141,6 +141,8 @@ const DELIM: u8 = 2;
 const B64: u8 = 4;
 /// A delimiter after which a key may start (not `.`: `config.key` is not a key start).
 const START: u8 = 8;
+/// A hex digit, either case.
+const HEXDIGIT: u8 = 16;
 
 const fn classes() -> [u8; 256] {
     let mut t = [0u8; 256];
@@ -185,6 +187,9 @@ const fn classes() -> [u8; 256] {
         }
         if c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'-' | b'_') {
             t[i] |= B64;
+        }
+        if c.is_ascii_hexdigit() {
+            t[i] |= HEXDIGIT;
         }
         i += 1;
     }
@@ -444,11 +449,17 @@ impl RingTokens {
                 continue;
             }
             let s = i;
-            let mut all_hex = true;
-            while i < span.len() && CLASS[span[i] as usize] & B64 != 0 {
-                all_hex &= span[i].is_ascii_hexdigit();
+            // One table load a byte: the word's end, and whether all of it is hex.
+            let mut seen = HEXDIGIT;
+            while let Some(&c) = span.get(i) {
+                let class = CLASS[c as usize];
+                if class & B64 == 0 {
+                    break;
+                }
+                seen &= class;
                 i += 1;
             }
+            let all_hex = seen & HEXDIGIT != 0;
             let word = &span[s..i];
             // A decoding of unknown length is looked up only when its word could be
             // generated (as a token of unknown length is): `assertEqual` is base64 too.
