@@ -237,6 +237,22 @@ impl RingTokens {
     }
 
     pub(crate) fn extract(&self, doc: &Document, out: &mut Extracted) {
+        let before = out.candidates.len();
+        self.extract_all(doc, out);
+        // One candidate per place, rule and key: two decodings that reveal the same key
+        // at the same place (an escape inside a percent-encoding, say) are one.
+        let mut seen = HashSet::new();
+        let mut index = 0;
+        out.candidates.retain(|c| {
+            index += 1;
+            index <= before || {
+                let fp = c.value.as_ref().map(Secret::fingerprint);
+                seen.insert((c.at, c.detail.rule.clone(), fp))
+            }
+        });
+    }
+
+    fn extract_all(&self, doc: &Document, out: &mut Extracted) {
         let mut scratch = Scratch::for_document(self, doc.bytes.len());
         let mut budget = DECODE_BUDGET.max(doc.bytes.len().saturating_mul(2));
         // Asked only once a digest of a ring key is found (rare), not of every file.
@@ -871,6 +887,15 @@ mod tests {
         let text = base64::engine::general_purpose::STANDARD_NO_PAD.encode("user:Kx9-2b");
         assert!(base64_starts_printable(text.as_bytes()));
         assert!(!base64_starts_printable(b"assertEqual"));
+    }
+
+    /// A fuzz input (`ring_stream`): at a forced cut, an escape and a percent-encoding
+    /// revealed the same key at the same place twice.
+    #[test]
+    fn two_decodings_of_one_place_are_one_candidate() {
+        let mut data = vec![0x18u8];
+        data.extend_from_slice(b"\x18\x18\x18`\xec\xec\xec`''`,'\\\\`'|`IIIII'\\\\'``'|l&&&&&&&&&&&&/&&&&&&&&&&&&&&&&'&&&&&&&&&&&&&&&&&&&&ring-key-percent///%a\xffrCa$a$///\\\x9d...r\\x2]a$&$////&&&&&&&&&&&'`,'\\\\`'|`'`'\\\\`'|l&&&&&&&&&&\xe8\xc8%e0\xd8`)\x82\\");
+        self_check(&data);
     }
 
     /// Seeded random texts over a small alphabet (so that keys recur), with long runs
