@@ -19,6 +19,11 @@ impl XorShift {
         (self.next() % n as u64) as usize
     }
 
+    /// `n` pieces drawn from `pieces`, joined.
+    pub(crate) fn pieces(&mut self, pieces: &[&str], n: usize) -> String {
+        (0..n).map(|_| pieces[self.below(pieces.len())]).collect()
+    }
+
     /// `len` bytes drawn from `alphabet`.
     pub(crate) fn text(&mut self, alphabet: &[u8], len: usize) -> Vec<u8> {
         (0..len)

@@ -381,7 +381,7 @@ mod tests {
         let mut rng = crate::testrand::XorShift::new(0xA11C_E5ED);
         for _ in 0..2_000 {
             let n = rng.below(12);
-            let data: String = (0..n).map(|_| PIECES[rng.below(PIECES.len())]).collect();
+            let data = rng.pieces(PIECES, n);
             self_check(data.as_bytes());
         }
     }

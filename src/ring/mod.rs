@@ -406,7 +406,7 @@ mod fuzz_like {
         let mut rng = crate::testrand::XorShift::new(0x5EED_0014);
         for _ in 0..3_000 {
             let n = 1 + rng.below(10);
-            let text: String = (0..n).map(|_| PIECES[rng.below(PIECES.len())]).collect();
+            let text = rng.pieces(PIECES, n);
             super::self_check(text.as_bytes());
         }
     }

@@ -399,7 +399,7 @@ mod tests {
         let mut hits = 0;
         for _ in 0..20_000 {
             let n = 1 + rng.below(12);
-            let mut text: String = (0..n).map(|_| pieces[rng.below(pieces.len())]).collect();
+            let mut text = rng.pieces(&pieces, n);
             if rng.below(2) == 0 {
                 text = format!(
                     r#"{{"version":1,"keys":[{},{}]}}"#,

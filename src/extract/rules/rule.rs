@@ -670,7 +670,7 @@ mod capture_scan_tests {
         let mut agreed = 0;
         for _ in 0..20000 {
             let n = 1 + rng.below(8);
-            let p: String = (0..n).map(|_| pieces[rng.below(pieces.len())]).collect();
+            let p = rng.pieces(&pieces, n);
             let Ok(parsed) = capture_names(&p) else {
                 continue;
             };
