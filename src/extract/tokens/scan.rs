@@ -45,13 +45,22 @@ impl RingTokens {
         // Bit p: a start at p (the run's start, or just past a start delimiter).
         scratch.starts.clear();
         scratch.starts.resize(n / 64 + 1, 0);
-        scratch.starts[0] = 1;
-        for (q, &c) in run.iter().enumerate() {
-            let class = CLASS[c as usize];
-            scratch.ends[q / 64] |= u64::from(class & DELIM != 0) << (q % 64);
-            let next = q + 1;
-            scratch.starts[next / 64] |= u64::from(class & START != 0 && next < n) << (next % 64);
+        // A word of each bitmap per 64 bytes, built in registers. Start bits are one
+        // past their delimiter (carried into the next word), and the run's start is one.
+        let mut carry = 1u64;
+        for (w, block) in run.chunks(64).enumerate() {
+            let (mut delims, mut start_delims) = (0u64, 0u64);
+            for (b, &c) in block.iter().enumerate() {
+                let class = CLASS[c as usize];
+                delims |= u64::from(class & DELIM != 0) << b;
+                start_delims |= u64::from(class & START != 0) << b;
+            }
+            scratch.ends[w] = delims;
+            scratch.starts[w] = start_delims << 1 | carry;
+            carry = start_delims >> 63;
         }
+        // No key starts at the run's end (the carry past a last word of 64 is dropped).
+        scratch.starts[n / 64] &= !(1 << (n % 64));
         scratch.ends[n / 64] |= 1 << (n % 64);
         let ends = &scratch.ends;
         // The 64 end bits from bit `at` on.
