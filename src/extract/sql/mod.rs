@@ -132,33 +132,47 @@ fn extract_batched(
     let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(threads);
     let rx = std::sync::Mutex::new(rx);
     let done = std::sync::Mutex::new(Vec::<(usize, Extracted)>::new());
-    let bytes = std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| loop {
-                let Ok(batch) = rx.lock().expect("a worker panicked").recv() else {
-                    break;
-                };
-                let mut found = Extracted::default();
-                for &(start, end, at, data) in &batch.lines {
-                    let line = &batch.bytes[start..end];
-                    extract_line(path, line, at, data, tokens, rules, &mut found);
-                }
-                done.lock()
-                    .expect("a worker panicked")
-                    .push((batch.index, found));
-            });
+    let run = |batch: Batch| {
+        let mut found = Extracted::default();
+        for &(start, end, at, data) in &batch.lines {
+            let line = &batch.bytes[start..end];
+            extract_line(path, line, at, data, tokens, rules, &mut found);
         }
+        done.lock()
+            .expect("a worker panicked")
+            .push((batch.index, found));
+    };
+    let work = || loop {
+        let Ok(batch) = rx.lock().expect("a worker panicked").recv() else {
+            break;
+        };
+        run(batch);
+    };
+    let bytes = std::thread::scope(|s| {
+        // Workers start with the second batch: a dump smaller than one batch (most
+        // migration files) is read on this thread alone, with no thread started.
+        let mut started = false;
         let mut batch = Batch::new(0);
         let bytes = read_lines(path, reader, tokens, out, |line, at, data| {
             batch.push(line, at, data);
             if batch.bytes.len() >= batch_size {
+                if !started {
+                    for _ in 0..threads {
+                        s.spawn(work);
+                    }
+                    started = true;
+                }
                 let next = Batch::new(batch.index + 1);
                 // A worker that stopped has panicked: the scope reports it.
                 let _ = tx.send(std::mem::replace(&mut batch, next));
             }
         });
         if !batch.lines.is_empty() {
-            let _ = tx.send(batch);
+            if started {
+                let _ = tx.send(batch);
+            } else {
+                run(batch);
+            }
         }
         drop(tx);
         bytes
@@ -181,9 +195,10 @@ struct Batch {
 
 impl Batch {
     fn new(index: usize) -> Self {
+        // Grown as lines come: a small file's one batch allocates what it holds.
         Batch {
             index,
-            bytes: Vec::with_capacity(BATCH + MAX_CHUNK),
+            bytes: Vec::new(),
             lines: Vec::new(),
         }
     }
