@@ -106,6 +106,12 @@ impl Fingerprint {
         Fingerprint(Sha256::digest(bytes).into())
     }
 
+    /// Which of two halves of a fingerprint index holds it (a bit the index's hash,
+    /// the first eight bytes, does not use).
+    pub(crate) fn shard(&self) -> usize {
+        usize::from(self.0[31] & 1)
+    }
+
     /// A fingerprint from a digest already computed (a stored SHA-256).
     pub(crate) fn from_digest(digest: [u8; 32]) -> Self {
         Fingerprint(digest)

@@ -7,14 +7,14 @@
 //! every error, goes through serde and the full check, whose messages name the problem.
 
 use super::wire::{self, LoadEntry};
-use super::{without_values, KeyIndex, KeyState, Policy, PolicyEntry, Ring, RingKey};
+use super::{without_values, KeyIndex, KeyState, Keys, Policy, PolicyEntry, Ring, RingKey, Shards};
 use crate::error::{Error, Result};
 use crate::secret::{Fingerprint, FingerprintHasher, FingerprintMap};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::BuildHasherDefault;
+use std::hash::{BuildHasher, RandomState};
 use std::path::Path;
-use std::sync::Arc;
 
 /// What an entry holds once checked: its state, fingerprint and `since`.
 type Checked = (KeyState, Fingerprint, Option<i64>);
@@ -22,7 +22,7 @@ type Checked = (KeyState, Fingerprint, Option<i64>);
 impl Ring {
     pub(crate) fn load(path: &Path) -> Result<Self> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Ring {
+        let text = read(path).map_err(|e| Error::Ring {
             path: shown.clone(),
             entry: "file".into(),
             problem: format!("cannot read: {e}"),
@@ -51,38 +51,53 @@ impl Ring {
     }
 
     /// The plain form, each entry checked as it is read; `None` on anything else or
-    /// any problem (which [`Ring::parse_any`] then finds and names).
+    /// any problem (which [`Ring::parse_any`] then finds and names). A big ring is read
+    /// by two threads, one from the middle of `keys` on.
     fn parse_plain(text: &str, shown: &str) -> Option<Self> {
         // About 130 bytes or more an entry: reserved once, not grown (up to a million
         // keys: a huge file that is no ring reserves no more).
         let guess = (text.len() / 128).min(1 << 20);
-        let mut keys = Vec::with_capacity(guess);
-        // Ids by a 64-bit hash (8 bytes an entry, not a string map): a repeated id, or
-        // two ids of one hash, sends the ring to the full check.
-        let mut ids: HashSet<u64, BuildHasherDefault<FingerprintHasher>> =
-            HashSet::with_capacity_and_hasher(guess, Default::default());
-        let mut by_fingerprint = FingerprintMap::default();
-        by_fingerprint.reserve(guess);
-        let header = wire::fast_each(text, |e| {
-            let i = keys.len();
-            let (state, fingerprint, since) = check(&e).ok()?;
-            // The fast path borrows every string from the text.
-            let Cow::Borrowed(id) = e.id else {
-                return None;
+        let ids = RandomState::new();
+        let split_at = (text.len() >= PARALLEL_MIN)
+            .then(|| wire::entry_start_after(text, text.len() / 2))
+            .flatten();
+        let (header, keys, second) = std::thread::scope(|s| {
+            let mut reader = split_at.map(|at| {
+                let ids = &ids;
+                s.spawn(move || {
+                    let mut part = Part::with_capacity(guess / 2 + 1);
+                    let end = wire::fast_entries_from(text, at, |e| part.push(e, ids))?;
+                    Some((part, end))
+                })
+            });
+            let mut second = None;
+            let mut join = || {
+                let (part, end) = reader
+                    .take()?
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p))?;
+                second = Some(part);
+                Some(end)
             };
-            ids.insert(id_hash(id)).then_some(())?;
-            by_fingerprint
-                .insert(fingerprint, i)
-                .is_none()
-                .then_some(())?;
-            keys.push(key(e, (state, fingerprint, since)));
-            Some(())
-        })?;
+            let split = split_at.map(|at| wire::Split {
+                at,
+                join: &mut join,
+            });
+            let mut first = Part::with_capacity(guess);
+            let header = wire::fast_each(text, split, |e| first.push(e, &ids));
+            (header, first, second)
+        });
+        let header = header?;
         (header.version == 1).then_some(())?;
+        // The second reader's keys follow the first's (not copied after them).
+        let second = second.unwrap_or_else(|| Part::with_capacity(0));
+        let (first_ids, second_ids) = (keys.ids, second.ids);
+        let keys = Keys::new(keys.keys, second.keys);
+        let by_fingerprint = index(&keys, [&first_ids, &second_ids], split_at.is_some())?;
         Some(Ring {
             path: Some(shown.to_string()),
             keys,
-            by_fingerprint: KeyIndex(Arc::new(by_fingerprint)),
+            by_fingerprint,
             policies: policies(&header.services).ok()?,
             digest: None,
         })
@@ -113,8 +128,10 @@ impl Ring {
         // ids are borrowed), then moved.
         let n = file.keys.len();
         let mut ids: HashMap<&str, usize> = HashMap::with_capacity(n);
-        let mut by_fingerprint = FingerprintMap::default();
-        by_fingerprint.reserve(n);
+        let mut shards = Shards::default();
+        for shard in &mut shards {
+            shard.reserve(n / 2);
+        }
         let mut checked = Vec::with_capacity(n);
         for (i, e) in file.keys.iter().enumerate() {
             let entry = || {
@@ -131,7 +148,7 @@ impl Ring {
                     format!("duplicate id: keys[{first}] has the same id"),
                 ));
             }
-            if let Some(other) = by_fingerprint.insert(fingerprint, i) {
+            if let Some(other) = shards[fingerprint.shard()].insert(fingerprint, i) {
                 return Err(err(
                     entry(),
                     format!(
@@ -148,20 +165,120 @@ impl Ring {
             .zip(checked)
             .map(|(e, checked)| key(e, checked))
             .collect();
+        let keys = Keys::new(keys, Vec::new());
         Ok(Ring {
             path: Some(shown.to_string()),
             keys,
-            by_fingerprint: KeyIndex(Arc::new(by_fingerprint)),
+            by_fingerprint: KeyIndex::new(shards),
             policies,
             digest: None,
         })
     }
 }
 
-fn id_hash(id: &str) -> u64 {
-    use std::hash::{BuildHasher, RandomState};
-    thread_local!(static STATE: RandomState = RandomState::new());
-    STATE.with(|s| s.hash_one(id))
+/// The ring file's text; a big one read by two threads, a half each (most of reading
+/// 16 MB is the kernel's copy and the faults of the fresh buffer's pages).
+fn read(path: &Path) -> std::io::Result<String> {
+    #[cfg(unix)]
+    {
+        use std::io::Read;
+        use std::os::unix::fs::FileExt;
+        let mut file = std::fs::File::open(path)?;
+        let len = usize::try_from(file.metadata()?.len()).unwrap_or(usize::MAX);
+        if (PARALLEL_MIN..1 << 32).contains(&len) {
+            let mut buf = vec![0u8; len];
+            let (a, b) = buf.split_at_mut(len / 2);
+            let halves = std::thread::scope(|s| {
+                let second = s.spawn(|| file.read_exact_at(b, (len / 2) as u64));
+                let first = file.read_exact_at(a, 0);
+                first.and(
+                    second
+                        .join()
+                        .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                )
+            });
+            // A file that shrank meanwhile is read again from the start; one that grew,
+            // to its end.
+            if halves.is_ok() {
+                std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(len as u64))?;
+                file.read_to_end(&mut buf)?;
+                return String::from_utf8(buf).map_err(|_| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "stream did not contain valid UTF-8",
+                    )
+                });
+            }
+        }
+    }
+    std::fs::read_to_string(path)
+}
+
+/// Rings of at least this many bytes are read by two threads (below it, a thread costs
+/// more than it saves).
+const PARALLEL_MIN: usize = 1 << 20;
+
+/// The entries one reader of the plain form has read, each checked, with a hash of
+/// each id (ids are compared by hash: 8 bytes an entry, not a string map; two ids of
+/// one hash send the ring to the full check).
+struct Part {
+    keys: Vec<RingKey>,
+    ids: Vec<u64>,
+}
+
+impl Part {
+    fn with_capacity(n: usize) -> Self {
+        Part {
+            keys: Vec::with_capacity(n),
+            ids: Vec::with_capacity(n),
+        }
+    }
+
+    /// Checks and keeps an entry: `None` if it fails its own checks, or its id is not
+    /// borrowed from the text (the fast path borrows every string).
+    fn push(&mut self, e: LoadEntry, ids: &RandomState) -> Option<()> {
+        let checked = check(&e).ok()?;
+        let Cow::Borrowed(id) = e.id else {
+            return None;
+        };
+        self.ids.push(ids.hash_one(id));
+        self.keys.push(key(e, checked));
+        Some(())
+    }
+}
+
+/// The fingerprint index of checked keys; `None` on a repeated fingerprint or id hash
+/// (the full check then names it). With `parallel`, each half on its own thread.
+fn index(keys: &Keys, ids: [&[u64]; 2], parallel: bool) -> Option<KeyIndex> {
+    let half = |shard: usize| -> Option<FingerprintMap<usize>> {
+        let n = keys.len();
+        let mut map = FingerprintMap::default();
+        map.reserve(n / 2 + n / 16);
+        for (i, k) in keys.iter().enumerate() {
+            if k.fingerprint.shard() == shard && map.insert(k.fingerprint, i).is_some() {
+                return None;
+            }
+        }
+        // Ids by the top bit of their hash (the table's hash takes the low bits).
+        let mut seen: HashSet<u64, BuildHasherDefault<FingerprintHasher>> =
+            HashSet::with_capacity_and_hasher(n / 2 + n / 16, Default::default());
+        for &h in ids.iter().flat_map(|part| part.iter()) {
+            if (h >> 63) as usize == shard && !seen.insert(h) {
+                return None;
+            }
+        }
+        Some(map)
+    };
+    let (a, b) = if parallel {
+        std::thread::scope(|s| {
+            let b = s.spawn(|| half(1));
+            let a = half(0);
+            (a, b.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+        })
+    } else {
+        (half(0), half(1))
+    };
+    Some(KeyIndex::new([a?, b?]))
 }
 
 /// The ring's key of a checked entry.
@@ -306,5 +423,86 @@ mod tests {
             plain += usize::from(same_both_ways(&text));
         }
         assert!(plain > 500, "the plain path read only {plain} rings");
+    }
+
+    /// Rings big enough to be read by two threads, each half from the middle of `keys`
+    /// on: the same ring as the full check reads, and the same refusals, whatever is
+    /// across the halves (a repeated fingerprint or id, a bad entry late in the file, a
+    /// note that looks like an entry's start where the split is guessed).
+    #[test]
+    fn big_rings_are_read_the_same_by_both_threads() {
+        let mut rng = crate::testrand::XorShift::new(0x00C0_FFEE_0002);
+        let n = PARALLEL_MIN / 120 + 100;
+        let fps: Vec<String> = (0..n)
+            .map(|_| {
+                let hex: String = (0..64)
+                    .map(|_| char::from(b"0123456789abcdef"[rng.below(16)]))
+                    .collect();
+                format!("sha256:{hex}")
+            })
+            .collect();
+        let entry = |i: usize, fp: &str, note: &str| {
+            format!(
+                r#"{{"id": "svc{}/{i}", "service": "svc{}", "state": "retired", "fingerprint": "{fp}", "length": 43{note}}}"#,
+                i % 7,
+                i % 7
+            )
+        };
+        let ring = |entries: Vec<String>| {
+            format!("{{\"version\": 1, \"keys\": [{}]}}\n", entries.join(", "))
+        };
+        let plain: Vec<String> = (0..n).map(|i| entry(i, &fps[i], "")).collect();
+        let text = ring(plain.clone());
+        assert!(text.len() >= PARALLEL_MIN);
+        assert!(
+            same_both_ways(&text),
+            "a plain big ring is read by the fast path"
+        );
+        let at = wire::entry_start_after(&text, text.len() / 2).unwrap();
+        assert!(text[at..].starts_with("{\"id\""));
+
+        // A repeated fingerprint, the two in different halves; a repeated id likewise.
+        let mut dup = plain.clone();
+        dup[n - 3] = entry(n - 3, &fps[2], "");
+        let text = ring(dup);
+        assert!(!same_both_ways(&text));
+        let e = Ring::parse(&text, "r.json").unwrap_err().to_string();
+        assert!(e.contains("duplicate fingerprint"), "{e}");
+        let mut dup = plain.clone();
+        dup[n - 2] = dup[n - 2].replace(&format!("/{}\"", n - 2), "/1\"");
+        dup[n - 2] = dup[n - 2].replace(&format!("svc{}/1", (n - 2) % 7), "svc1/1");
+        let text = ring(dup);
+        assert!(!same_both_ways(&text));
+        let e = Ring::parse(&text, "r.json").unwrap_err().to_string();
+        assert!(e.contains("duplicate id"), "{e}");
+
+        // A bad entry near the end: named by the full check.
+        let mut bad = plain.clone();
+        bad[n - 1] = bad[n - 1].replace("retired", "primary");
+        let e = Ring::parse(&ring(bad), "r.json").unwrap_err().to_string();
+        assert!(
+            e.contains(&format!("keys[{}]", n - 1)) && e.contains("state"),
+            "{e}"
+        );
+
+        // Notes that look like entries' starts around the middle (the split guess lands
+        // inside a string, or at the start of an entry's field rather than the entry).
+        let mut notes = plain.clone();
+        for (k, e) in notes.iter_mut().enumerate().skip(n / 2 - 20).take(40) {
+            *e = entry(k, &fps[k], r#", "note": "a, {b} , {c}""#);
+        }
+        let text = ring(notes);
+        let at = wire::entry_start_after(&text, text.len() / 2).unwrap();
+        assert!(
+            text[at..].starts_with("{b}"),
+            "the guess falls inside a note"
+        );
+        assert!(same_both_ways(&text));
+        let r = Ring::parse(&text, "r.json").unwrap();
+        assert_eq!(r.len(), n);
+        assert!(r
+            .keys()
+            .zip(0..)
+            .all(|(k, i)| k.fingerprint == Fingerprint::parse(&fps[i]).unwrap()));
     }
 }

@@ -66,13 +66,12 @@ pub(crate) struct RingKey {
     pub note: Option<String>,
 }
 
-/// The lengths of the ring's keys, which bound the token scan.
+/// The lengths of the ring's keys, which bound the token scan: the distinct lengths
+/// keys declare, sorted, and whether some key declares none (then any token may be a key).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Lengths {
-    /// Every key declares its length.
-    Exact(Vec<usize>),
-    /// At least one key has no `length`: any token may be a key.
-    Any,
+pub(crate) struct Lengths {
+    pub exact: Vec<usize>,
+    pub any: bool,
 }
 
 /// A loaded and validated key ring.
@@ -80,7 +79,7 @@ pub(crate) enum Lengths {
 pub(crate) struct Ring {
     /// Where it was read from, as given (None: no ring).
     pub path: Option<String>,
-    keys: Vec<RingKey>,
+    keys: Keys,
     by_fingerprint: KeyIndex,
     policies: std::collections::BTreeMap<String, Policy>,
     /// SHA-256 of the ring file's bytes: reports record it so that `merge` and
@@ -88,18 +87,61 @@ pub(crate) struct Ring {
     pub digest: Option<Fingerprint>,
 }
 
+/// The ring's keys in file order, in the two parts two readers read (a big ring's
+/// halves are not copied into one list).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Keys([Vec<RingKey>; 2]);
+
+/// The same keys in the same order, however they are split.
+impl PartialEq for Keys {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Keys {
+    pub(crate) fn new(first: Vec<RingKey>, second: Vec<RingKey>) -> Self {
+        Keys([first, second])
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0[0].len() + self.0[1].len()
+    }
+
+    pub(crate) fn get(&self, i: usize) -> Option<&RingKey> {
+        let first = &self.0[0];
+        first.get(i).or_else(|| self.0[1].get(i - first.len()))
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &RingKey> + Clone {
+        self.0[0].iter().chain(&self.0[1])
+    }
+}
+
 /// The ring's keys by fingerprint (to their index in the ring), shared by the ring and
 /// the extractors that look fingerprints up: built once, whatever the ring's size.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct KeyIndex(std::sync::Arc<crate::secret::FingerprintMap<usize>>);
+pub(crate) struct KeyIndex(std::sync::Arc<Shards>);
+
+/// The index in two halves by a bit of the fingerprint, so that a big ring's two
+/// halves are built on two cores.
+pub(crate) type Shards = [crate::secret::FingerprintMap<usize>; 2];
 
 impl KeyIndex {
+    pub(crate) fn new(shards: Shards) -> Self {
+        KeyIndex(std::sync::Arc::new(shards))
+    }
+
+    pub(crate) fn get(&self, fp: &Fingerprint) -> Option<usize> {
+        self.0[fp.shard()].get(fp).copied()
+    }
+
     pub(crate) fn contains(&self, fp: &Fingerprint) -> bool {
-        self.0.contains_key(fp)
+        self.0[fp.shard()].contains_key(fp)
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.0.iter().all(|s| s.is_empty())
     }
 }
 
@@ -205,8 +247,8 @@ impl Ring {
         Ring::default()
     }
 
-    pub(crate) fn keys(&self) -> &[RingKey] {
-        &self.keys
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &RingKey> + Clone {
+        self.keys.iter()
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -214,11 +256,11 @@ impl Ring {
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.len() == 0
     }
 
     pub(crate) fn lookup(&self, fp: &Fingerprint) -> Option<&RingKey> {
-        self.by_fingerprint.0.get(fp).map(|&i| &self.keys[i])
+        self.by_fingerprint.get(fp).and_then(|i| self.keys.get(i))
     }
 
     /// The fingerprints of the ring's keys, for extractors (shared, not copied).
@@ -228,15 +270,23 @@ impl Ring {
 
     pub(crate) fn lengths(&self) -> Lengths {
         let mut set = BTreeSet::new();
-        for k in &self.keys {
+        // Rings list keys of a few lengths, in runs of one length: a length like the
+        // previous key's is not looked up again.
+        let (mut last, mut any) = (None, false);
+        for k in self.keys.iter() {
             match k.length {
+                Some(l) if last == Some(l) => {}
                 Some(l) => {
                     set.insert(l);
+                    last = Some(l);
                 }
-                None => return Lengths::Any,
+                None => any = true,
             }
         }
-        Lengths::Exact(set.into_iter().collect())
+        Lengths {
+            exact: set.into_iter().collect(),
+            any,
+        }
     }
 
     /// The rotation policy of a service (none: no limits).
@@ -276,7 +326,13 @@ mod tests {
         assert_eq!(r.len(), 2);
         let fp = Fingerprint::parse(FP_B).unwrap();
         assert_eq!(r.lookup(&fp).unwrap().state, KeyState::Retired);
-        assert_eq!(r.lengths(), Lengths::Any);
+        assert_eq!(
+            r.lengths(),
+            Lengths {
+                exact: vec![],
+                any: true
+            }
+        );
     }
 
     #[test]

@@ -54,11 +54,22 @@ pub(crate) struct Header {
     pub services: BTreeMap<String, PolicyEntry>,
 }
 
+/// Where a second reader takes over `keys`: the offset of the entry it starts at, and
+/// a call that waits for it and gives the offset just past the `]` where its part of
+/// `keys` ended (`None`: it left the plain form or gave up).
+pub(crate) struct Split<'s> {
+    pub at: usize,
+    pub join: &'s mut dyn FnMut() -> Option<usize>,
+}
+
 /// The fast path: calls `each` on every entry of `keys` as it is read (while its bytes
 /// are in cache) and returns the rest of the file; `None` wherever the text leaves the
-/// plain form, or `each` gives up (serde decides then).
+/// plain form, or `each` gives up (serde decides then). With a `split`, the entries
+/// from `split.at` on are another reader's, if an entry starts exactly there; else the
+/// split is ignored and every entry is read here.
 pub(crate) fn fast_each<'a>(
     text: &'a str,
+    mut split: Option<Split<'_>>,
     mut each: impl FnMut(LoadEntry<'a>) -> Option<()>,
 ) -> Option<Header> {
     let mut p = Plain { text, at: 0 };
@@ -69,7 +80,7 @@ pub(crate) fn fast_each<'a>(
             "services" if services.is_none() => services = Some(p.services()?),
             "keys" if !keys => {
                 keys = true;
-                p.keys(&mut each)?;
+                p.keys(&mut split, &mut each)?;
             }
             _ => return None,
         }
@@ -83,10 +94,43 @@ pub(crate) fn fast_each<'a>(
     })
 }
 
+/// The second reader of a split: the entries of `keys` from `at` (which must be where
+/// an entry starts, as [`fast_each`] checks) to the array's end; the offset past its
+/// `]`, or `None` where the text leaves the plain form or `each` gives up.
+pub(crate) fn fast_entries_from<'a>(
+    text: &'a str,
+    at: usize,
+    mut each: impl FnMut(LoadEntry<'a>) -> Option<()>,
+) -> Option<usize> {
+    let mut p = Plain { text, at };
+    p.entries(&mut None, &mut each)?;
+    Some(p.at)
+}
+
+/// A likely start of an entry of `keys` at or after `from`: a `{` whose previous byte
+/// other than a blank is `,`. Only a guess (it may be inside a string); [`fast_each`]
+/// uses a split only where its own reading reaches it as an entry's start.
+pub(crate) fn entry_start_after(text: &str, from: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut at = from;
+    while let Some(off) = memchr::memchr(b'{', bytes.get(at..)?) {
+        let open = at + off;
+        let before = bytes[..open]
+            .iter()
+            .rev()
+            .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+        if before == Some(&b',') {
+            return Some(open);
+        }
+        at = open + 1;
+    }
+    None
+}
+
 /// The whole file by the fast path (for tests and the fuzz target's comparison).
 fn fast(text: &str) -> Option<LoadFile<'_>> {
     let mut keys = Vec::new();
-    let header = fast_each(text, |e| {
+    let header = fast_each(text, None, |e| {
         keys.push(e);
         Some(())
     })?;
@@ -244,12 +288,37 @@ impl<'a> Plain<'a> {
         Some(services)
     }
 
-    fn keys(&mut self, each: &mut impl FnMut(LoadEntry<'a>) -> Option<()>) -> Option<()> {
+    fn keys(
+        &mut self,
+        split: &mut Option<Split<'_>>,
+        each: &mut impl FnMut(LoadEntry<'a>) -> Option<()>,
+    ) -> Option<()> {
         self.take(b'[').then_some(())?;
         if self.take(b']') {
             return Some(());
         }
+        self.entries(split, each)
+    }
+
+    /// `entry, entry, ... ]` (the array's `[` read already); from a split's offset on,
+    /// the other reader's.
+    fn entries(
+        &mut self,
+        split: &mut Option<Split<'_>>,
+        each: &mut impl FnMut(LoadEntry<'a>) -> Option<()>,
+    ) -> Option<()> {
         loop {
+            if let Some(s) = split {
+                self.blank();
+                if self.at == s.at {
+                    self.at = (s.join)()?;
+                    return Some(());
+                }
+                if self.at > s.at {
+                    // Not an entry's start: this reader reads on.
+                    *split = None;
+                }
+            }
             each(self.entry()?)?;
             if self.take(b']') {
                 return Some(());
@@ -302,13 +371,48 @@ impl<'a> Plain<'a> {
     }
 }
 
+/// The fast path with the entries from `at` on read by a second reader (here, when the
+/// first one asks for them).
+fn fast_split(text: &str, at: usize) -> Option<LoadFile<'_>> {
+    let mut second = Vec::new();
+    let mut join = || {
+        fast_entries_from(text, at, |e| {
+            second.push(e);
+            Some(())
+        })
+    };
+    let mut keys = Vec::new();
+    let split = Split {
+        at,
+        join: &mut join,
+    };
+    let header = fast_each(text, Some(split), |e| {
+        keys.push(e);
+        Some(())
+    })?;
+    keys.append(&mut second);
+    Some(LoadFile {
+        version: header.version,
+        services: header.services,
+        keys,
+    })
+}
+
 /// The fast path against serde on `text`: where the fast path reads a ring, serde reads
-/// the same one. Shared by the `ring_file` fuzz target and the seeded test.
+/// the same one; and read in two parts split where [`entry_start_after`] guesses (a
+/// third, a half and two thirds of the way), the fast path reads the same as in one.
+/// Shared by the `ring_file` fuzz target and the seeded test.
 pub(crate) fn self_check(text: &str) {
-    if let Some(fast) = fast(text) {
+    let whole = fast(text);
+    if let Some(fast) = &whole {
         match serde_json::from_str::<LoadFile>(text) {
-            Ok(slow) => assert_eq!(fast, slow, "the fast path read another ring"),
+            Ok(slow) => assert_eq!(*fast, slow, "the fast path read another ring"),
             Err(e) => panic!("the fast path read a ring serde refuses: {e}"),
+        }
+    }
+    for from in [text.len() / 3, text.len() / 2, text.len() * 2 / 3] {
+        if let Some(at) = entry_start_after(text, from) {
+            assert_eq!(fast_split(text, at), whole, "read in two parts from {at}");
         }
     }
 }

@@ -76,11 +76,7 @@ pub(crate) fn simulate(
             )
         }));
     }
-    let keys: Vec<_> = ring
-        .keys()
-        .iter()
-        .filter(|k| k.service == service)
-        .collect();
+    let keys: Vec<_> = ring.keys().filter(|k| k.service == service).collect();
     let pending: Vec<&str> = keys
         .iter()
         .filter(|k| k.state == KeyState::Pending)

@@ -219,10 +219,7 @@ pub(crate) struct RingTokens {
 
 impl RingTokens {
     pub(crate) fn new(ring: &Ring) -> Self {
-        let mut exact: Vec<usize> = ring.keys().iter().filter_map(|k| k.length).collect();
-        exact.sort_unstable();
-        exact.dedup();
-        let any = matches!(ring.lengths(), Lengths::Any);
+        let Lengths { exact, any } = ring.lengths();
         let mut min_len = exact.first().copied().unwrap_or(usize::MAX);
         if any {
             min_len = min_len.min(ANY_MIN_LEN);
