@@ -96,10 +96,11 @@ const DEFAULT_CREDENTIALS: &[&str] = &[
 ];
 
 /// A sentence (three words or more, mostly letters and spaces), or words joined by
-/// `-`, `_`, `.` or spaces with no digit in them (`read-only-test`).
+/// `-`, `_`, `.`, `:` or spaces with no digit in them (`read-only-test`,
+/// `user:profile:settings`).
 pub(crate) fn is_prose(text: &str) -> bool {
     let words: Vec<&str> = text
-        .split(|c: char| c.is_whitespace() || matches!(c, '-' | '_' | '.'))
+        .split(|c: char| c.is_whitespace() || matches!(c, '-' | '_' | '.' | ':'))
         .filter(|w| !w.is_empty())
         .collect();
     let spaced = text.split_whitespace().count();
@@ -546,6 +547,7 @@ mod tests {
             "should not update schema",
             "read-only-test",
             "yolo-read-only",
+            "user:profile:settings",
         ] {
             assert_eq!(
                 check(v.as_bytes(), 8, Some(3.0)),
