@@ -79,7 +79,14 @@ fn check_rule(set: &RuleSet, index: usize, rule: &Rule) -> Result<(), String> {
         let i = *n;
         *n += 1;
         let lower = text.to_ascii_lowercase();
-        if !keywords.iter().any(|k| lower.contains(k.as_str())) {
+        let holds = |k: &String| {
+            if spec.exact_keywords {
+                spec.keywords.iter().any(|e| text.contains(e.as_str()))
+            } else {
+                lower.contains(k.as_str())
+            }
+        };
+        if !keywords.iter().any(holds) {
             return Err(format!(
                 "{list}[{i}] holds none of the keywords (the prefilter would skip it)"
             ));

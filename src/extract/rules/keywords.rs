@@ -87,11 +87,20 @@ pub(crate) struct Keywords {
 
 impl Keywords {
     /// `words` must be non-empty strings, none a substring of another (so that each
-    /// occurrence is one keyword's).
-    pub(crate) fn new(words: &[String]) -> Keywords {
+    /// occurrence is one keyword's), each with the only spellings to search it in, or
+    /// `None` for any case. (Spellings narrow only keywords under four bytes; longer
+    /// ones are found in any case, a superset.)
+    pub(crate) fn new(words: &[(String, Option<Vec<String>>)]) -> Keywords {
+        let spellings: Vec<Option<Vec<Vec<u8>>>> = words
+            .iter()
+            .map(|(_, s)| {
+                s.as_ref()
+                    .map(|s| s.iter().map(|v| v.as_bytes().to_vec()).collect())
+            })
+            .collect();
         let words: Vec<Vec<u8>> = words
             .iter()
-            .map(|w| w.as_bytes().to_ascii_lowercase())
+            .map(|(w, _)| w.as_bytes().to_ascii_lowercase())
             .collect();
         let mut table = Box::new([0u8; 1 << TABLE_BITS]);
         let mut anchors = Vec::new();
@@ -116,7 +125,11 @@ impl Keywords {
                 };
                 anchors.push((a, i, off));
             } else {
-                for v in case_variants(w) {
+                let variants = match &spellings[i] {
+                    Some(exact) if !exact.is_empty() => exact.clone(),
+                    _ => case_variants(w),
+                };
+                for v in variants {
                     short_patterns.push(v);
                     short_words.push(i);
                 }
@@ -235,6 +248,11 @@ fn case_variants(word: &[u8]) -> Vec<Vec<u8>> {
     out
 }
 
+/// Keywords to search in any case.
+fn any_case(words: &[String]) -> Vec<(String, Option<Vec<String>>)> {
+    words.iter().map(|w| (w.clone(), None)).collect()
+}
+
 /// Searches `data` (after its first line, which lists keywords separated by spaces)
 /// with [`Keywords`] and byte by byte, panicking where they differ; and checks that the
 /// scan of its text as a regex names the captures the regex parser does. For the
@@ -268,7 +286,7 @@ pub(crate) fn self_check(data: &[u8]) {
             words.push(w);
         }
     }
-    let k = Keywords::new(&words);
+    let k = Keywords::new(&any_case(&words));
     let mut fast = Vec::new();
     k.find_all(text, |at, w| fast.push((at, w)));
     fast.sort_unstable();
@@ -307,7 +325,7 @@ mod tests {
         let words: Vec<String> = ["sk-", "${", "password", "ghp_", "xoxb-"]
             .map(String::from)
             .to_vec();
-        let k = Keywords::new(&words);
+        let k = Keywords::new(&any_case(&words));
         let text = b"PassWord=1 ${X} SK-abc ghp_ xoxB-PASSWORD";
         assert_eq!(fast(&k, text), byte_by_byte(&words, text));
         assert_eq!(fast(&k, b"ghp_"), vec![(0, 3)]);
@@ -324,7 +342,7 @@ mod tests {
         ]
         .map(String::from)
         .to_vec();
-        let k = Keywords::new(&words);
+        let k = Keywords::new(&any_case(&words));
         for _ in 0..3000 {
             let len = rng.below(120);
             let text = rng.text(b"abcdABCDq~_-zZ\x7f\x20", len);
@@ -335,5 +353,21 @@ mod tests {
                 String::from_utf8_lossy(&text)
             );
         }
+    }
+
+    #[test]
+    fn exact_short_keywords_are_found_only_as_written() {
+        let words = vec![
+            ("sg.".to_string(), Some(vec!["SG.".to_string()])),
+            ("hf_".to_string(), None),
+            ("token".to_string(), Some(vec!["TOKEN".to_string()])),
+        ];
+        let k = Keywords::new(&words);
+        let text = b"SG.a sg.b Sg.c HF_d hf_e token Token";
+        assert_eq!(
+            fast(&k, text),
+            vec![(0, 0), (15, 1), (20, 1), (25, 2), (31, 2)],
+            "exact SG. only as written; hf_ in any case; four bytes and more in any case"
+        );
     }
 }

@@ -151,6 +151,10 @@ impl Prefilter {
             }
         }
         let mut keyword_rules: Vec<Vec<usize>> = vec![Vec::new(); patterns.len()];
+        // A pattern is searched only in the spellings its keywords are written in when
+        // every keyword it stands for is exact and holds it in that spelling (an exact
+        // `sk-` cannot stand for another rule's `task-`, which may be written `TASK-`).
+        let mut spellings: Vec<Option<Vec<String>>> = vec![Some(Vec::new()); patterns.len()];
         for (i, rule) in rules.iter().enumerate().filter(|(_, r)| wanted(r)) {
             for k in &rule.spec.keywords {
                 let p =
@@ -158,10 +162,22 @@ impl Prefilter {
                 if !keyword_rules[p].contains(&i) {
                     keyword_rules[p].push(i);
                 }
+                let spelled = rule.spec.exact_keywords.then(|| {
+                    let at = k.to_ascii_lowercase().find(patterns[p].as_str());
+                    at.map(|a| k[a..a + patterns[p].len()].to_string())
+                        .filter(|s| k.contains(s.as_str()))
+                });
+                match (spelled.flatten(), &mut spellings[p]) {
+                    (Some(s), Some(list)) if !list.contains(&s) => list.push(s),
+                    (Some(_), Some(_)) => {}
+                    _ => spellings[p] = None,
+                }
             }
         }
+        let words: Vec<(String, Option<Vec<String>>)> =
+            patterns.into_iter().zip(spellings).collect();
         Prefilter {
-            keywords: Keywords::new(&patterns),
+            keywords: Keywords::new(&words),
             keyword_rules,
         }
     }

@@ -55,6 +55,11 @@ pub(crate) struct RuleSpec {
     #[serde(default)]
     pub formats: Vec<String>,
     pub keywords: Vec<String>,
+    /// The keywords are searched in the case they are written in (a provider's token
+    /// prefix, `hf_`, `SG.`, whose pattern is case-sensitive): the prefilter then
+    /// tries fewer spellings. Otherwise they are searched in any case.
+    #[serde(default)]
+    pub exact_keywords: bool,
     pub pattern: String,
     /// How the `secret` capture becomes bytes: `literal` (unescaped per language),
     /// `raw` (as is) or `base64` (decoded).
