@@ -3,7 +3,9 @@
 //! Each `[[rule]]` has: `id` (unique, `a-z0-9-`), `description`, `confidence`
 //! (`high` | `medium` | `low`: the severity of an untracked finding), `kind` (`literal`,
 //! default, or `reference`), `formats` (names from `format.rs`; none: every text
-//! format), `keywords`, `pattern`, `decode`, `name`, `min_len` (default 8) and
+//! format), `keywords` (found in any case, or only as written with `exact_keywords =
+//! true`, for a provider prefix its pattern matches case-sensitively), `pattern`,
+//! `decode`, `name`, `window`, `min_len` (default 8) and
 //! `entropy` (bits per byte; with it the value must also mix two classes of
 //! characters and not be a git object id) — the last two only judge values that are
 //! not in the ring —, `allow_uuid` (the token format is a UUID), `checksum`
