@@ -2,7 +2,7 @@
 //! the rules of its language, so `SECRET_KEY = "…"` in a ```` ```python ```` block of a
 //! README is read as Python. The whole file is still scanned as text.
 
-use super::rules::RuleSet;
+use super::Embedded;
 use super::{Document, Extracted};
 use crate::format::Format;
 
@@ -33,7 +33,7 @@ pub(crate) fn language(info: &[u8]) -> Option<Format> {
 }
 
 /// Runs the rules of each fenced block's language on the block.
-pub(crate) fn extract(doc: &Document, rules: &RuleSet, out: &mut Extracted) {
+pub(crate) fn extract(doc: &Document, embedded: Embedded, out: &mut Extracted) {
     let bytes = doc.bytes;
     if memchr::memmem::find(bytes, b"```").is_none()
         && memchr::memmem::find(bytes, b"~~~").is_none()
@@ -73,7 +73,7 @@ pub(crate) fn extract(doc: &Document, rules: &RuleSet, out: &mut Extracted) {
             let body_end = lines.get(end).map_or(bytes.len(), |l| l.0);
             let base = doc.position(body_start);
             let block = Document::at(doc.path, &bytes[body_start..body_end], format, base);
-            rules.extract(&block, out);
+            embedded(&block, out);
         }
         i = end + 1;
     }
@@ -85,15 +85,41 @@ mod tests {
 
     #[test]
     fn fenced_blocks_are_read_as_their_language() {
-        let rules = RuleSet::embedded().unwrap();
+        let ex = crate::extract::test_extractors();
         let md = b"# Setup\n\n```python\nSECRET_KEY = \"v8hnkYYYX1XcGYeL0n71F1BD\"\n```\n\n~~~yaml\napi_token: Zx9hq2LmV8rT4wYb1NcK6dPs\n~~~\n\n```\nSECRET_KEY = \"u1hnkYYYX1XcGYeL0n71F1BD\"\n```\n";
         let doc = Document::new("README.md", md, Format::Markdown);
         let mut out = Extracted::default();
-        extract(&doc, &rules, &mut out);
+        extract(&doc, &|b, o| ex.by_format(b, o), &mut out);
         let found = crate::extract::places(&out);
         assert!(found.contains(&(4, 15, "python-secret-key")), "{found:?}");
         assert!(found.iter().any(|f| f.0 == 8), "the yaml block: {found:?}");
         // A block without a language is left to the text rules.
         assert!(!found.iter().any(|f| f.0 == 12), "{found:?}");
+    }
+
+    /// A fence is read by its format's own extractors too: a Kubernetes Secret in a
+    /// YAML fence has its base64 `data:` decoded, an nginx fence is read as nginx.
+    #[test]
+    fn fences_go_through_their_formats_extractors() {
+        let ex = crate::extract::test_extractors();
+        let md = b"# Deploy\n\n```yaml\napiVersion: v1\nkind: Secret\nmetadata:\n  name: app\ndata:\n  SESSION_SECRET: MnlianpRVDZDWjh2T3IwbThmNEN3S3lYYXd3Yw==\n```\n\n```nginx\nlocation /internal {\n    set $hmac_secret \"LUwC9Ic7UZrTP25ol3eYjP89HQaK9C\";\n}\n```\n";
+        let doc = Document::new("README.md", md, Format::Markdown);
+        let mut out = Extracted::default();
+        extract(&doc, &|b, o| ex.by_format(b, o), &mut out);
+        let secret = out
+            .candidates
+            .iter()
+            .find(|c| c.detail.name.as_deref() == Some("SESSION_SECRET"))
+            .expect("the Secret's data");
+        assert_eq!(secret.at.line, 9);
+        assert_eq!(
+            secret.value.as_ref().unwrap().expose(),
+            b"2ybjzQT6CZ8vOr0m8f4CwKyXawwc"
+        );
+        let found = crate::extract::places(&out);
+        assert!(
+            found.iter().any(|f| f.0 == 14),
+            "the nginx block: {found:?}"
+        );
     }
 }

@@ -168,6 +168,10 @@ pub(crate) struct Extracted {
     pub allowed_lines: Vec<u32>,
 }
 
+/// How a document that holds others (Markdown, reStructuredText, a notebook) has each
+/// embedded one read: as its own format, by that format's extractors and rules.
+pub(crate) type Embedded<'e> = &'e dyn Fn(&Document, &mut Extracted);
+
 /// All extractors, built once per scan.
 pub(crate) struct Extractors {
     rules: rules::RuleSet,
@@ -200,44 +204,47 @@ impl Extractors {
             );
             return out;
         }
+        let embedded = |block: &Document, out: &mut Extracted| self.by_format(block, out);
         match doc.format {
             Format::Lockfile => {}
-            Format::Yaml => {
-                kube::extract(doc, &mut out);
-                self.rules.extract(doc, &mut out);
-            }
-            Format::Nginx => {
-                self.nginx.extract(doc, &mut out);
-                self.rules.extract(doc, &mut out);
-            }
+            // Documents that hold others (a Markdown fence, a notebook cell): each
+            // embedded one is read as its own format, then the whole as text.
             Format::Notebook => {
-                notebook::extract(doc, &self.rules, &mut out);
+                notebook::extract(doc, &embedded, &mut out);
                 self.rules.extract(doc, &mut out);
             }
             Format::Markdown => {
-                markdown::extract(doc, &self.rules, &mut out);
+                markdown::extract(doc, &embedded, &mut out);
                 self.rules.extract(doc, &mut out);
             }
             Format::Rst => {
-                rst::extract(doc, &self.rules, &mut out);
+                rst::extract(doc, &embedded, &mut out);
                 self.rules.extract(doc, &mut out);
             }
+            _ => self.by_format(doc, &mut out),
+        }
+        if let Some(tokens) = &self.tokens {
+            tokens.extract(doc, &mut out);
+        }
+        out
+    }
+
+    /// The extractors of a document's own format, then the rules (no ring tokens: the
+    /// whole file's are looked for once).
+    fn by_format(&self, doc: &Document, out: &mut Extracted) {
+        match doc.format {
+            Format::Yaml => kube::extract(doc, out),
+            Format::Nginx => self.nginx.extract(doc, out),
             Format::Ini
             | Format::Xml
             | Format::Netrc
             | Format::Pgpass
             | Format::GitCredentials
             | Format::Systemd
-            | Format::Hcl => {
-                config_extractor(doc.format)(doc, &mut out);
-                self.rules.extract(doc, &mut out);
-            }
-            _ => self.rules.extract(doc, &mut out),
+            | Format::Hcl => config_extractor(doc.format)(doc, out),
+            _ => {}
         }
-        if let Some(tokens) = &self.tokens {
-            tokens.extract(doc, &mut out);
-        }
-        out
+        self.rules.extract(doc, out);
     }
 
     /// Are there ring keys to look for?
@@ -287,6 +294,15 @@ fn config_extractor(format: Format) -> fn(&Document, &mut Extracted) {
     }
 }
 
+/// Extractors with the built-in rules and no ring, for the extractors' tests.
+#[cfg(test)]
+pub(crate) fn test_extractors() -> Extractors {
+    Extractors::new(
+        rules::RuleSet::embedded().expect("embedded rules"),
+        &Ring::empty(),
+    )
+}
+
 /// (line, column, rule) of each candidate, for the extractors' tests.
 #[cfg(test)]
 pub(crate) fn places(out: &Extracted) -> Vec<(u32, u32, &str)> {
@@ -301,8 +317,14 @@ pub(crate) fn places(out: &Extracted) -> Vec<(u32, u32, &str)> {
 /// past its end). Shared by the `cargo fuzz` target `documents` and a seeded test.
 #[doc(hidden)]
 pub fn self_check(data: &[u8]) {
-    static RULES: std::sync::OnceLock<rules::RuleSet> = std::sync::OnceLock::new();
-    let rules = RULES.get_or_init(|| rules::RuleSet::embedded().expect("embedded rules"));
+    static EXTRACTORS: std::sync::OnceLock<Extractors> = std::sync::OnceLock::new();
+    let extractors = EXTRACTORS.get_or_init(|| {
+        Extractors::new(
+            rules::RuleSet::embedded().expect("embedded rules"),
+            &Ring::empty(),
+        )
+    });
+    let embedded = |block: &Document, out: &mut Extracted| extractors.by_format(block, out);
     let lines: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
     for format in [
         Format::Markdown,
@@ -319,9 +341,9 @@ pub fn self_check(data: &[u8]) {
         let doc = Document::new("f", data, format);
         let mut out = Extracted::default();
         match format {
-            Format::Markdown => markdown::extract(&doc, rules, &mut out),
-            Format::Rst => rst::extract(&doc, rules, &mut out),
-            Format::Notebook => notebook::extract(&doc, rules, &mut out),
+            Format::Markdown => markdown::extract(&doc, &embedded, &mut out),
+            Format::Rst => rst::extract(&doc, &embedded, &mut out),
+            Format::Notebook => notebook::extract(&doc, &embedded, &mut out),
             other => config_extractor(other)(&doc, &mut out),
         }
         for c in &out.candidates {

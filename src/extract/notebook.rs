@@ -4,7 +4,7 @@
 //! back at the string it came from in the file.
 
 use super::decode;
-use super::rules::RuleSet;
+use super::Embedded;
 use super::{Document, Extracted, Position};
 use crate::format::Format;
 
@@ -101,7 +101,7 @@ fn cells(doc: &Document) -> Vec<Vec<Piece>> {
 }
 
 /// Runs the rules on each code cell; candidates are moved to the file.
-pub(crate) fn extract(doc: &Document, rules: &RuleSet, out: &mut Extracted) {
+pub(crate) fn extract(doc: &Document, embedded: Embedded, out: &mut Extracted) {
     let format = language(doc.bytes);
     for cell in cells(doc) {
         let mut code = Vec::new();
@@ -116,7 +116,7 @@ pub(crate) fn extract(doc: &Document, rules: &RuleSet, out: &mut Extracted) {
         }
         let cell_doc = Document::new(doc.path, &code, format);
         let mut found = Extracted::default();
-        rules.extract(&cell_doc, &mut found);
+        embedded(&cell_doc, &mut found);
         for mut c in found.candidates {
             // The last piece starting at or before the candidate's line.
             let k = starts
@@ -163,10 +163,10 @@ mod tests {
  "metadata": {"language_info": {"name": "python"}}
 }
 "##;
-        let rules = RuleSet::embedded().unwrap();
+        let ex = crate::extract::test_extractors();
         let doc = Document::new("nb.ipynb", nb, Format::Notebook);
         let mut out = Extracted::default();
-        extract(&doc, &rules, &mut out);
+        extract(&doc, &|b, o| ex.by_format(b, o), &mut out);
         let found = crate::extract::places(&out);
         // The string's text starts at column 6; `SECRET_KEY = \"` is 15 bytes of it.
         assert!(found.contains(&(7, 21, "python-secret-key")), "{found:?}");

@@ -6,13 +6,13 @@
 //! file is still scanned as text.
 
 use super::markdown::language;
-use super::rules::RuleSet;
+use super::Embedded;
 use super::{Document, Extracted};
 use crate::format::Format;
 
 const DIRECTIVES: [&[u8]; 3] = [b".. code-block::", b".. code::", b".. sourcecode::"];
 
-pub(crate) fn extract(doc: &Document, rules: &RuleSet, out: &mut Extracted) {
+pub(crate) fn extract(doc: &Document, embedded: Embedded, out: &mut Extracted) {
     let bytes = doc.bytes;
     if memchr::memmem::find(bytes, b".. code").is_none()
         && memchr::memmem::find(bytes, b".. sourcecode").is_none()
@@ -66,7 +66,7 @@ pub(crate) fn extract(doc: &Document, rules: &RuleSet, out: &mut Extracted) {
                 .then(|| without_prompts(body));
                 let text = unprompted.as_deref().unwrap_or(body);
                 let block = Document::at(doc.path, text, format, doc.position(body_start));
-                rules.extract(&block, out);
+                embedded(&block, out);
             }
         }
         i = j.max(i + 1);
@@ -111,11 +111,11 @@ mod tests {
 
     #[test]
     fn code_blocks_are_read_as_their_language() {
-        let rules = RuleSet::embedded().unwrap();
+        let ex = crate::extract::test_extractors();
         let rst = b"Deploy\n======\n\n.. code-block:: python\n    :caption: ``instance/config.py``\n\n    SECRET_KEY = '9f3c6b1e7a2d4f8c0b5e3a1d7c9f2b4e'\n\nText.\n\n.. code-block:: text\n\n    $ export FLASK_SECRET_KEY=\"5e1a9c3f7b2d8e4a6c0f1b3d5a7e9c2f\"\n\n.. code-block:: text\n\n    SECRET_KEY = '1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e'\n\nA literal block::\n\n    app.config.update(\n        SECRET_KEY='7c1e9a3f5b2d8c4e6a0f1d3b5c7e9a2f'\n    )\n\n.. note::\n\n    SECRET_KEY = 'e2f4a6c8b0d1e3f5a7c9b1d3e5f7a9c1'\n\n.. code-block:: text\n\n    > set SECRET_KEY=\"3a5c7e9b1d2f4a6c8e0b2d4f6a8c0e1b\"\n";
         let doc = Document::new("docs/deploy.rst", rst, Format::Rst);
         let mut out = Extracted::default();
-        extract(&doc, &rules, &mut out);
+        extract(&doc, &|b, o| ex.by_format(b, o), &mut out);
         let found = crate::extract::places(&out);
         assert!(found.contains(&(7, 19, "python-secret-key")), "{found:?}");
         assert!(
