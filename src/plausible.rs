@@ -22,6 +22,8 @@ pub(crate) enum NotASecret {
     BadChecksum,
     /// Encrypted in place (a SOPS `ENC[AES256_GCM,…]` value).
     Encrypted,
+    /// A file path (`/etc/apt/trusted.gpg.d/app.gpg`): where a key is, not the key.
+    Path,
 }
 
 /// Password-hash formats (Django's `algorithm$…`, crypt's `$id$…`, LDAP's `{SCHEME}…`):
@@ -96,8 +98,8 @@ const DEFAULT_CREDENTIALS: &[&str] = &[
 ];
 
 /// A sentence (three words or more, mostly letters and spaces), or words joined by
-/// `-`, `_`, `.`, `:` or spaces with no digit in them (`read-only-test`,
-/// `user:profile:settings`).
+/// `-`, `_`, `.`, `:` or spaces, digits only as numbers or at a word's end
+/// (`read-only-test`, `user:profile:settings`, `base64_encoded_64_byte_salt`).
 pub(crate) fn is_prose(text: &str) -> bool {
     let words: Vec<&str> = text
         .split(|c: char| c.is_whitespace() || matches!(c, '-' | '_' | '.' | ':'))
@@ -111,11 +113,29 @@ pub(crate) fn is_prose(text: &str) -> bool {
     if spaced >= 3 && letters * 100 >= text.chars().count() * 85 {
         return true;
     }
-    words.len() >= 2
-        && !text.chars().any(|c| c.is_ascii_digit())
-        && words
-            .iter()
-            .all(|w| w.len() >= 2 && w.chars().all(|c| c.is_ascii_lowercase()))
+    // Numbers may stand as words of their own (`base64_encoded_64_byte_salt`), not
+    // inside one (`v8hn_k2x`).
+    // A word: lower-case letters, maybe ending in a few digits (`base64`, `sha256`).
+    let lower_word = |w: &str| {
+        let letters = w.bytes().take_while(u8::is_ascii_lowercase).count();
+        let digits = w.len() - letters;
+        letters >= 2 && digits <= 3 && w[letters..].bytes().all(|b| b.is_ascii_digit())
+    };
+    let number = |w: &str| w.chars().all(|c| c.is_ascii_digit());
+    words.iter().filter(|w| lower_word(w)).count() >= 2
+        && words.iter().all(|w| lower_word(w) || number(w))
+}
+
+/// A file path: absolute, relative (`./`) or from home (`~/`), two separators or more,
+/// and no capital letter or `+`/`=` (which random base64 starting with `/` has).
+pub(crate) fn is_path(text: &str) -> bool {
+    (text.starts_with('/') || text.starts_with("./") || text.starts_with("~/"))
+        && text.matches('/').count() >= 2
+        && text.bytes().all(|b| {
+            b.is_ascii_lowercase()
+                || b.is_ascii_digit()
+                || matches!(b, b'/' | b'.' | b'-' | b'_' | b'~')
+        })
 }
 
 /// Base64 that decodes to printable ASCII text, decoded.
@@ -269,6 +289,9 @@ pub(crate) fn check_bar(value: &[u8], bar: &crate::finding::Bar) -> Result<(), N
     }
     if is_prose(trimmed) {
         return Err(NotASecret::Prose);
+    }
+    if is_path(trimmed) {
+        return Err(NotASecret::Path);
     }
     if let Some(decoded) = base64_text(trimmed) {
         // `Basic dXNlcm5hbWU6cGFzc3dvcmQ=` is `username:password`.
@@ -540,6 +563,24 @@ mod tests {
     }
 
     #[test]
+    fn file_paths_are_not_secrets_but_base64_from_a_slash_is() {
+        for v in [
+            "/etc/apt/trusted.gpg.d/apt.postgresql.org.gpg",
+            "./secrets/dev/session.key",
+            "~/.config/app/token-store",
+        ] {
+            assert_eq!(
+                check(v.as_bytes(), 8, Some(3.0)),
+                Err(NotASecret::Path),
+                "{v}"
+            );
+        }
+        for v in ["/x8Gm2+Qz/kPv7Lw3Rt9Nb1Yc5Hs=", "/Qz8m/2kPv7Lw3Rt9Nb1Yc5Hs"] {
+            assert_eq!(check(v.as_bytes(), 8, Some(3.0)), Ok(()), "{v}");
+        }
+    }
+
+    #[test]
     fn prose_and_encoded_placeholders_are_not_secrets() {
         for v in [
             "I Don't know why you would name a key this, but if you do it should work",
@@ -548,6 +589,7 @@ mod tests {
             "read-only-test",
             "yolo-read-only",
             "user:profile:settings",
+            "base64_encoded_64_byte_salt",
         ] {
             assert_eq!(
                 check(v.as_bytes(), 8, Some(3.0)),
