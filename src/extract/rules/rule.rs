@@ -103,7 +103,10 @@ pub(crate) fn capture_names_scanned(pattern: &str) -> Option<Vec<Option<String>>
                 let named = rest.strip_prefix("P<").or_else(|| rest.strip_prefix('<'));
                 match named {
                     Some(r) if !r.starts_with(['=', '!']) => {
-                        names.push(Some(r[..r.find('>')?].to_string()));
+                        let end = r.find('>')?;
+                        names.push(Some(r[..end].to_string()));
+                        // Past the name, which may hold `[` (no class starts in it).
+                        i = pattern.len() - r.len() + end + 1;
                     }
                     _ => {
                         let flags = &rest[..rest.find([':', ')'])?];
@@ -637,6 +640,14 @@ mod capture_scan_tests {
         let p = "[?>([]<?$((\x01]<?$((\x01\x01](?P<x>a)";
         assert_eq!(capture_names_scanned(p), Some(capture_names(p).unwrap()));
         assert_eq!(capture_names_scanned(p).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_group_name_may_hold_a_bracket() {
+        // Found by `cargo fuzz run scanners`: `[` in a name opens no class.
+        let p = "(?<P[>(s]s>\\\n5*<PA.|\\\n5*\n\\\n)\n)";
+        assert_eq!(capture_names_scanned(p), Some(capture_names(p).unwrap()));
+        assert_eq!(capture_names_scanned(p).unwrap().len(), 3);
     }
 
     #[test]
