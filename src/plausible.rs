@@ -269,6 +269,35 @@ pub(crate) fn check(
 
 /// [`check`], where `uuid_ok` says the token format itself is a UUID.
 pub(crate) fn check_bar(value: &[u8], bar: &crate::finding::Bar) -> Result<(), NotASecret> {
+    check_with(value, bar, false)
+}
+
+/// [`check_bar`] for a value held under `name`: 40 hex digits under a name that says
+/// secret, token or password are a credential's own format (a GitHub OAuth app's
+/// client secret, an old GitHub token), not a git object id.
+pub(crate) fn check_named(
+    value: &[u8],
+    bar: &crate::finding::Bar,
+    name: Option<&str>,
+) -> Result<(), NotASecret> {
+    // (`commit_token`, `tree_sha_secret`: a git object id however it is named.)
+    let credential = name.is_some_and(|n| {
+        let lower = n.to_ascii_lowercase();
+        ["secret", "token", "passw"]
+            .iter()
+            .any(|w| lower.contains(w))
+            && !["commit", "sha", "rev", "hash", "object", "tree", "blob"]
+                .iter()
+                .any(|w| lower.contains(w))
+    });
+    check_with(value, bar, credential)
+}
+
+fn check_with(
+    value: &[u8],
+    bar: &crate::finding::Bar,
+    hex40_credential: bool,
+) -> Result<(), NotASecret> {
     let (min_len, min_entropy, uuid_ok) = (bar.min_len, bar.entropy, bar.uuid_ok);
     let text = String::from_utf8_lossy(value);
     let trimmed = text.trim();
@@ -316,7 +345,8 @@ pub(crate) fn check_bar(value: &[u8], bar: &crate::finding::Bar) -> Result<(), N
         return Err(NotASecret::IntegrityHash);
     }
     if let Some(min) = min_entropy {
-        if trimmed.len() == 40
+        if !hex40_credential
+            && trimmed.len() == 40
             && trimmed
                 .bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
@@ -559,6 +589,29 @@ mod tests {
             "$6$rounds=5000$usesomesillystri$D4IrlXatmP7rx3P3InaxBeoomnAihCKRVQP22JZ6EY47Wc6BkroIuUUBOov1i.S5KPgErtP/EN5mcO.ChWQW21",
         ] {
             assert_eq!(check(v.as_bytes(), 8, Some(3.0)), Err(NotASecret::PasswordHash), "{v}");
+        }
+    }
+
+    #[test]
+    fn forty_hex_digits_are_a_git_object_id_unless_named_a_secret() {
+        let hex = b"37d02377a3e9d849e18704c3ec883f9c5787d857";
+        let bar = crate::finding::Bar {
+            min_len: 10,
+            entropy: Some(3.0),
+            uuid_ok: false,
+            checksum: None,
+        };
+        assert_eq!(check_bar(hex, &bar), Err(NotASecret::GitObjectId));
+        for name in ["commit", "commit_token", "head_sha_secret"] {
+            assert_eq!(
+                check_named(hex, &bar, Some(name)),
+                Err(NotASecret::GitObjectId),
+                "{name}"
+            );
+        }
+        assert_eq!(check_named(hex, &bar, None), Err(NotASecret::GitObjectId));
+        for name in ["GITHUB_CLIENT_SECRET", "ci_token", "DB_PASSWORD"] {
+            assert_eq!(check_named(hex, &bar, Some(name)), Ok(()), "{name}");
         }
     }
 

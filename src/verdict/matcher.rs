@@ -26,7 +26,9 @@ pub(crate) fn match_candidate(c: Candidate, ring: &Ring) -> Matched<'_> {
         Some(secret) => {
             let fp = secret.fingerprint();
             let key = ring.lookup(&fp);
-            let plausible = key.is_some() || plausible::check_bar(secret.expose(), &c.bar).is_ok();
+            let plausible = key.is_some()
+                || plausible::check_named(secret.expose(), &c.bar, c.detail.name.as_deref())
+                    .is_ok();
             (Some(fp), key, secret.preview(), plausible)
         }
         None => {
