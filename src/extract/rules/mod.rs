@@ -83,6 +83,49 @@ examples = ['KEY = "v8hnkYYYX1XcGYeL0n71F1BD"']
 negative_examples = ['KEY = y']
 "#;
 
+/// One rule file, parsed; `embedded`: built in (its patterns trusted to compile, so
+/// they are compiled when first used).
+struct ParsedFile {
+    file: String,
+    rules: spec::RuleFile,
+    embedded: bool,
+}
+
+/// A user's rule file.
+fn parse_toml(file: String, text: &str) -> Result<ParsedFile> {
+    match toml::from_str(text) {
+        Ok(rules) => Ok(ParsedFile {
+            file,
+            rules,
+            embedded: false,
+        }),
+        Err(e) => Err(Error::Rules {
+            file,
+            rule: "file".into(),
+            problem: e.to_string(),
+        }),
+    }
+}
+
+/// The embedded rule files, converted to JSON by `build.rs`.
+fn embedded_files() -> Result<Vec<ParsedFile>> {
+    EMBEDDED_RULES
+        .iter()
+        .map(|(file, json)| match serde_json::from_str(json) {
+            Ok(rules) => Ok(ParsedFile {
+                file: file.to_string(),
+                rules,
+                embedded: true,
+            }),
+            Err(e) => Err(Error::Rules {
+                file: file.to_string(),
+                rule: "file".into(),
+                problem: e.to_string(),
+            }),
+        })
+        .collect()
+}
+
 /// The ranges a rule searches: from the start of the line before each keyword hit to
 /// the end of the line `window` bytes past it, overlapping ranges merged. A `window`
 /// of 0 is the whole document.
@@ -188,21 +231,12 @@ impl Prefilter {
 impl RuleSet {
     /// The rules embedded in the binary.
     pub(crate) fn embedded() -> Result<RuleSet> {
-        Self::from_sources(
-            EMBEDDED_RULES
-                .iter()
-                .map(|(n, t)| (n.to_string(), t.to_string()))
-                .collect(),
-        )
+        Self::from_files(embedded_files()?)
     }
 
     /// Embedded rules plus every `*.toml` in `dir`; also the names of `dir`'s files, whose
     /// rules the caller checks against their examples (`pipeline::rulecheck`).
     pub(crate) fn with_extra_dir(dir: &Path) -> Result<(RuleSet, Vec<String>)> {
-        let mut sources: Vec<(String, String)> = EMBEDDED_RULES
-            .iter()
-            .map(|(n, t)| (n.to_string(), t.to_string()))
-            .collect();
         let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
         let mut extra = Vec::new();
         for entry in entries {
@@ -220,21 +254,33 @@ impl RuleSet {
         }
         extra.sort();
         let files: Vec<String> = extra.iter().map(|(f, _)| f.clone()).collect();
-        sources.extend(extra);
-        Ok((Self::from_sources(sources)?, files))
+        let mut parsed = embedded_files()?;
+        for (file, text) in extra {
+            parsed.push(parse_toml(file, &text)?);
+        }
+        Ok((Self::from_files(parsed)?, files))
     }
 
-    /// Parses and compiles rule files given as (file name, text).
+    /// Parses and compiles rule files given as (file name, TOML text), as a user's.
+    #[cfg(test)]
     pub(crate) fn from_sources(sources: Vec<(String, String)>) -> Result<RuleSet> {
+        let parsed = sources
+            .into_iter()
+            .map(|(file, text)| parse_toml(file, &text))
+            .collect::<Result<Vec<_>>>()?;
+        Self::from_files(parsed)
+    }
+
+    fn from_files(files: Vec<ParsedFile>) -> Result<RuleSet> {
         let mut rules = Vec::new();
         let mut ids = HashSet::new();
-        for (file, text) in sources {
-            let parsed: spec::RuleFile = toml::from_str(&text).map_err(|e| Error::Rules {
-                file: file.clone(),
-                rule: "file".into(),
-                problem: e.to_string(),
-            })?;
-            for spec in parsed.rule {
+        for ParsedFile {
+            file,
+            rules: specs,
+            embedded,
+        } in files
+        {
+            for spec in specs.rule {
                 if !ids.insert(spec.id.clone()) {
                     return Err(Error::Rules {
                         file,
@@ -242,7 +288,6 @@ impl RuleSet {
                         problem: "duplicate rule id".into(),
                     });
                 }
-                let embedded = EMBEDDED_RULES.iter().any(|(n, _)| *n == file);
                 rules.push(Rule::compile(spec, &file, !embedded)?);
             }
         }

@@ -36,14 +36,14 @@ pub(super) fn expand(pattern: &str, line_values: bool) -> String {
 }
 
 /// One rule file.
-#[derive(Deserialize)]
+#[derive(Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RuleFile {
     pub(super) rule: Vec<RuleSpec>,
 }
 
 /// A rule as written in `rules/`.
-#[derive(Deserialize, Clone)]
+#[derive(Deserialize, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RuleSpec {
     pub id: String,

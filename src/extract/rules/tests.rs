@@ -12,6 +12,39 @@ mod units {
 
     use crate::extract::rules::TEST_RULE as BASE;
 
+    /// `build.rs` embeds `rules/` converted to JSON: what a scan loads must be exactly
+    /// what `rules/` says, file by file and rule by rule.
+    #[test]
+    fn embedded_rules_are_the_rule_files() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".toml"))
+            .collect();
+        on_disk.sort();
+        let embedded = embedded_files().unwrap();
+        let names: Vec<&str> = embedded.iter().map(|f| f.file.as_str()).collect();
+        assert_eq!(names, on_disk, "embedded rule files differ from rules/");
+        for file in &embedded {
+            let text = std::fs::read_to_string(dir.join(&file.file)).unwrap();
+            let parsed = parse_toml(file.file.clone(), &text).unwrap();
+            assert_eq!(
+                parsed.rules.rule.len(),
+                file.rules.rule.len(),
+                "{}",
+                file.file
+            );
+            for (a, b) in parsed.rules.rule.iter().zip(&file.rules.rule) {
+                assert!(a == b, "{}: rule {} differs from rules/", file.file, a.id);
+            }
+        }
+        // And the comparison can fail: one changed field is a difference.
+        let mut changed = embedded[0].rules.rule[0].clone();
+        changed.window += 1;
+        assert!(changed != embedded[0].rules.rule[0]);
+    }
+
     #[test]
     fn rule_files_are_strict() {
         let bad = BASE.replace(
