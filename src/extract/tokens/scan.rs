@@ -19,8 +19,8 @@ impl RingTokens {
         {
             self.exact_lengths(run, scratch, &mut hit);
         }
-        // Keys of unknown length: only in runs that could hold a generated key or a
-        // quoted value (identifiers and words, most of code, are never hashed).
+        // Keys of unknown length: only segments that could be a generated key or are
+        // quoted (identifiers and words, most of code, are never hashed).
         if self.any && may_hold_generated(run) {
             self.any_length(run, scratch, &mut hit);
         }
@@ -110,85 +110,129 @@ impl RingTokens {
         scratch: &mut Scratch<'a>,
         hit: &mut impl FnMut(usize, usize),
     ) {
-        // (start, end, quoted)
-        let segs = &mut scratch.segments;
-        segs.clear();
-        // Token boundaries and `=`, `:`, `@`, `&` (URL user-info, query values), not `/`
-        // and `.`: a key of unknown length is not looked for between path separators
-        // (give it its `length`).
-        segments(run, segs);
-        // The run without surrounding punctuation (`(KEY).` in prose).
-        let lead = run.iter().take_while(|&&c| level(c) == 1).count();
-        let trail = run[lead..]
-            .iter()
-            .rev()
-            .take_while(|&&c| matches!(level(c), 1 | 3))
-            .count();
-        if lead + trail < run.len() && run.len() - lead - trail <= ANY_MAX_LEN {
-            segs.push((lead, run.len() - trail, false));
-        }
-        // Quoted values, whatever delimiters they hold (looked up whatever they look
-        // like: a passphrase is quoted).
-        for (i, &q) in run.iter().enumerate() {
-            if !matches!(q, b'"' | b'\'' | b'`') {
-                continue;
-            }
-            if let Some(j) = memchr::memchr(q, &run[i + 1..]) {
-                if j > 0 && j <= ANY_MAX_LEN {
-                    segs.push((i + 1, i + 1 + j, true));
-                }
-            }
-        }
-        // `NAME=value` and `name: value` where the value holds delimiters.
-        let mut end = run.len();
-        while end > 0 && matches!(level(run[end - 1]), 1 | 3) {
-            end -= 1;
-        }
-        for (i, _) in run
-            .iter()
-            .enumerate()
-            .filter(|(_, &c)| c == b'=' || c == b':')
-        {
-            if end > i + 1 && end - i - 1 <= ANY_MAX_LEN {
-                segs.push((i + 1, end, false));
-                segs.push((i + 1, run.len(), false));
-            }
-        }
-        segs.sort_unstable();
-        // For each byte, where the next digit, letter and key symbol are (at or after
-        // it): whether a segment may be a generated key is then three comparisons.
-        let next = &mut scratch.next;
-        next.clear();
-        next.resize(run.len() + 1, [u32::MAX; 3]);
-        for i in (0..run.len()).rev() {
-            let mut here = next[i + 1];
-            let kind = KIND[run[i] as usize];
-            for (slot, bit) in here.iter_mut().zip([DIGIT, ALPHA, SYMBOL]) {
-                if kind & bit != 0 {
-                    *slot = i as u32;
-                }
-            }
-            next[i] = here;
-        }
-        let generated = |p: usize, q: usize| {
-            let [digit, alpha, symbol] = next[p].map(|at| (at as usize) < q);
-            (digit && alpha) || symbol
-        };
-        // One lookup per place; quoted if any of its kind was.
-        let mut k = 0;
-        while k < segs.len() {
-            let (p, q, mut quoted) = segs[k];
-            while k + 1 < segs.len() && (segs[k + 1].0, segs[k + 1].1) == (p, q) {
-                k += 1;
-                quoted |= segs[k].2;
-            }
-            k += 1;
-            if q - p >= ANY_MIN_LEN
-                && (quoted || generated(p, q))
-                && self.is_key(&run[p..q], &mut scratch.not_keys)
-            {
+        let places = &mut scratch.places;
+        any_places(run, places);
+        for &(p, q) in places.iter() {
+            if self.is_key(&run[p..q], &mut scratch.not_keys) {
                 hit(p, q - p);
             }
+        }
+    }
+}
+
+/// The places of `run` looked up for keys of unknown length, each at least
+/// [`ANY_MIN_LEN`] and at most [`ANY_MAX_LEN`] long and quoted or possibly generated (a
+/// digit and a letter, or a key symbol):
+/// - the whole run, and its segments between delimiters of level 1 and of levels 1..=2
+///   (token boundaries and `=`, `:`, `@`, `&`, not `/` and `.`: a key of unknown length
+///   is not looked for between path separators; give it its `length`), where an `=`
+///   splits only before a token character (base64 padding stays in its segment);
+/// - the run without surrounding punctuation (`(KEY).` in prose);
+/// - quoted values, whatever delimiters they hold (a passphrase is quoted);
+/// - after each `=` and `:`, the value to the run's end, with and without its trailing
+///   punctuation (`NAME=value` where the value holds delimiters).
+///
+/// One forward pass classifies each byte once (its delimiter level and kind together)
+/// and carries each segment's kinds, so no per-byte table is built; the rarer values
+/// after `=` and `:` take their kinds from one backward pass over the run's tail. A
+/// place may be listed twice (the caller's not-a-key set makes the second look-up cheap,
+/// and the judge keeps one finding per place).
+pub(super) fn any_places(run: &[u8], out: &mut Vec<(usize, usize)>) {
+    out.clear();
+    let n = run.len();
+    let mut push = |p: usize, q: usize, kinds: u8, quoted: bool| {
+        if q >= p + ANY_MIN_LEN && q - p <= ANY_MAX_LEN && (quoted || generated_kinds(kinds)) {
+            out.push((p, q));
+        }
+    };
+    // Kinds of the whole run, of the current level-1 segment and of the current
+    // level-1..=2 segment, and where the two segments start.
+    let (mut k0, mut k1, mut k2) = (0u8, 0u8, 0u8);
+    let (mut one, mut two) = (0usize, 0usize);
+    let mut assigns = false;
+    for (i, &c) in run.iter().enumerate() {
+        let t = CHAR[c as usize];
+        let kind = t & KINDS;
+        k0 |= kind;
+        match t & LEVEL {
+            L1 => {
+                push(one, i, k1, false);
+                if two != one {
+                    push(two, i, k2, false);
+                }
+                (one, two, k1, k2) = (i + 1, i + 1, 0, 0);
+            }
+            L2 if c != b'='
+                || run
+                    .get(i + 1)
+                    .is_some_and(|&b| CHAR[b as usize] & LEVEL == 0) =>
+            {
+                assigns |= c == b'=' || c == b':';
+                k1 |= kind;
+                push(two, i, k2, false);
+                (two, k2) = (i + 1, 0);
+            }
+            _ => {
+                // An `=` that does not split is still a value's start after a name.
+                assigns |= c == b'=' || c == b':';
+                k1 |= kind;
+                k2 |= kind;
+            }
+        }
+    }
+    if one > 0 {
+        push(0, n, k0, false);
+    }
+    push(one, n, k1, false);
+    if two != one {
+        push(two, n, k2, false);
+    }
+    // The run without surrounding punctuation: leading level-1 bytes (quotes, brackets,
+    // `,`, `;`) and trailing level-1 or -3 ones (`.`, `/` too).
+    let lead = run
+        .iter()
+        .take_while(|&&c| CHAR[c as usize] & LEVEL == L1)
+        .count();
+    let trail = run[lead..]
+        .iter()
+        .rev()
+        .take_while(|&&c| matches!(CHAR[c as usize] & LEVEL, L1 | L3))
+        .count();
+    let end = n - trail;
+    if (lead, trail) != (0, 0) && lead < end {
+        // Leading and trailing punctuation holds no digit or letter; only a trailing
+        // `/` is a key symbol.
+        let kinds = if run[end..].contains(&b'/') {
+            kinds_in(&run[lead..end])
+        } else {
+            k0
+        };
+        push(lead, end, kinds, false);
+    }
+    // Quoted values.
+    if k0 & QUOTE != 0 {
+        for i in memchr::memchr3_iter(b'"', b'\'', b'`', run) {
+            if let Some(j) = memchr::memchr(run[i], &run[i + 1..]) {
+                push(i + 1, i + 1 + j, 0, true);
+            }
+        }
+    }
+    // Values after `=` and `:` to the run's end, with and without the trailing
+    // punctuation: the kinds of each from a suffix pass over the last ANY_MAX_LEN + 1
+    // bytes before `end` (no longer value is looked up).
+    if assigns && end > 0 {
+        let tail_kinds = kinds_in(&run[end..]);
+        let from = end.saturating_sub(ANY_MAX_LEN + 1);
+        let mut suffix = 0u8;
+        for i in (from..end).rev() {
+            let c = run[i];
+            if (c == b'=' || c == b':') && end > i + 1 {
+                push(i + 1, end, suffix, false);
+                if trail > 0 {
+                    push(i + 1, n, suffix | tail_kinds, false);
+                }
+            }
+            suffix |= CHAR[c as usize] & KINDS;
         }
     }
 }
@@ -265,67 +309,33 @@ pub(super) struct Scratch<'a> {
     /// The end and start bitmaps of [`RingTokens::exact_lengths`].
     ends: Vec<u64>,
     starts: Vec<u64>,
-    /// Places looked up in [`RingTokens::any_length`]: (start, end, quoted).
-    segments: Vec<(usize, usize, bool)>,
-    /// Per byte of a run, the next digit, letter and key symbol.
-    next: Vec<[u32; 3]>,
+    /// Places looked up in [`RingTokens::any_length`]: (start, end).
+    places: Vec<(usize, usize)>,
 }
 
-/// How coarse a delimiter is: level-1 delimiters (quotes, brackets, `,`, `;`) split
-/// first, then `=`, `:`, `@`, `&`, ... (level 2), then `/` and `.` (level 3).
-fn level(c: u8) -> u8 {
-    match c {
-        b'"' | b'\'' | b'`' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'<' | b'>' | b','
-        | b';' => 1,
-        b'=' | b':' | b'@' | b'&' | b'?' | b'#' | b'|' | b'*' | b'\\' => 2,
-        b'/' | b'.' => 3,
-        _ => 0,
-    }
-}
+/// Delimiter levels, in bits 4 and 5 of [`CHAR`]: level-1 delimiters (quotes, brackets,
+/// `,`, `;`) split first, then `=`, `:`, `@`, `&`, ... (level 2); `/` and `.` (level 3)
+/// never split a key of unknown length, but are trimmed from a run's end.
+const LEVEL: u8 = 0x30;
+const L1: u8 = 0x10;
+const L2: u8 = 0x20;
+const L3: u8 = 0x30;
 
-/// Pushes the segments of `run` between delimiters of levels 1 and 1..=2, and the whole
-/// run (level 0), in one pass. An `=` splits only before a token character: base64
-/// padding (`=` before another delimiter or the end) stays in its segment.
-fn segments(run: &[u8], out: &mut Vec<(usize, usize, bool)>) {
-    let mut push = |start: usize, end: usize| {
-        if end > start && end - start <= ANY_MAX_LEN {
-            out.push((start, end, false));
-        }
-    };
-    push(0, run.len());
-    // Where the current segment of level 1, and of levels 1..=2, starts.
-    let (mut one, mut two) = (0, 0);
-    for (i, &c) in run.iter().enumerate() {
-        let l = match level(c) {
-            0 => continue,
-            2 if c == b'=' && run.get(i + 1).is_none_or(|&n| level(n) != 0) => continue,
-            l => l,
-        };
-        if l == 1 {
-            push(one, i);
-            one = i + 1;
-        }
-        if l <= 2 {
-            push(two, i);
-            two = i + 1;
-        }
-    }
-    push(one, run.len());
-    push(two, run.len());
-}
-
+/// Kinds, in bits 0 to 3 of [`CHAR`].
 const DIGIT: u8 = 1;
 const ALPHA: u8 = 2;
 /// A symbol that generated keys use and code punctuation does not.
 const SYMBOL: u8 = 4;
 const QUOTE: u8 = 8;
+const KINDS: u8 = 0x0f;
 
-const fn kinds() -> [u8; 256] {
+/// Each byte's delimiter level and kind, one table load.
+const fn chars() -> [u8; 256] {
     let mut t = [0u8; 256];
     let mut i = 0;
     while i < 256 {
         let c = i as u8;
-        t[i] = match c {
+        let kind = match c {
             b'0'..=b'9' => DIGIT,
             b'a'..=b'z' | b'A'..=b'Z' => ALPHA,
             b'+' | b'/' | b'=' | b'!' | b'@' | b'#' | b'$' | b'%' | b'^' | b'&' | b'*' | b'~'
@@ -333,20 +343,35 @@ const fn kinds() -> [u8; 256] {
             b'"' | b'\'' | b'`' => QUOTE,
             _ => 0,
         };
+        let level = match c {
+            b'"' | b'\'' | b'`' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'<' | b'>' | b','
+            | b';' => L1,
+            b'=' | b':' | b'@' | b'&' | b'?' | b'#' | b'|' | b'*' | b'\\' => L2,
+            b'/' | b'.' => L3,
+            _ => 0,
+        };
+        t[i] = kind | level;
         i += 1;
     }
     t
 }
 
-static KIND: [u8; 256] = kinds();
+static CHAR: [u8; 256] = chars();
 
 /// The kinds of character in `bytes`, OR-ed (branch-free, one table load a byte).
 fn kinds_in(bytes: &[u8]) -> u8 {
-    bytes.iter().fold(0, |acc, &c| acc | KIND[c as usize])
+    bytes.iter().fold(0, |acc, &c| acc | CHAR[c as usize]) & KINDS
 }
 
 fn generated_kinds(k: u8) -> bool {
     k & SYMBOL != 0 || k & (DIGIT | ALPHA) == DIGIT | ALPHA
+}
+
+/// Could some segment of this run be a generated key, or a quoted value? (One table
+/// load a byte: cheaper than [`any_places`]'s pass for the runs it turns away.)
+fn may_hold_generated(run: &[u8]) -> bool {
+    let k = kinds_in(run);
+    generated_kinds(k) || k & QUOTE != 0
 }
 
 /// Could this token be a generated key? It holds a digit and a letter, or a key symbol.
@@ -354,8 +379,142 @@ pub(super) fn may_be_generated(token: &[u8]) -> bool {
     generated_kinds(kinds_in(token))
 }
 
-/// Could some segment of this run be a generated key, or a quoted value?
-fn may_hold_generated(run: &[u8]) -> bool {
-    let k = kinds_in(run);
-    generated_kinds(k) || k & QUOTE != 0
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// The places of keys of unknown length as they were defined before
+    /// [`any_places`] fused their passes: segments pushed with a flag, sorted, and kinds
+    /// from a per-byte next-digit/letter/symbol table. Kept to show the fused pass
+    /// looks up exactly the same places.
+    fn reference(run: &[u8]) -> BTreeSet<(usize, usize)> {
+        let level = |c: u8| match CHAR[c as usize] & LEVEL {
+            L1 => 1,
+            L2 => 2,
+            L3 => 3,
+            _ => 0,
+        };
+        let mut segs: Vec<(usize, usize, bool)> = Vec::new();
+        let push = |segs: &mut Vec<_>, start: usize, end: usize| {
+            if end > start && end - start <= ANY_MAX_LEN {
+                segs.push((start, end, false));
+            }
+        };
+        push(&mut segs, 0, run.len());
+        let (mut one, mut two) = (0, 0);
+        for (i, &c) in run.iter().enumerate() {
+            let l = match level(c) {
+                0 => continue,
+                2 if c == b'=' && run.get(i + 1).is_none_or(|&n| level(n) != 0) => continue,
+                l => l,
+            };
+            if l == 1 {
+                push(&mut segs, one, i);
+                one = i + 1;
+            }
+            if l <= 2 {
+                push(&mut segs, two, i);
+                two = i + 1;
+            }
+        }
+        push(&mut segs, one, run.len());
+        push(&mut segs, two, run.len());
+        let lead = run.iter().take_while(|&&c| level(c) == 1).count();
+        let trail = run[lead..]
+            .iter()
+            .rev()
+            .take_while(|&&c| matches!(level(c), 1 | 3))
+            .count();
+        if lead + trail < run.len() && run.len() - lead - trail <= ANY_MAX_LEN {
+            segs.push((lead, run.len() - trail, false));
+        }
+        for (i, &q) in run.iter().enumerate() {
+            if !matches!(q, b'"' | b'\'' | b'`') {
+                continue;
+            }
+            if let Some(j) = memchr::memchr(q, &run[i + 1..]) {
+                if j > 0 && j <= ANY_MAX_LEN {
+                    segs.push((i + 1, i + 1 + j, true));
+                }
+            }
+        }
+        let mut end = run.len();
+        while end > 0 && matches!(level(run[end - 1]), 1 | 3) {
+            end -= 1;
+        }
+        for i in (0..run.len()).filter(|&i| run[i] == b'=' || run[i] == b':') {
+            if end > i + 1 && end - i - 1 <= ANY_MAX_LEN {
+                segs.push((i + 1, end, false));
+                // (The one difference: a value with its trailing punctuation is now
+                // also held to ANY_MAX_LEN, as every other place is.)
+                if run.len() - i - 1 <= ANY_MAX_LEN {
+                    segs.push((i + 1, run.len(), false));
+                }
+            }
+        }
+        segs.into_iter()
+            .filter(|&(p, q, quoted)| {
+                q - p >= ANY_MIN_LEN && (quoted || generated_kinds(kinds_in(&run[p..q])))
+            })
+            .map(|(p, q, _)| (p, q))
+            .collect()
+    }
+
+    fn fused(run: &[u8]) -> BTreeSet<(usize, usize)> {
+        let mut out = Vec::new();
+        any_places(run, &mut out);
+        out.into_iter().collect()
+    }
+
+    #[test]
+    fn places_of_examples() {
+        // The places' texts, sorted.
+        let places = |s: &str| -> Vec<String> {
+            let mut v: Vec<String> = fused(s.as_bytes())
+                .into_iter()
+                .map(|(p, q)| s[p..q].to_string())
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(
+            places("url=postgres://app:Zx9q2Lm8rT4w@db/x"),
+            [
+                "//app:Zx9q2Lm8rT4w@db/x",
+                "Zx9q2Lm8rT4w",
+                "Zx9q2Lm8rT4w@db/x",
+                "postgres://app:Zx9q2Lm8rT4w@db/x",
+                "url=postgres://app:Zx9q2Lm8rT4w@db/x"
+            ]
+        );
+        assert_eq!(
+            places("(Zx9q2Lm8rT4w)."),
+            ["(Zx9q2Lm8rT4w).", "Zx9q2Lm8rT4w"]
+        );
+        assert_eq!(places("f('correct-horse')"), ["correct-horse"]);
+        // An identifier is not generated; base64 padding stays with its value.
+        assert!(places("some_identifier_name").is_empty());
+        assert_eq!(places("k=QUJDRA9w=="), ["QUJDRA9w==", "k=QUJDRA9w=="]);
+    }
+
+    #[test]
+    fn seeded_runs_give_the_reference_places() {
+        let mut rng = crate::testrand::XorShift::new(0x5eed_a11f);
+        let alphabet = b"aZ09xQ+/=:@&.,;\"'`()[]<>#?|*\\_-%$!~^";
+        for round in 0..20_000 {
+            let len = if round % 100 == 0 {
+                900 + rng.below(400)
+            } else {
+                1 + rng.below(60)
+            };
+            let run = rng.text(alphabet, len);
+            assert_eq!(
+                fused(&run),
+                reference(&run),
+                "{:?}",
+                String::from_utf8_lossy(&run)
+            );
+        }
+    }
 }
