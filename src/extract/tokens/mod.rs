@@ -9,7 +9,7 @@
 
 use super::runs::for_each_run;
 use super::{decode, needles};
-use scan::{may_be_generated, Scratch};
+use scan::{may_be_generated, NotKeys, Scratch, NOT_KEYS_MAX};
 
 mod scan;
 use super::{Candidate, Confidence, Document, Extracted, Origin, Position};
@@ -257,6 +257,7 @@ impl RingTokens {
 
     fn extract_all(&self, doc: &Document, out: &mut Extracted) {
         let mut scratch = Scratch::for_document(self, doc.bytes.len());
+        let mut quiet = NotKeys::default();
         let mut budget = DECODE_BUDGET.max(doc.bytes.len().saturating_mul(2));
         // Asked only once a digest of a ring key is found (rare), not of every file.
         let mut stalekey_file: Option<bool> = None;
@@ -284,7 +285,7 @@ impl RingTokens {
                 );
                 out.candidates.push(c.with_origin(Origin::RingToken));
             });
-            self.decoded(run, 1, &mut budget, &mut |off, rule, value| {
+            self.decoded(run, 1, &mut budget, &mut quiet, &mut |off, rule, value| {
                 let c = Candidate::literal(
                     doc.position(start + off),
                     rule,
@@ -433,19 +434,31 @@ impl RingTokens {
     /// byte), base64(url) and hex words (found at the word's start), each decoded form
     /// searched again to [`MAX_DEPTH`] levels. A decoding costs its length from
     /// `budget`, the document's work bound. `hit(offset in span, rule, key bytes)`.
-    fn decoded(
+    /// `quiet`: the base64 and hex words of this text already decoded without a key in
+    /// them (code repeats its identifiers, and with keys of unknown length most of them
+    /// are decoded and hashed); a word's decodings depend on its bytes alone, so a word
+    /// in it is skipped.
+    fn decoded<'a>(
         &self,
-        span: &[u8],
+        span: &'a [u8],
         depth: u8,
         budget: &mut usize,
+        quiet: &mut NotKeys<'a>,
         hit: &mut dyn FnMut(usize, &'static str, Vec<u8>),
     ) {
         if depth > MAX_DEPTH || *budget == 0 {
             return;
         }
+        let escaped = memchr::memchr2(b'%', b'\\', span).is_some();
         for (rule, d) in [
-            (RULE_PERCENT, decode::percent(span)),
-            (RULE_ESCAPED, decode::unescape(span)),
+            (
+                RULE_PERCENT,
+                escaped.then(|| decode::percent(span)).flatten(),
+            ),
+            (
+                RULE_ESCAPED,
+                escaped.then(|| decode::unescape(span)).flatten(),
+            ),
         ] {
             let Some(d) = d else { continue };
             if !self.spend(budget, d.bytes.len()) {
@@ -480,6 +493,10 @@ impl RingTokens {
             }
             let all_hex = seen & HEXDIGIT != 0;
             let word = &span[s..i];
+            if word.len() < min_b64.min(self.min_len * 2) || quiet.contains(word) {
+                continue;
+            }
+            let (mut tried, mut found) = (false, false);
             // A decoding of unknown length is looked up only when its word could be
             // generated (as a token of unknown length is): `assertEqual` is base64 too.
             let generated = self.any && may_be_generated(word);
@@ -490,23 +507,30 @@ impl RingTokens {
                     || base64_starts_printable(word))
             {
                 if let Some(bytes) = decode::base64(word) {
+                    tried = true;
                     if !self.spend(budget, bytes.len()) {
                         return;
                     }
                     self.found_in(&bytes, generated, depth, budget, RULE_BASE64, &mut |v| {
+                        found = true;
                         hit(s, RULE_BASE64, v)
                     });
                 }
             }
             if all_hex && word.len() >= self.min_len * 2 {
                 if let Some(bytes) = decode::hex(word) {
+                    tried = true;
                     if !self.spend(budget, bytes.len()) {
                         return;
                     }
                     self.found_in(&bytes, generated, depth, budget, RULE_HEX, &mut |v| {
+                        found = true;
                         hit(s, RULE_HEX, v)
                     });
                 }
+            }
+            if tried && !found && quiet.len() < NOT_KEYS_MAX {
+                quiet.insert(word);
             }
         }
     }
@@ -548,11 +572,14 @@ impl RingTokens {
         hit: &mut dyn FnMut(usize, &'static str, Vec<u8>),
     ) {
         let mut scratch = Scratch::default();
+        let mut quiet = NotKeys::default();
         for_each_run(text, self.min_len, |s, run| {
             self.scan_run(run, &mut scratch, |off, len| {
                 hit(s + off, rule, run[off..off + len].to_vec())
             });
-            self.decoded(run, depth + 1, budget, &mut |off, r, v| hit(s + off, r, v));
+            self.decoded(run, depth + 1, budget, &mut quiet, &mut |off, r, v| {
+                hit(s + off, r, v)
+            });
         });
     }
 

@@ -239,7 +239,7 @@ pub(super) fn any_places(run: &[u8], out: &mut Vec<(usize, usize)>) {
 
 /// The most candidates a document remembers as not being keys (a bound on its memory
 /// and on the cost of a crafted file; past it, candidates are simply hashed).
-const NOT_KEYS_MAX: usize = 1 << 16;
+pub(super) const NOT_KEYS_MAX: usize = 1 << 16;
 
 impl RingTokens {
     /// Is `candidate` a ring key? A candidate already found not to be one in this
@@ -259,7 +259,8 @@ impl RingTokens {
 
 /// Candidates of one document that are not ring keys, hashed by a fast multiplicative
 /// hash (the bytes are compared on every hit, so a collision only costs time).
-type NotKeys<'a> = std::collections::HashSet<&'a [u8], std::hash::BuildHasherDefault<FastBytes>>;
+pub(super) type NotKeys<'a> =
+    std::collections::HashSet<&'a [u8], std::hash::BuildHasherDefault<FastBytes>>;
 
 #[derive(Default)]
 pub(super) struct FastBytes(u64);
