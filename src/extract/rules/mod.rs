@@ -91,38 +91,38 @@ struct ParsedFile {
     embedded: bool,
 }
 
+impl ParsedFile {
+    /// A parsed file, or the parser's error naming the file.
+    fn new<E: std::fmt::Display>(
+        file: String,
+        parsed: std::result::Result<spec::RuleFile, E>,
+        embedded: bool,
+    ) -> Result<ParsedFile> {
+        match parsed {
+            Ok(rules) => Ok(ParsedFile {
+                file,
+                rules,
+                embedded,
+            }),
+            Err(e) => Err(Error::Rules {
+                file,
+                rule: "file".into(),
+                problem: e.to_string(),
+            }),
+        }
+    }
+}
+
 /// A user's rule file.
 fn parse_toml(file: String, text: &str) -> Result<ParsedFile> {
-    match toml::from_str(text) {
-        Ok(rules) => Ok(ParsedFile {
-            file,
-            rules,
-            embedded: false,
-        }),
-        Err(e) => Err(Error::Rules {
-            file,
-            rule: "file".into(),
-            problem: e.to_string(),
-        }),
-    }
+    ParsedFile::new(file, toml::from_str(text), false)
 }
 
 /// The embedded rule files, converted to JSON by `build.rs`.
 fn embedded_files() -> Result<Vec<ParsedFile>> {
     EMBEDDED_RULES
         .iter()
-        .map(|(file, json)| match serde_json::from_str(json) {
-            Ok(rules) => Ok(ParsedFile {
-                file: file.to_string(),
-                rules,
-                embedded: true,
-            }),
-            Err(e) => Err(Error::Rules {
-                file: file.to_string(),
-                rule: "file".into(),
-                problem: e.to_string(),
-            }),
-        })
+        .map(|(file, json)| ParsedFile::new(file.to_string(), serde_json::from_str(json), true))
         .collect()
 }
 
