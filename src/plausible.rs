@@ -273,7 +273,7 @@ pub(crate) fn check_bar(value: &[u8], bar: &crate::finding::Bar) -> Result<(), N
 }
 
 /// [`check_bar`] for a value held under `name`: 40 hex digits under a name that says
-/// secret, token or password are a credential's own format (a GitHub OAuth app's
+/// secret, token, password, API key or access key are a credential's own format (a GitHub OAuth app's
 /// client secret, an old GitHub token), not a git object id.
 pub(crate) fn check_named(
     value: &[u8],
@@ -283,9 +283,19 @@ pub(crate) fn check_named(
     // (`commit_token`, `tree_sha_secret`: a git object id however it is named.)
     let credential = name.is_some_and(|n| {
         let lower = n.to_ascii_lowercase();
-        ["secret", "token", "passw"]
-            .iter()
-            .any(|w| lower.contains(w))
+        [
+            "secret",
+            "token",
+            "passw",
+            "apikey",
+            "api_key",
+            "api-key",
+            "api key",
+            "access_key",
+            "accesskey",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
             && !["commit", "sha", "rev", "hash", "object", "tree", "blob"]
                 .iter()
                 .any(|w| lower.contains(w))
@@ -610,7 +620,20 @@ mod tests {
             );
         }
         assert_eq!(check_named(hex, &bar, None), Err(NotASecret::GitObjectId));
-        for name in ["GITHUB_CLIENT_SECRET", "ci_token", "DB_PASSWORD"] {
+        for name in ["cache_key", "etag", "build_id"] {
+            assert_eq!(
+                check_named(hex, &bar, Some(name)),
+                Err(NotASecret::GitObjectId),
+                "{name}"
+            );
+        }
+        for name in [
+            "GITHUB_CLIENT_SECRET",
+            "ci_token",
+            "DB_PASSWORD",
+            "SPARKPOST_API_KEY",
+            "SparkPost API key",
+        ] {
             assert_eq!(check_named(hex, &bar, Some(name)), Ok(()), "{name}");
         }
     }
