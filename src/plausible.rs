@@ -102,7 +102,7 @@ const DEFAULT_CREDENTIALS: &[&str] = &[
 /// (`read-only-test`, `user:profile:settings`, `base64_encoded_64_byte_salt`).
 pub(crate) fn is_prose(text: &str) -> bool {
     let words: Vec<&str> = text
-        .split(|c: char| c.is_whitespace() || matches!(c, '-' | '_' | '.' | ':'))
+        .split(|c: char| c.is_whitespace() || matches!(c, '-' | '_' | '.' | ':' | '*'))
         .filter(|w| !w.is_empty())
         .collect();
     let spaced = text.split_whitespace().count();
@@ -666,6 +666,8 @@ mod tests {
             "yolo-read-only",
             "user:profile:settings",
             "base64_encoded_64_byte_salt",
+            // A Samba config's `passwd chat` pattern.
+            "*all*authentication*tokens*updated*successfully*",
         ] {
             assert_eq!(
                 check(v.as_bytes(), 8, Some(3.0)),
