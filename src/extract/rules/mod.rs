@@ -329,31 +329,25 @@ impl RuleSet {
     }
 
     fn extract_where(&self, doc: &Document, out: &mut Extracted, wanted: impl Fn(usize) -> bool) {
-        // For each rule that applies to this format, the keyword occurrences.
-        let mut hits: Vec<Vec<usize>> = vec![Vec::new(); self.rules.len()];
-        let applies: Vec<bool> = self
-            .rules
-            .iter()
-            .enumerate()
-            .map(|(i, r)| wanted(i) && r.applies_to(doc.format))
-            .collect();
-        if !applies.iter().any(|&a| a) {
-            return;
-        }
         let prefilter = self.prefilter(doc.format);
+        // (rule, keyword occurrence) for each rule that applies to this format: a
+        // document meets few rules' keywords, so only those rules are visited.
+        let mut hits: Vec<(usize, usize)> = Vec::new();
         prefilter.keywords.find_all(doc.bytes, |at, pattern| {
             for &r in &prefilter.keyword_rules[pattern] {
-                if applies[r] {
-                    hits[r].push(at);
+                if wanted(r) && self.rules[r].applies_to(doc.format) {
+                    hits.push((r, at));
                 }
             }
         });
-        for h in &mut hits {
-            h.sort_unstable();
-        }
+        hits.sort_unstable();
         let first_new = out.candidates.len();
-        for (rule, hits) in self.rules.iter().zip(&hits) {
-            for (start, end) in windows(doc.bytes, hits, rule.spec.window) {
+        let mut at = Vec::new();
+        for group in hits.chunk_by(|a, b| a.0 == b.0) {
+            let rule = &self.rules[group[0].0];
+            at.clear();
+            at.extend(group.iter().map(|&(_, h)| h));
+            for (start, end) in windows(doc.bytes, &at, rule.spec.window) {
                 rule.extract_range(doc, start, end, out);
             }
         }
