@@ -298,7 +298,12 @@ pub(crate) fn check_named(
         .any(|w| lower.contains(w))
             && !["commit", "sha", "rev", "hash", "object", "tree", "blob"]
                 .iter()
-                .any(|w| lower.contains(w))
+                .any(|w| {
+                    // `sha` but not `shared` (SHARED_SECRET is a credential).
+                    lower
+                        .match_indices(w)
+                        .any(|(i, _)| *w != "sha" || !lower[i + 3..].starts_with('r'))
+                })
     });
     check_with(value, bar, credential)
 }
@@ -612,7 +617,12 @@ mod tests {
             checksum: None,
         };
         assert_eq!(check_bar(hex, &bar), Err(NotASecret::GitObjectId));
-        for name in ["commit", "commit_token", "head_sha_secret"] {
+        for name in [
+            "commit",
+            "commit_token",
+            "head_sha_secret",
+            "sha_shared_token",
+        ] {
             assert_eq!(
                 check_named(hex, &bar, Some(name)),
                 Err(NotASecret::GitObjectId),
@@ -633,6 +643,7 @@ mod tests {
             "DB_PASSWORD",
             "SPARKPOST_API_KEY",
             "SparkPost API key",
+            "SHARED_SECRET",
         ] {
             assert_eq!(check_named(hex, &bar, Some(name)), Ok(()), "{name}");
         }
