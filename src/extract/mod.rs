@@ -16,6 +16,7 @@ pub(crate) mod rst;
 pub(crate) mod rules;
 pub(crate) mod runs;
 pub(crate) mod sql;
+pub(crate) mod template;
 pub(crate) mod tokens;
 
 pub(crate) use crate::finding::{Bar, Confidence, Detail, Kind, Origin, Position};
@@ -244,6 +245,8 @@ impl Extractors {
             | Format::Hcl => config_extractor(doc.format)(doc, out),
             _ => {}
         }
+        // Vault agent / consul-template actions, in a file of any format.
+        template::extract(doc, out);
         self.rules.extract(doc, out);
     }
 

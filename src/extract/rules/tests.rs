@@ -320,29 +320,6 @@ mod spot {
     }
 
     #[test]
-    fn vault_templates_name_the_field_they_read() {
-        let found = scan(
-            concat!(
-                "{{ with secret \"secret/data/app\" }}{{ .Data.data.api_key }}{{ end }}\n",
-                "DB={{- with secret \"kv/db\" -}}{{ .Data.password }}{{- end }}\n",
-                "{{ (secret \"kv/data/x\").Data.data.token }}\n",
-                "{{ with secret \"pki/issue/web\" }}{{ end }}\n",
-            ),
-            Format::Text,
-        );
-        let names: Vec<&str> = found.iter().map(|f| f.2.as_str()).collect();
-        assert_eq!(
-            names,
-            [
-                "vault:secret/data/app#api_key",
-                "vault:kv/db#password",
-                "vault:kv/data/x#token",
-                "vault:pki/issue/web"
-            ]
-        );
-    }
-
-    #[test]
     fn multi_fernet_gives_each_key() {
         let found = scan(
             "MultiFernet([Fernet(b\"k1-aaaaBBBB1111\"), Fernet(\"k2-ccccDDDD2222\")])",
