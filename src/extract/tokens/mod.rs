@@ -9,7 +9,7 @@
 
 use super::runs::for_each_run;
 use super::{decode, needles};
-use scan::{may_be_generated, NotKeys, Scratch, NOT_KEYS_MAX};
+use scan::{may_be_generated, NotKeys, Scratch};
 
 mod scan;
 use super::{Candidate, Confidence, Document, Extracted, Origin, Position};
@@ -250,8 +250,8 @@ impl RingTokens {
     }
 
     fn extract_all(&self, doc: &Document, out: &mut Extracted) {
-        let mut scratch = Scratch::for_document(self, doc.bytes.len());
-        let mut quiet = NotKeys::default();
+        let mut scratch = Scratch::for_document(doc.bytes.len());
+        let mut quiet = NotKeys::for_len(doc.bytes.len());
         let mut budget = DECODE_BUDGET.max(doc.bytes.len().saturating_mul(2));
         // Asked only once a digest of a ring key is found (rare), not of every file.
         let mut stalekey_file: Option<bool> = None;
@@ -523,7 +523,7 @@ impl RingTokens {
                     });
                 }
             }
-            if tried && !found && quiet.len() < NOT_KEYS_MAX {
+            if tried && !found {
                 quiet.insert(word);
             }
         }
@@ -565,8 +565,8 @@ impl RingTokens {
         rule: &'static str,
         hit: &mut dyn FnMut(usize, &'static str, Vec<u8>),
     ) {
-        let mut scratch = Scratch::default();
-        let mut quiet = NotKeys::default();
+        let mut scratch = Scratch::for_document(text.len());
+        let mut quiet = NotKeys::for_len(text.len());
         for_each_run(text, self.min_len, |s, run| {
             self.scan_run(run, &mut scratch, |off, len| {
                 hit(s + off, rule, run[off..off + len].to_vec())

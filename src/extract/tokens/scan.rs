@@ -237,67 +237,92 @@ pub(super) fn any_places(run: &[u8], out: &mut Vec<(usize, usize)>) {
     }
 }
 
-/// The most candidates a document remembers as not being keys (a bound on its memory
-/// and on the cost of a crafted file; past it, candidates are simply hashed).
-pub(super) const NOT_KEYS_MAX: usize = 1 << 16;
-
 impl RingTokens {
     /// Is `candidate` a ring key? A candidate already found not to be one in this
-    /// document is not hashed again: code repeats its tokens (about 40 % of the
+    /// document is usually not hashed again: code repeats its tokens (about 40 % of the
     /// candidates of a ring of many lengths). Exact: the bytes themselves are compared.
     fn is_key<'a>(&self, candidate: &'a [u8], not_keys: &mut NotKeys<'a>) -> bool {
         if not_keys.contains(candidate) {
             return false;
         }
         let key = self.fingerprints.contains(&Fingerprint::of(candidate));
-        if !key && not_keys.len() < NOT_KEYS_MAX {
+        if !key {
             not_keys.insert(candidate);
         }
         key
     }
 }
 
-/// Candidates of one document that are not ring keys, hashed by a fast multiplicative
-/// hash (the bytes are compared on every hit, so a collision only costs time).
-pub(super) type NotKeys<'a> =
-    std::collections::HashSet<&'a [u8], std::hash::BuildHasherDefault<FastBytes>>;
+/// Byte strings of one document known not to be ring keys (candidates, or base64/hex
+/// words decoded without a key in them): a direct-mapped cache, where each slot holds
+/// the last string hashed to it. A hit compares the bytes, so it is exact; a string
+/// pushed out is only looked at again. Its size is fixed when it is first filled (about
+/// one slot per 64 bytes of the document, 64 to 16,384), so it never grows or rehashes
+/// and a crafted file cannot make it large.
+pub(super) struct NotKeys<'a> {
+    /// Empty slices are empty slots (no candidate is empty).
+    slots: Vec<&'a [u8]>,
+    /// The table's size as a power of two, once allocated.
+    bits: u32,
+    /// The size to allocate at the first insert.
+    want: u32,
+}
 
-#[derive(Default)]
-pub(super) struct FastBytes(u64);
-
-impl std::hash::Hasher for FastBytes {
-    fn finish(&self) -> u64 {
-        self.0
+impl Default for NotKeys<'_> {
+    fn default() -> Self {
+        NotKeys::for_len(0)
     }
-    fn write(&mut self, bytes: &[u8]) {
+}
+
+impl<'a> NotKeys<'a> {
+    /// A cache for a text of `len` bytes (nothing is allocated until the first insert).
+    pub(super) fn for_len(len: usize) -> Self {
+        let slots = (len / 64).clamp(64, 1 << 14).next_power_of_two();
+        NotKeys {
+            slots: Vec::new(),
+            bits: 0,
+            want: slots.trailing_zeros(),
+        }
+    }
+
+    #[inline]
+    fn slot(&self, bytes: &[u8]) -> usize {
+        let mut h = bytes.len() as u64;
         let mut words = bytes.chunks_exact(8);
         for w in words.by_ref() {
             let mut b = [0u8; 8];
             b.copy_from_slice(w);
-            self.0 = (self.0 ^ u64::from_le_bytes(b))
+            h = (h ^ u64::from_le_bytes(b))
                 .wrapping_mul(0x9E37_79B9_7F4A_7C15)
                 .rotate_left(29);
         }
-        for &b in words.remainder() {
-            self.0 = (self.0 ^ u64::from(b))
-                .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-                .rotate_left(29);
+        let mut tail = [0u8; 8];
+        tail[..words.remainder().len()].copy_from_slice(words.remainder());
+        h = (h ^ u64::from_le_bytes(tail)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (h >> (64 - self.bits)) as usize
+    }
+
+    #[inline]
+    pub(super) fn contains(&self, bytes: &[u8]) -> bool {
+        !self.slots.is_empty() && self.slots[self.slot(bytes)] == bytes
+    }
+
+    #[inline]
+    pub(super) fn insert(&mut self, bytes: &'a [u8]) {
+        if self.slots.is_empty() {
+            self.bits = self.want;
+            self.slots = vec![&[][..]; 1 << self.bits];
         }
+        let s = self.slot(bytes);
+        self.slots[s] = bytes;
     }
 }
 
 impl Scratch<'_> {
-    /// Scratch for a document of `len` bytes: room for the candidates it will remember,
-    /// about one per 128 bytes with a ring of many lengths (grown, not rehashed, as it fills).
-    pub(super) fn for_document(tokens: &RingTokens, len: usize) -> Self {
-        let many = tokens.any || tokens.exact.len() > 1;
-        let room = if many {
-            (len / 128).min(NOT_KEYS_MAX)
-        } else {
-            0
-        };
+    /// Scratch for a document of `len` bytes.
+    pub(super) fn for_document(len: usize) -> Self {
         Scratch {
-            not_keys: NotKeys::with_capacity_and_hasher(room, Default::default()),
+            not_keys: NotKeys::for_len(len),
             ..Scratch::default()
         }
     }
@@ -466,6 +491,24 @@ mod tests {
         let mut out = Vec::new();
         any_places(run, &mut out);
         out.into_iter().collect()
+    }
+
+    #[test]
+    fn the_not_a_key_cache_is_exact_and_bounded() {
+        let words: Vec<Vec<u8>> = (0..5000u32)
+            .map(|i| format!("word-{i}-{}", i * 7919).into_bytes())
+            .collect();
+        let mut cache = NotKeys::for_len(640);
+        for w in &words {
+            cache.insert(w);
+            assert!(cache.contains(w), "just inserted");
+        }
+        // 64 slots for 640 bytes: most words were pushed out, none is held twice, and
+        // a string never inserted is never held.
+        let held = words.iter().filter(|w| cache.contains(w)).count();
+        assert!(held > 0 && held <= 64, "{held}");
+        assert!(!cache.contains(b"never-inserted"));
+        assert!(!NotKeys::default().contains(b"x"));
     }
 
     #[test]
