@@ -9,7 +9,9 @@
 
 use super::runs::for_each_run;
 use super::{decode, needles};
-use scan::{may_be_generated, NotKeys, Scratch};
+use scan::{NotKeys, Scratch};
+
+mod decoded;
 
 mod scan;
 use super::{Candidate, Confidence, Document, Extracted, Origin, Position};
@@ -423,167 +425,6 @@ impl RingTokens {
         }
     }
 
-    /// Ring keys in the decoded forms of `span` (a run of the document, or one of an
-    /// outer decoding): percent-encoding and backslash escapes (mapped back byte by
-    /// byte), base64(url) and hex words (found at the word's start), each decoded form
-    /// searched again to [`MAX_DEPTH`] levels. A decoding costs its length from
-    /// `budget`, the document's work bound. `hit(offset in span, rule, key bytes)`.
-    /// `quiet`: the base64 and hex words of this text already decoded without a key in
-    /// them (code repeats its identifiers, and with keys of unknown length most of them
-    /// are decoded and hashed); a word's decodings depend on its bytes alone, so a word
-    /// in it is skipped.
-    fn decoded<'a>(
-        &self,
-        span: &'a [u8],
-        depth: u8,
-        budget: &mut usize,
-        quiet: &mut NotKeys<'a>,
-        hit: &mut dyn FnMut(usize, &'static str, Vec<u8>),
-    ) {
-        if depth > MAX_DEPTH || *budget == 0 {
-            return;
-        }
-        let escaped = memchr::memchr2(b'%', b'\\', span).is_some();
-        for (rule, d) in [
-            (
-                RULE_PERCENT,
-                escaped.then(|| decode::percent(span)).flatten(),
-            ),
-            (
-                RULE_ESCAPED,
-                escaped.then(|| decode::unescape(span)).flatten(),
-            ),
-        ] {
-            let Some(d) = d else { continue };
-            if !self.spend(budget, d.bytes.len()) {
-                return;
-            }
-            self.search(&d.bytes, depth, budget, rule, &mut |off, r, v| {
-                hit(d.from.get(off).copied().unwrap_or(0), r, v)
-            });
-        }
-        // Base64(url) words, and among them hex words (hex digits are base64 ones): one
-        // pass over the span, no allocation for a span without a long enough word.
-        let min_b64 = (self.min_len * 4).div_ceil(3).max(8);
-        if span.len() < min_b64.min(self.min_len * 2) {
-            return;
-        }
-        let mut i = 0;
-        while i < span.len() {
-            if CLASS[span[i] as usize] & B64 == 0 {
-                i += 1;
-                continue;
-            }
-            let s = i;
-            // One table load a byte: the word's end, and whether all of it is hex.
-            let mut seen = HEXDIGIT;
-            while let Some(&c) = span.get(i) {
-                let class = CLASS[c as usize];
-                if class & B64 == 0 {
-                    break;
-                }
-                seen &= class;
-                i += 1;
-            }
-            let all_hex = seen & HEXDIGIT != 0;
-            let word = &span[s..i];
-            if word.len() < min_b64.min(self.min_len * 2) || quiet.contains(word) {
-                continue;
-            }
-            let (mut tried, mut found) = (false, false);
-            // A decoding of unknown length is looked up only when its word could be
-            // generated (as a token of unknown length is): `assertEqual` is base64 too.
-            let generated = self.any && may_be_generated(word);
-            // Decoded only when the bytes could be a key (a key's length) or text that
-            // holds one (its first bytes printable: most identifiers are not).
-            if word.len() >= min_b64
-                && (self.may_be_raw_key(base64_len(word.len()), generated)
-                    || base64_starts_printable(word))
-            {
-                if let Some(bytes) = decode::base64(word) {
-                    tried = true;
-                    if !self.spend(budget, bytes.len()) {
-                        return;
-                    }
-                    self.found_in(&bytes, generated, depth, budget, RULE_BASE64, &mut |v| {
-                        found = true;
-                        hit(s, RULE_BASE64, v)
-                    });
-                }
-            }
-            if all_hex && word.len() >= self.min_len * 2 {
-                if let Some(bytes) = decode::hex(word) {
-                    tried = true;
-                    if !self.spend(budget, bytes.len()) {
-                        return;
-                    }
-                    self.found_in(&bytes, generated, depth, budget, RULE_HEX, &mut |v| {
-                        found = true;
-                        hit(s, RULE_HEX, v)
-                    });
-                }
-            }
-            if tried && !found {
-                quiet.insert(word);
-            }
-        }
-    }
-
-    /// A word's decoded bytes: the key itself (a key used as raw bytes, written in
-    /// base64 or hex), or text holding keys.
-    fn found_in(
-        &self,
-        bytes: &[u8],
-        generated: bool,
-        depth: u8,
-        budget: &mut usize,
-        rule: &'static str,
-        hit: &mut dyn FnMut(Vec<u8>),
-    ) {
-        if self.may_be_raw_key(bytes.len(), generated)
-            && self.fingerprints.contains(&Fingerprint::of(bytes))
-        {
-            hit(bytes.to_vec());
-            return;
-        }
-        if bytes.len() >= self.min_len
-            && bytes
-                .iter()
-                .all(|&b| (0x20..0x7f).contains(&b) || b == b'\n')
-        {
-            self.search(bytes, depth, budget, rule, &mut |_, _, v| hit(v));
-        }
-    }
-
-    /// Searches decoded text as a document: its runs for ring keys (tagged `rule`, the
-    /// decoding that revealed them), then their own decodings one level deeper.
-    fn search(
-        &self,
-        text: &[u8],
-        depth: u8,
-        budget: &mut usize,
-        rule: &'static str,
-        hit: &mut dyn FnMut(usize, &'static str, Vec<u8>),
-    ) {
-        let mut scratch = Scratch::for_document(text.len());
-        let mut quiet = NotKeys::for_len(text.len());
-        for_each_run(text, self.min_len, |s, run| {
-            self.scan_run(run, &mut scratch, |off, len| {
-                hit(s + off, rule, run[off..off + len].to_vec())
-            });
-            self.decoded(run, depth + 1, budget, &mut quiet, &mut |off, r, v| {
-                hit(s + off, r, v)
-            });
-        });
-    }
-
-    /// Could decoded bytes of this length be a key used as raw bytes? (`generated`: the
-    /// encoded word could be generated, for keys of unknown length.)
-    fn may_be_raw_key(&self, len: usize, generated: bool) -> bool {
-        self.exact.binary_search(&len).is_ok()
-            || (generated && (ANY_MIN_LEN..=ANY_MAX_LEN).contains(&len))
-    }
-
     fn may_be_key_length(&self, len: usize) -> bool {
         self.exact.binary_search(&len).is_ok()
             || (self.any && (ANY_MIN_LEN..=ANY_MAX_LEN).contains(&len))
@@ -595,21 +436,6 @@ impl RingTokens {
             ANY_MAX_LEN
         } else {
             self.max_exact
-        }
-    }
-
-    /// Takes `n` from the budget; `false` once it is spent (decoding stops, the plain
-    /// token scan goes on).
-    fn spend(&self, budget: &mut usize, n: usize) -> bool {
-        match budget.checked_sub(n) {
-            Some(left) => {
-                *budget = left;
-                true
-            }
-            None => {
-                *budget = 0;
-                false
-            }
         }
     }
 
@@ -683,33 +509,6 @@ impl RingTokens {
         }
         Ok((out, total))
     }
-}
-
-/// The length of unpadded base64 text of `len` characters, decoded.
-fn base64_len(len: usize) -> usize {
-    len / 4 * 3 + [0, 0, 1, 2][len % 4]
-}
-
-/// Are the first three bytes that base64 text decodes to printable (as text that may
-/// hold a key is)? Both alphabets at once: `+`/`-` are 62, `/`/`_` 63.
-fn base64_starts_printable(word: &[u8]) -> bool {
-    let value = |c: u8| -> u32 {
-        match c {
-            b'A'..=b'Z' => u32::from(c - b'A'),
-            b'a'..=b'z' => u32::from(c - b'a') + 26,
-            b'0'..=b'9' => u32::from(c - b'0') + 52,
-            b'+' | b'-' => 62,
-            _ => 63,
-        }
-    };
-    let Some(quad) = word.get(..4) else {
-        return true;
-    };
-    let n = quad.iter().fold(0u32, |acc, &c| acc << 6 | value(c));
-    [n >> 16, n >> 8, n].iter().all(|&b| {
-        let b = (b & 0xff) as u8;
-        (0x20..0x7f).contains(&b) || b == b'\n'
-    })
 }
 
 /// Does the armor label after `-----BEGIN ` name a private key (`RSA PRIVATE KEY`,
@@ -884,33 +683,6 @@ mod tests {
                 }
             }
         }
-    }
-
-    /// The cheap check before a base64 decoding never skips a word whose decoded bytes
-    /// are all printable.
-    #[test]
-    fn base64_first_bytes_check_agrees_with_decoding() {
-        let alphabet = b"ABCMNZabcmnz0189+/-_";
-        let mut rng = crate::testrand::XorShift::new(0xB64_0001);
-        let mut printable = 0;
-        for _ in 0..50_000 {
-            let len = 4 + rng.below(20);
-            let word = rng.text(alphabet, len);
-            if let Some(bytes) = decode::base64(&word) {
-                assert_eq!(bytes.len(), base64_len(len), "{word:?}");
-                if bytes
-                    .iter()
-                    .all(|&b| (0x20..0x7f).contains(&b) || b == b'\n')
-                {
-                    printable += 1;
-                    assert!(base64_starts_printable(&word), "{word:?}");
-                }
-            }
-        }
-        assert!(printable > 10, "{printable}");
-        let text = base64::engine::general_purpose::STANDARD_NO_PAD.encode("user:Kx9-2b");
-        assert!(base64_starts_printable(text.as_bytes()));
-        assert!(!base64_starts_printable(b"assertEqual"));
     }
 
     /// A fuzz input (`ring_stream`): at a forced cut, an escape and a percent-encoding
