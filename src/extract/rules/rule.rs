@@ -601,7 +601,15 @@ fn literal_value_start(raw: &[u8], dialect: Dialect) -> usize {
         return 0;
     }
     if raw[i..].starts_with(b"\"\"\"") || raw[i..].starts_with(b"'''") {
-        i + 3
+        // TOML drops a newline right after the opening quotes: the value starts on
+        // the next line (where the ring-token scan also finds a ring key).
+        let body = &raw[i + 3..];
+        let newline = match body {
+            [b'\r', b'\n', ..] if dialect == Dialect::Toml => 2,
+            [b'\n', ..] if dialect == Dialect::Toml => 1,
+            _ => 0,
+        };
+        i + 3 + newline
     } else if raw.get(i).is_some_and(|c| matches!(c, b'"' | b'\'' | b'`')) {
         i + 1
     } else {

@@ -320,6 +320,20 @@ mod spot {
     }
 
     #[test]
+    fn a_toml_multi_line_string_starts_after_its_first_newline() {
+        let found = scan(
+            "secret = \"\"\"\nGh5Jk8Lq2Wv6Zx9Pt3Rm\"\"\"\n",
+            Format::Toml,
+        );
+        let at: Vec<(u32, u32)> = found
+            .iter()
+            .filter(|f| f.3 == "Gh5Jk8Lq2Wv6Zx9Pt3Rm")
+            .map(|f| (f.4, f.5))
+            .collect();
+        assert_eq!(at, [(2, 1)], "{found:?}");
+    }
+
+    #[test]
     fn multi_fernet_gives_each_key() {
         let found = scan(
             "MultiFernet([Fernet(b\"k1-aaaaBBBB1111\"), Fernet(\"k2-ccccDDDD2222\")])",
