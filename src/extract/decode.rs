@@ -1,5 +1,6 @@
 //! Decoders for the forms a ring key is written in (SPEC §3): percent-encoding,
-//! backslash escapes (JSON `\/` and `\uXXXX`, shell `$'…'`, C-style `\xHH`), base64 and
+//! backslash escapes (JSON `\/` and `\uXXXX`, shell `$'…'`, C-style `\xHH`), HTML/XML
+//! character references (`&amp;`, `&#39;`), base64 and
 //! base64url (padded or not) and hex. Each works on one candidate span and says where
 //! each decoded byte came from, so a finding points at its first encoded byte; the
 //! ring-token extractor applies them to what they decode again (nesting), within a
@@ -62,6 +63,65 @@ pub(crate) fn percent(span: &[u8]) -> Option<Decoded> {
         i = end;
     }
     any.then_some(out)
+}
+
+/// HTML and XML character references: `&amp; &lt; &gt; &quot; &apos;`, `&#NNN;` and
+/// `&#xHH;` (a key in an HTML attribute or an XML file read as text); `None` when the
+/// span holds none.
+pub(crate) fn entities(span: &[u8]) -> Option<Decoded> {
+    memchr::memchr(b'&', span)?;
+    let mut out = Decoded {
+        bytes: Vec::with_capacity(span.len()),
+        from: Vec::with_capacity(span.len()),
+    };
+    let mut any = false;
+    let mut i = 0;
+    while i < span.len() {
+        if span[i] == b'&' {
+            if let Some((c, len)) = entity(&span[i + 1..]) {
+                let mut buf = [0u8; 4];
+                for &b in c.encode_utf8(&mut buf).as_bytes() {
+                    out.bytes.push(b);
+                    out.from.push(i);
+                }
+                any = true;
+                i += 1 + len;
+                continue;
+            }
+        }
+        let end = memchr::memchr(b'&', &span[i + 1..]).map_or(span.len(), |n| i + 1 + n);
+        out.copy(span, i, end);
+        i = end;
+    }
+    any.then_some(out)
+}
+
+/// The character a reference after its `&` stands for, and the reference's length
+/// (to its `;`).
+fn entity(after: &[u8]) -> Option<(char, usize)> {
+    let semi = memchr::memchr(b';', &after[..after.len().min(10)])?;
+    let name = &after[..semi];
+    let c = match name {
+        b"amp" => '&',
+        b"lt" => '<',
+        b"gt" => '>',
+        b"quot" => '"',
+        b"apos" => '\'',
+        [b'#', b'x' | b'X', hex @ ..] if !hex.is_empty() && hex.len() <= 6 => {
+            let v = hex
+                .iter()
+                .try_fold(0u32, |v, &d| Some(v << 4 | u32::from(hex_digit(d)?)))?;
+            char::from_u32(v)?
+        }
+        [b'#', dec @ ..] if !dec.is_empty() && dec.len() <= 7 => {
+            let v = dec.iter().try_fold(0u32, |v, &d| {
+                d.is_ascii_digit().then(|| v * 10 + u32::from(d - b'0'))
+            })?;
+            char::from_u32(v)?
+        }
+        _ => return None,
+    };
+    Some((c, semi + 1))
 }
 
 /// Backslash escapes: `\/ \\ \" \' \n \r \t \0`, `\xHH`, `\uXXXX` (surrogate pairs
@@ -277,7 +337,10 @@ pub(crate) fn words(span: &[u8], min: usize, class: impl Fn(u8) -> bool) -> Vec<
 /// `cargo fuzz` target `decoders` and the seeded random-input test.
 #[doc(hidden)]
 pub fn self_check(data: &[u8]) {
-    for d in [percent(data), unescape(data)].into_iter().flatten() {
+    for d in [percent(data), unescape(data), entities(data)]
+        .into_iter()
+        .flatten()
+    {
         assert_eq!(d.bytes.len(), d.from.len());
         assert!(
             d.from.windows(2).all(|w| w[0] <= w[1]),
@@ -310,6 +373,14 @@ pub fn self_check(data: &[u8]) {
             }
         }
     }
+    // References: the bytes between them are kept, and each decodes from its `&`.
+    if let Some(d) = entities(data) {
+        for (&b, &at) in d.bytes.iter().zip(&d.from) {
+            if data[at] != b'&' {
+                assert_eq!(b, data[at], "a plain byte changed");
+            }
+        }
+    }
     for (s, e) in words(data, 1, |c| c.is_ascii_hexdigit()) {
         assert!(s < e && e <= data.len());
     }
@@ -331,6 +402,19 @@ mod tests {
         assert_eq!(d.from[2], 4);
         assert!(percent(b"plain").is_none());
         assert!(percent(b"100%").is_none());
+    }
+
+    #[test]
+    fn entities_decode_named_and_numeric_references() {
+        let d = entities(b"a&amp;b&lt;&#62;&#x27;&quot;&bogus;&#xZZ;&").unwrap();
+        assert_eq!(text(&d), "a&b<>'\"&bogus;&#xZZ;&");
+        assert_eq!(d.from[1], 1, "the & of &amp;");
+        assert_eq!(d.from[2], 6);
+        assert!(entities(b"a && b").is_none());
+        assert!(
+            entities(b"&#1114112;").is_none(),
+            "past the last code point"
+        );
     }
 
     #[test]

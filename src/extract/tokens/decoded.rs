@@ -1,6 +1,6 @@
-//! Ring keys in decoded forms of a run: percent-encoding and backslash escapes, base64
-//! (url) and hex words, each decoded form searched again to [`MAX_DEPTH`] levels within
-//! a per-document work budget.
+//! Ring keys in decoded forms of a run: percent-encoding, backslash escapes, HTML/XML
+//! character references, base64(url) and hex words, each decoded form searched again to
+//! [`MAX_DEPTH`] levels within a per-document work budget.
 
 use super::scan::{may_be_generated, NotKeys, Scratch};
 use super::{
@@ -30,7 +30,7 @@ impl RingTokens {
         if depth > MAX_DEPTH || *budget == 0 {
             return;
         }
-        let escaped = memchr::memchr2(b'%', b'\\', span).is_some();
+        let escaped = memchr::memchr3(b'%', b'\\', b'&', span).is_some();
         for (rule, d) in [
             (
                 RULE_PERCENT,
@@ -39,6 +39,10 @@ impl RingTokens {
             (
                 RULE_ESCAPED,
                 escaped.then(|| decode::unescape(span)).flatten(),
+            ),
+            (
+                RULE_ESCAPED,
+                escaped.then(|| decode::entities(span)).flatten(),
             ),
         ] {
             let Some(d) = d else { continue };
