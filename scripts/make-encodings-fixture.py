@@ -3,7 +3,7 @@
 URL, base64url in a JWKS, hex, JSON and shell escapes, HTTP Basic, a .dockerconfigjson
 Secret three levels deep, a passphrase with spaces, a PGP private-key block in a SQL
 dump and a JSON string, a Markdown fence, a Jupyter notebook, Python concatenation, a
-YAML anchor, the hidden homes of credentials, HTML character references), with decoys beside them. The keys are
+YAML anchor, the hidden homes of credentials, HTML character references, a CSV field's doubled quotes), with decoys beside them. The keys are
 random (python3 secrets); their ring is tests/data/encodings-ring.json and their
 plaintexts tests/data/encodings-secrets.txt (ID<TAB>SECRET). Run it from the project
 root, then scripts/fixture-ring.py to copy the ring into the demo ring.
@@ -52,6 +52,7 @@ keys = {
     "enc-netrc/2026-11": ("netrc-enc", "active", key()),
     "enc-aws/2026-11": ("aws-enc", "active", key(30)),
     "enc-html/2026-11": ("html", "active", key(10) + "&" + key(6) + "<" + key(4)),
+    "enc-csv/2026-11": ("csv", "active", key(9) + '",' + key(9)),
 }
 k = {i: v[2] for i, v in keys.items()}
 
@@ -88,6 +89,7 @@ write("home/.npmrc", f"//registry.npmjs.org/:_authToken={k['enc-npm/2026-11']}\n
 write("home/.netrc", f"machine api.example.com\n  login deploy\n  password {k['enc-netrc/2026-11']}\n")
 write("home/.aws/credentials", f"[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = {k['enc-aws/2026-11']}\n")
 write("web/partner.html", "<form action=\"/partner/callback\" method=\"post\">\n  <input type=\"hidden\" name=\"partner_token\" value=\"" + html.escape(k["enc-html/2026-11"], quote=True) + "\">\n</form>\n")
+write("ops/partners.csv", "partner,endpoint,shared_secret\nacme,https://hooks.acme.example/v1,\"" + k["enc-csv/2026-11"].replace("\"", "\"\"") + "\"\n")
 # Decoys: none of these is a key.
 write("decoys/ids.txt", "request 123e4567-e89b-12d3-a456-426614174000\ncommit 9fceb02d0ae598e95dc970b74767f19372d61af8\nsha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n")
 write("decoys/logo.html", "<img src=\"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==\">\n")

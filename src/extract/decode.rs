@@ -1,6 +1,7 @@
 //! Decoders for the forms a ring key is written in (SPEC §3): percent-encoding,
 //! backslash escapes (JSON `\/` and `\uXXXX`, shell `$'…'`, C-style `\xHH`), HTML/XML
-//! character references (`&amp;`, `&#39;`), base64 and
+//! character references (`&amp;`, `&#39;`), doubled quotes (CSV, C# verbatim, YAML and
+//! SQL single-quoted strings), base64 and
 //! base64url (padded or not) and hex. Each works on one candidate span and says where
 //! each decoded byte came from, so a finding points at its first encoded byte; the
 //! ring-token extractor applies them to what they decode again (nesting), within a
@@ -63,6 +64,39 @@ pub(crate) fn percent(span: &[u8]) -> Option<Decoded> {
         i = end;
     }
     any.then_some(out)
+}
+
+/// Doubled quotes, the escape of strings that have no backslash: `""` in a CSV field, a
+/// C# verbatim or VB string, `''` in YAML and SQL single-quoted strings; `None` when the
+/// span holds none. (Applied to a whole run, an empty string `''` also turns into one
+/// quote: the candidates it adds are only ever ring keys.)
+pub(crate) fn doubled_quotes(span: &[u8]) -> Option<Decoded> {
+    let first = |from: usize| {
+        memchr::memmem::find(&span[from..], b"\"\"")
+            .into_iter()
+            .chain(memchr::memmem::find(&span[from..], b"''"))
+            .min()
+            .map(|n| from + n)
+    };
+    let mut at = first(0)?;
+    let mut out = Decoded {
+        bytes: Vec::with_capacity(span.len()),
+        from: Vec::with_capacity(span.len()),
+    };
+    let mut i = 0;
+    loop {
+        out.copy(span, i, at);
+        // One quote for the pair, from the pair's first byte.
+        out.bytes.push(span[at]);
+        out.from.push(at);
+        i = at + 2;
+        match first(i) {
+            Some(next) => at = next,
+            None => break,
+        }
+    }
+    out.copy(span, i, span.len());
+    Some(out)
 }
 
 /// HTML and XML character references: `&amp; &lt; &gt; &quot; &apos;`, `&#NNN;` and
@@ -337,9 +371,14 @@ pub(crate) fn words(span: &[u8], min: usize, class: impl Fn(u8) -> bool) -> Vec<
 /// `cargo fuzz` target `decoders` and the seeded random-input test.
 #[doc(hidden)]
 pub fn self_check(data: &[u8]) {
-    for d in [percent(data), unescape(data), entities(data)]
-        .into_iter()
-        .flatten()
+    for d in [
+        percent(data),
+        unescape(data),
+        entities(data),
+        doubled_quotes(data),
+    ]
+    .into_iter()
+    .flatten()
     {
         assert_eq!(d.bytes.len(), d.from.len());
         assert!(
@@ -402,6 +441,15 @@ mod tests {
         assert_eq!(d.from[2], 4);
         assert!(percent(b"plain").is_none());
         assert!(percent(b"100%").is_none());
+    }
+
+    #[test]
+    fn doubled_quotes_become_one() {
+        let d = doubled_quotes(br#"@"Qp7""Wm3" 'it''s' """"x"#).unwrap();
+        assert_eq!(text(&d), r#"@"Qp7"Wm3" 'it's' ""x"#);
+        assert_eq!(d.from[5], 5, "the pair's first quote");
+        assert_eq!(d.from[6], 7);
+        assert!(doubled_quotes(b"a \"b\" 'c'").is_none());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Ring keys in decoded forms of a run: percent-encoding, backslash escapes, HTML/XML
-//! character references, base64(url) and hex words, each decoded form searched again to
-//! [`MAX_DEPTH`] levels within a per-document work budget.
+//! character references, doubled quotes, base64(url) and hex words, each decoded form
+//! searched again to [`MAX_DEPTH`] levels within a per-document work budget.
 
 use super::scan::{may_be_generated, NotKeys, Scratch};
 use super::{
@@ -44,6 +44,7 @@ impl RingTokens {
                 RULE_ESCAPED,
                 escaped.then(|| decode::entities(span)).flatten(),
             ),
+            (RULE_ESCAPED, decode::doubled_quotes(span)),
         ] {
             let Some(d) = d else { continue };
             if !self.spend(budget, d.bytes.len()) {
