@@ -41,7 +41,21 @@ fn hex_byte(pair: &[u8]) -> Option<u8> {
 
 /// `%2B`-style escapes, upper or lower case; `None` when the span holds none.
 pub(crate) fn percent(span: &[u8]) -> Option<Decoded> {
-    memchr::memchr(b'%', span)?;
+    marked(span, b'%', |after| {
+        let b = after.get(..2).and_then(hex_byte)?;
+        Some(([b, 0, 0, 0], 1, 2))
+    })
+}
+
+/// Escapes that each start with `marker`: `decode(after the marker)` gives the bytes an
+/// escape stands for (the first `n` of four) and how many bytes after the marker it
+/// takes; every other byte is copied as it is. `None` when no escape decodes.
+fn marked(
+    span: &[u8],
+    marker: u8,
+    decode: impl Fn(&[u8]) -> Option<([u8; 4], usize, usize)>,
+) -> Option<Decoded> {
+    memchr::memchr(marker, span)?;
     let mut out = Decoded {
         bytes: Vec::with_capacity(span.len()),
         from: Vec::with_capacity(span.len()),
@@ -49,17 +63,17 @@ pub(crate) fn percent(span: &[u8]) -> Option<Decoded> {
     let mut any = false;
     let mut i = 0;
     while i < span.len() {
-        if span[i] == b'%' {
-            if let Some(b) = span.get(i + 1..i + 3).and_then(hex_byte) {
-                out.bytes.push(b);
-                out.from.push(i);
+        if span[i] == marker {
+            if let Some((bytes, n, len)) = decode(&span[i + 1..]) {
+                out.bytes.extend_from_slice(&bytes[..n]);
+                out.from.extend(std::iter::repeat_n(i, n));
                 any = true;
-                i += 3;
+                i += 1 + len;
                 continue;
             }
         }
-        // The bytes up to the next `%`, copied at once.
-        let end = memchr::memchr(b'%', &span[i + 1..]).map_or(span.len(), |n| i + 1 + n);
+        // The bytes up to the next marker, copied at once.
+        let end = memchr::memchr(marker, &span[i + 1..]).map_or(span.len(), |n| i + 1 + n);
         out.copy(span, i, end);
         i = end;
     }
@@ -103,31 +117,12 @@ pub(crate) fn doubled_quotes(span: &[u8]) -> Option<Decoded> {
 /// `&#xHH;` (a key in an HTML attribute or an XML file read as text); `None` when the
 /// span holds none.
 pub(crate) fn entities(span: &[u8]) -> Option<Decoded> {
-    memchr::memchr(b'&', span)?;
-    let mut out = Decoded {
-        bytes: Vec::with_capacity(span.len()),
-        from: Vec::with_capacity(span.len()),
-    };
-    let mut any = false;
-    let mut i = 0;
-    while i < span.len() {
-        if span[i] == b'&' {
-            if let Some((c, len)) = entity(&span[i + 1..]) {
-                let mut buf = [0u8; 4];
-                for &b in c.encode_utf8(&mut buf).as_bytes() {
-                    out.bytes.push(b);
-                    out.from.push(i);
-                }
-                any = true;
-                i += 1 + len;
-                continue;
-            }
-        }
-        let end = memchr::memchr(b'&', &span[i + 1..]).map_or(span.len(), |n| i + 1 + n);
-        out.copy(span, i, end);
-        i = end;
-    }
-    any.then_some(out)
+    marked(span, b'&', |after| {
+        let (c, len) = entity(after)?;
+        let mut buf = [0u8; 4];
+        let n = c.encode_utf8(&mut buf).len();
+        Some((buf, n, len))
+    })
 }
 
 /// The character a reference after its `&` stands for, and the reference's length
