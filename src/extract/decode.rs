@@ -55,13 +55,15 @@ fn marked(
     marker: u8,
     decode: impl Fn(&[u8]) -> Option<([u8; 4], usize, usize)>,
 ) -> Option<Decoded> {
-    memchr::memchr(marker, span)?;
+    // Nothing is allocated unless some escape decodes (`&&` in C is everywhere).
+    let first = memchr::memchr_iter(marker, span).find(|&i| decode(&span[i + 1..]).is_some())?;
     let mut out = Decoded {
         bytes: Vec::with_capacity(span.len()),
         from: Vec::with_capacity(span.len()),
     };
+    out.copy(span, 0, first);
     let mut any = false;
-    let mut i = 0;
+    let mut i = first;
     while i < span.len() {
         if span[i] == marker {
             if let Some((bytes, n, len)) = decode(&span[i + 1..]) {
@@ -85,12 +87,17 @@ fn marked(
 /// span holds none. (Applied to a whole run, an empty string `''` also turns into one
 /// quote: the candidates it adds are only ever ring keys.)
 pub(crate) fn doubled_quotes(span: &[u8]) -> Option<Decoded> {
+    // A pair with a separator (or the span's edge) on both sides is an empty string
+    // (`x = ''`, `f("", y)`), not an escape inside one: left alone.
+    let sep =
+        |b: Option<&u8>| b.is_none_or(|&b| b.is_ascii_whitespace() || b"()[]{},;=:<>".contains(&b));
     let first = |from: usize| {
-        memchr::memmem::find(&span[from..], b"\"\"")
-            .into_iter()
-            .chain(memchr::memmem::find(&span[from..], b"''"))
-            .min()
+        memchr::memchr2_iter(b'"', b'\'', &span[from..])
             .map(|n| from + n)
+            .find(|&i| {
+                span.get(i + 1) == Some(&span[i])
+                    && !(sep(i.checked_sub(1).map(|p| &span[p])) && sep(span.get(i + 2)))
+            })
     };
     let mut at = first(0)?;
     let mut out = Decoded {
@@ -445,6 +452,10 @@ mod tests {
         assert_eq!(d.from[5], 5, "the pair's first quote");
         assert_eq!(d.from[6], 7);
         assert!(doubled_quotes(b"a \"b\" 'c'").is_none());
+        // Empty strings are not escapes.
+        assert!(doubled_quotes(b"x=''").is_none());
+        assert!(doubled_quotes(b"f(\"\",").is_none());
+        assert!(doubled_quotes(b"a,\"\",b").is_none());
     }
 
     #[test]

@@ -18,11 +18,13 @@ impl RingTokens {
     /// `quiet`: the base64 and hex words of this text already decoded without a key in
     /// them (code repeats its identifiers, and with keys of unknown length most of them
     /// are decoded and hashed); a word's decodings depend on its bytes alone, so a word
-    /// in it is skipped.
+    /// in it is skipped. `pairs`: the text may hold doubled quotes (`''`, `""`); a
+    /// document without any is not searched for them run by run.
     pub(super) fn decoded<'a>(
         &self,
         span: &'a [u8],
         depth: u8,
+        pairs: bool,
         budget: &mut usize,
         quiet: &mut NotKeys<'a>,
         hit: &mut dyn FnMut(usize, &'static str, Vec<u8>),
@@ -44,7 +46,10 @@ impl RingTokens {
                 RULE_ESCAPED,
                 escaped.then(|| decode::entities(span)).flatten(),
             ),
-            (RULE_ESCAPED, decode::doubled_quotes(span)),
+            (
+                RULE_ESCAPED,
+                pairs.then(|| decode::doubled_quotes(span)).flatten(),
+            ),
         ] {
             let Some(d) = d else { continue };
             if !self.spend(budget, d.bytes.len()) {
@@ -163,9 +168,14 @@ impl RingTokens {
             self.scan_run(run, &mut scratch, |off, len| {
                 hit(s + off, rule, run[off..off + len].to_vec())
             });
-            self.decoded(run, depth + 1, budget, &mut quiet, &mut |off, r, v| {
-                hit(s + off, r, v)
-            });
+            self.decoded(
+                run,
+                depth + 1,
+                true,
+                budget,
+                &mut quiet,
+                &mut |off, r, v| hit(s + off, r, v),
+            );
         });
     }
 

@@ -254,6 +254,9 @@ impl RingTokens {
     fn extract_all(&self, doc: &Document, out: &mut Extracted) {
         let mut scratch = Scratch::for_document(doc.bytes.len());
         let mut quiet = NotKeys::for_len(doc.bytes.len());
+        // Doubled quotes are looked for run by run only in a document that has a pair.
+        let pairs = memchr::memmem::find(doc.bytes, b"''").is_some()
+            || memchr::memmem::find(doc.bytes, b"\"\"").is_some();
         let mut budget = DECODE_BUDGET.max(doc.bytes.len().saturating_mul(2));
         // Asked only once a digest of a ring key is found (rare), not of every file.
         let mut stalekey_file: Option<bool> = None;
@@ -281,15 +284,22 @@ impl RingTokens {
                 );
                 out.candidates.push(c.with_origin(Origin::RingToken));
             });
-            self.decoded(run, 1, &mut budget, &mut quiet, &mut |off, rule, value| {
-                let c = Candidate::literal(
-                    doc.position(start + off),
-                    rule,
-                    Confidence::High,
-                    Secret::new(value),
-                );
-                out.candidates.push(c.with_origin(Origin::RingToken));
-            });
+            self.decoded(
+                run,
+                1,
+                pairs,
+                &mut budget,
+                &mut quiet,
+                &mut |off, rule, value| {
+                    let c = Candidate::literal(
+                        doc.position(start + off),
+                        rule,
+                        Confidence::High,
+                        Secret::new(value),
+                    );
+                    out.candidates.push(c.with_origin(Origin::RingToken));
+                },
+            );
         });
         self.pem_blocks(doc, out);
         self.quoted_with_blanks(doc.bytes, |at, len| {
