@@ -195,6 +195,18 @@ mod spot {
     use super::super::*;
     use crate::format::Format;
 
+    /// (line, column) of each candidate whose value is `value`.
+    fn places_of(
+        found: &[(String, Kind, String, String, u32, u32)],
+        value: &str,
+    ) -> Vec<(u32, u32)> {
+        found
+            .iter()
+            .filter(|f| f.3 == value)
+            .map(|f| (f.4, f.5))
+            .collect()
+    }
+
     /// (rule, kind, name, value, line, column) of every candidate in `text`.
     fn scan(text: &str, format: Format) -> Vec<(String, Kind, String, String, u32, u32)> {
         let set = RuleSet::embedded().unwrap();
@@ -325,11 +337,7 @@ mod spot {
             "secret = \"\"\"\nGh5Jk8Lq2Wv6Zx9Pt3Rm\"\"\"\n",
             Format::Toml,
         );
-        let at: Vec<(u32, u32)> = found
-            .iter()
-            .filter(|f| f.3 == "Gh5Jk8Lq2Wv6Zx9Pt3Rm")
-            .map(|f| (f.4, f.5))
-            .collect();
+        let at = places_of(&found, "Gh5Jk8Lq2Wv6Zx9Pt3Rm");
         assert_eq!(at, [(2, 1)], "{found:?}");
     }
 
@@ -469,11 +477,7 @@ mod spot {
             "api_token",
             "Zx9hq2LmV8rT4wYb1NcK6dPsAq3V",
         );
-        let at: Vec<(u32, u32)> = found
-            .iter()
-            .filter(|f| f.3 == "Zx9hq2LmV8rT4wYb1NcK6dPsAq3V")
-            .map(|f| (f.4, f.5))
-            .collect();
+        let at = places_of(&found, "Zx9hq2LmV8rT4wYb1NcK6dPsAq3V");
         assert_eq!(at, [(2, 20)], "{found:#?}");
         assert!(!found.iter().any(|f| f.3.contains("tok")), "{found:#?}");
     }

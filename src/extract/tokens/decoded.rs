@@ -9,6 +9,9 @@ use super::{
 };
 use crate::secret::Fingerprint;
 
+/// A word's decoder (base64 or hex).
+type Decoder = fn(&[u8]) -> Option<Vec<u8>>;
+
 impl RingTokens {
     /// Ring keys in the decoded forms of `span` (a run of the document, or one of an
     /// outer decoding): percent-encoding and backslash escapes (mapped back byte by
@@ -91,34 +94,29 @@ impl RingTokens {
             // A decoding of unknown length is looked up only when its word could be
             // generated (as a token of unknown length is): `assertEqual` is base64 too.
             let generated = self.any && may_be_generated(word);
-            // Decoded only when the bytes could be a key (a key's length) or text that
-            // holds one (its first bytes printable: most identifiers are not).
-            if word.len() >= min_b64
+            // Base64 only when the bytes could be a key (a key's length) or text that
+            // holds one (its first bytes printable: most identifiers are not); hex when
+            // the word is all hex digits and long enough.
+            let as_base64 = word.len() >= min_b64
                 && (self.may_be_raw_key(base64_len(word.len()), generated)
-                    || base64_starts_printable(word))
-            {
-                if let Some(bytes) = decode::base64(word) {
-                    tried = true;
-                    if !self.spend(budget, bytes.len()) {
-                        return;
-                    }
-                    self.found_in(&bytes, generated, depth, budget, RULE_BASE64, &mut |v| {
-                        found = true;
-                        hit(s, RULE_BASE64, v)
-                    });
+                    || base64_starts_printable(word));
+            let as_hex = all_hex && word.len() >= self.min_len * 2;
+            let decodings: [(bool, &'static str, Decoder); 2] = [
+                (as_base64, RULE_BASE64, decode::base64),
+                (as_hex, RULE_HEX, decode::hex),
+            ];
+            for (wanted, rule, decode) in decodings {
+                let Some(bytes) = wanted.then(|| decode(word)).flatten() else {
+                    continue;
+                };
+                tried = true;
+                if !self.spend(budget, bytes.len()) {
+                    return;
                 }
-            }
-            if all_hex && word.len() >= self.min_len * 2 {
-                if let Some(bytes) = decode::hex(word) {
-                    tried = true;
-                    if !self.spend(budget, bytes.len()) {
-                        return;
-                    }
-                    self.found_in(&bytes, generated, depth, budget, RULE_HEX, &mut |v| {
-                        found = true;
-                        hit(s, RULE_HEX, v)
-                    });
-                }
+                self.found_in(&bytes, generated, depth, budget, rule, &mut |v| {
+                    found = true;
+                    hit(s, rule, v)
+                });
             }
             if tried && !found {
                 quiet.insert(word);
