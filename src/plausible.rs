@@ -110,7 +110,10 @@ pub(crate) fn is_prose(text: &str) -> bool {
         .chars()
         .filter(|c| c.is_alphabetic() || c.is_whitespace())
         .count();
-    if spaced >= 3 && letters * 100 >= text.chars().count() * 85 {
+    // Words are short: a PEM or OpenSSH block is lines of 64 or 70 base64 characters,
+    // mostly letters (and `AAAA` runs), between a few words.
+    let short_words = text.split_whitespace().filter(|w| w.len() <= 24).count();
+    if spaced >= 3 && short_words * 4 >= spaced * 3 && letters * 100 >= text.chars().count() * 85 {
         return true;
     }
     // Numbers may stand as words of their own (`base64_encoded_64_byte_salt`), not
@@ -269,7 +272,7 @@ pub(crate) fn check(
 
 /// [`check`], where `uuid_ok` says the token format itself is a UUID.
 pub(crate) fn check_bar(value: &[u8], bar: &crate::finding::Bar) -> Result<(), NotASecret> {
-    check_with(value, bar, false)
+    check_with(value, bar, false, false)
 }
 
 /// [`check_bar`] for a value held under `name`: 40 hex digits under a name that says
@@ -293,6 +296,9 @@ pub(crate) fn check_named(
             "api key",
             "access_key",
             "accesskey",
+            // An `Authorization: Bearer …` header's value is a credential.
+            "authorization",
+            "bearer",
         ]
         .iter()
         .any(|w| lower.contains(w))
@@ -305,13 +311,73 @@ pub(crate) fn check_named(
                         .any(|(i, _)| *w != "sha" || !lower[i + 3..].starts_with('r'))
                 })
     });
-    check_with(value, bar, credential)
+    let uuid_credential = name.is_some_and(uuid_may_be_credential);
+    check_with(value, bar, credential, uuid_credential)
+}
+
+/// Many API keys are random (version 4) UUIDs: npm's legacy tokens, Heroku's, Blocknative's,
+/// OneSignal's. Under a name that says secret, token, password or key, and nothing that
+/// says identifier, such a UUID is a credential; a request, device or session id, or a
+/// UUID of another version (`123e4567-e89b-12d3-…`, made-up `12345678-90ab-cdef-…`), is not.
+fn uuid_may_be_credential(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let identifier = [
+        "id",
+        "uuid",
+        "guid",
+        "device",
+        "push",
+        "registration",
+        "request",
+        "correlation",
+        "trace",
+        "idempotency",
+        "session",
+        "csrf",
+        "tenant",
+        "instance",
+        "org",
+        // Keys that name a record, not a credential.
+        "cache",
+        "primary",
+        "foreign",
+        "sort",
+        "partition",
+        "object",
+        "row",
+        "lookup",
+        "index",
+        "dedup",
+        "routing",
+        "hash",
+        "map",
+        "dict",
+    ];
+    ["secret", "token", "passw", "key", "auth"]
+        .iter()
+        .any(|w| lower.contains(w))
+        && !words.iter().any(|w| identifier.contains(w))
+        && !lower.ends_with("id")
+        && !lower.contains("uuid")
+}
+
+/// A version 4 (random) UUID with the RFC 4122 variant: `xxxxxxxx-xxxx-4xxx-[89ab]xxx-…`.
+fn is_random_uuid(text: &str) -> bool {
+    let b = text.as_bytes();
+    is_uuid(text)
+        && b[14] == b'4'
+        && matches!(b[19].to_ascii_lowercase(), b'8' | b'9' | b'a' | b'b')
 }
 
 fn check_with(
     value: &[u8],
     bar: &crate::finding::Bar,
     hex40_credential: bool,
+    uuid_credential: bool,
 ) -> Result<(), NotASecret> {
     let (min_len, min_entropy, uuid_ok) = (bar.min_len, bar.entropy, bar.uuid_ok);
     let text = String::from_utf8_lossy(value);
@@ -353,7 +419,7 @@ fn check_with(
     if bar.checksum.is_some_and(|c| !c.holds(trimmed.as_bytes())) {
         return Err(NotASecret::BadChecksum);
     }
-    if !uuid_ok && is_uuid(trimmed) {
+    if !uuid_ok && is_uuid(trimmed) && !(uuid_credential && is_random_uuid(trimmed)) {
         return Err(NotASecret::Uuid);
     }
     if is_integrity_hash(trimmed) {
@@ -378,6 +444,9 @@ fn check_with(
 pub(crate) fn is_placeholder(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
     if PLACEHOLDER_EXACT.contains(&lower.as_str()) {
+        return true;
+    }
+    if mostly_sequences(lower.as_bytes()) {
         return true;
     }
     // In a long value (a PEM block, a JWT) a short word can occur by chance: there it
@@ -423,6 +492,70 @@ pub(crate) fn is_placeholder(text: &str) -> bool {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_'));
     templated
+}
+
+/// Runs a made-up value is typed from: the alphabet, the digits (either way) and the
+/// keyboard's rows.
+const SEQUENCES: &[&[u8]] = &[
+    b"abcdefghijklmnopqrstuvwxyz",
+    b"zyxwvutsrqponmlkjihgfedcba",
+    b"01234567890",
+    b"09876543210",
+    b"qwertyuiop",
+    b"asdfghjkl",
+    b"zxcvbnm",
+];
+
+/// For each ASCII byte, the bytes that follow it in some sequence (bit b).
+static SUCCESSORS: [u128; 128] = successors();
+
+const fn successors() -> [u128; 128] {
+    let mut t = [0u128; 128];
+    let mut s = 0;
+    while s < SEQUENCES.len() {
+        let seq = SEQUENCES[s];
+        let mut i = 0;
+        while i + 1 < seq.len() {
+            t[seq[i] as usize] |= 1 << seq[i + 1];
+            i += 1;
+        }
+        s += 1;
+    }
+    t
+}
+
+/// Half or more of a (lower-cased) value is runs of four or more from [`SEQUENCES`],
+/// read straight (`abcdef1234…`, `ZYXWVU…`, `qwertyuiop…`) or every other byte
+/// (`a1b2c3d4…`, `1a2b3c…`): typed by hand, not generated. A random value seldom holds
+/// such a run at all (a four-byte one at a given place about once in 100,000 for
+/// base64, once in 2,000 for hex), so a random key that starts with `abcdefgh` is kept.
+fn mostly_sequences(value: &[u8]) -> bool {
+    const RUN: usize = 4;
+    let n = value.len();
+    if n < 2 * RUN {
+        return false;
+    }
+    let follows = |a: u8, b: u8| a < 128 && b < 128 && SUCCESSORS[a as usize] >> b & 1 == 1;
+    let mut covered = vec![false; n];
+    for step in [1, 2] {
+        for phase in 0..step {
+            // Walk the bytes at `phase`, `phase + step`, …; mark runs of RUN or more.
+            let idx: Vec<usize> = (phase..n).step_by(step).collect();
+            let mut start = 0;
+            for k in 1..=idx.len() {
+                let continues = k < idx.len() && follows(value[idx[k - 1]], value[idx[k]]);
+                if !continues {
+                    if k - start >= RUN {
+                        for &i in &idx[start..k] {
+                            covered[i] = true;
+                        }
+                    }
+                    start = k;
+                }
+            }
+        }
+    }
+    covered.iter().filter(|&&c| c).count() * 2 >= n
 }
 
 /// What is left of `text` once every occurrence of `word` is removed is itself a
@@ -647,6 +780,125 @@ mod tests {
         ] {
             assert_eq!(check_named(hex, &bar, Some(name)), Ok(()), "{name}");
         }
+    }
+
+    #[test]
+    fn a_random_uuid_named_a_secret_is_one_and_other_uuids_are_not() {
+        let bar = crate::finding::Bar {
+            min_len: 10,
+            entropy: Some(3.0),
+            uuid_ok: false,
+            checksum: None,
+        };
+        let random = b"9f5c17d2-957e-4dda-ae24-811274ed88e5";
+        for name in [
+            "NPM_TOKEN",
+            "_authToken",
+            "blocknative_key",
+            "ONESIGNAL_SECRET_KEY",
+        ] {
+            assert_eq!(check_named(random, &bar, Some(name)), Ok(()), "{name}");
+        }
+        for name in [
+            "client_id",
+            "device_token",
+            "session_token",
+            "request_key",
+            "tenantId",
+            "api_key_uuid",
+            "cache_key",
+        ] {
+            assert_eq!(
+                check_named(random, &bar, Some(name)),
+                Err(NotASecret::Uuid),
+                "{name}"
+            );
+        }
+        assert_eq!(check_named(random, &bar, None), Err(NotASecret::Uuid));
+        // Not version 4, or not the RFC 4122 variant: documentation's and made-up ones.
+        for v in [
+            "123e4567-e89b-12d3-a456-426614174000",
+            "12345678-90ab-cdef-1234-567890abcdef",
+            "1fb2c3d4-e5f6-7abc-8912-abcdef123456",
+            "9f5c17d2-957e-4dda-ce24-811274ed88e5",
+        ] {
+            assert!(
+                check_named(v.as_bytes(), &bar, Some("NPM_TOKEN")).is_err(),
+                "{v}"
+            );
+        }
+    }
+
+    #[test]
+    fn values_typed_from_the_alphabet_digits_or_keyboard_are_placeholders() {
+        for v in [
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345",
+            "abcdefghijklmnopqrstuvwxyz123456",
+            "ZYXWVUTSRQPONMLKJIHGFEDCBA654321",
+            "a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6",
+            "1a2b3c4d5e6f7g8h9i0j1k2l3m4n5o6p",
+            "0987654321fedcba0987654321fedcba",
+            "abcd1234abcd1234abcd1234abcd1234",
+            "qwertyuiopasdfghjklzxcvbnmQWERTYUIOP1234567890",
+            "a1b2c3d4-e5f6-g7h8-i9j0-k1l2m3n4o5p6",
+        ] {
+            assert!(is_placeholder(v), "{v}");
+        }
+        // A random key may start with a run, or hold a short one.
+        for v in [
+            "abcdefghQ7mZ2vR9xK4tL8nB3wJ6pH1sT5yC0",
+            "Q7mZ2vR9xK4tL8nB3wJ6pH1s",
+            "b19a730fd0e140e286f47feb2f3bb7c9",
+        ] {
+            assert!(!is_placeholder(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn random_values_are_never_sequences() {
+        let mut rng = crate::testrand::XorShift::new(0x5e9_u64);
+        let alphabets: [&[u8]; 4] = [
+            b"0123456789abcdef",
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+            b"abcdefghijklmnopqrstuvwxyz234567",
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-",
+        ];
+        for i in 0..40_000 {
+            let alphabet = alphabets[i % alphabets.len()];
+            let len = 16 + rng.below(50);
+            let v = rng.text(alphabet, len);
+            assert!(
+                !mostly_sequences(&v.to_ascii_lowercase()),
+                "{:?}",
+                String::from_utf8_lossy(&v)
+            );
+        }
+    }
+
+    #[test]
+    fn a_private_key_block_is_not_prose() {
+        let body = [
+            "-----BEGIN OPENSSH PRIVATE KEY-----",
+            "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW",
+            "QyNTUxOQAAACBhQm9yZkFWZ3RsSnhLbkNQcXZaVmJXdFFoT1BlcUxHbQAAAJgAAAAAAAAA",
+            "AAAAAAtzc2gtZWQyNTUxOQAAACBhQm9yZkFWZ3RsSnhLbkNQcXZaVmJXdFFoT1BlcUxHbQ",
+            "-----END OPENSSH PRIVATE KEY-----",
+        ]
+        .join("\n");
+        assert!(!is_prose(&body));
+        assert_eq!(check(body.as_bytes(), 20, None), Ok(()));
+    }
+
+    #[test]
+    fn forty_hex_digits_in_an_authorization_header_are_a_token() {
+        let hex = b"38bb7b318cc6898c80317decb34525844bc9db55";
+        let bar = crate::finding::Bar {
+            min_len: 16,
+            entropy: Some(3.0),
+            uuid_ok: false,
+            checksum: None,
+        };
+        assert_eq!(check_named(hex, &bar, Some("Authorization header")), Ok(()));
     }
 
     #[test]
