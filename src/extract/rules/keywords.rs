@@ -78,9 +78,12 @@ enum Short {
     Automaton(AhoCorasick, Vec<usize>),
 }
 
-/// A set of keywords, none a substring of another, searched case-insensitively.
+/// A set of keywords, none a substring of another, searched case-insensitively or, where
+/// given, only in their exact spellings.
 pub(crate) struct Keywords {
     words: Vec<Vec<u8>>,
+    /// The only spellings an anchored keyword counts in (None: any case).
+    exact: Vec<Option<Vec<Vec<u8>>>>,
     anchored: Anchored,
     short: Short,
 }
@@ -88,8 +91,8 @@ pub(crate) struct Keywords {
 impl Keywords {
     /// `words` must be non-empty strings, none a substring of another (so that each
     /// occurrence is one keyword's), each with the only spellings to search it in, or
-    /// `None` for any case. (Spellings narrow only keywords under four bytes; longer
-    /// ones are found in any case, a superset.)
+    /// `None` for any case. (A keyword under four bytes is searched in its spellings; a
+    /// longer one is found by its anchor in any case and then compared with them.)
     pub(crate) fn new(words: &[(String, Option<Vec<String>>)]) -> Keywords {
         let spellings: Vec<Option<Vec<Vec<u8>>>> = words
             .iter()
@@ -149,8 +152,14 @@ impl Keywords {
             let ac = AhoCorasick::new(&short_patterns).expect("small literal patterns compile");
             Short::Automaton(ac, short_words)
         };
+        let exact = spellings
+            .into_iter()
+            .zip(&words)
+            .map(|(s, w)| s.filter(|s| w.len() >= 4 && !s.is_empty()))
+            .collect();
         Keywords {
             words,
+            exact,
             anchored: Anchored { table, anchors },
             short,
         }
@@ -195,10 +204,15 @@ impl Keywords {
             let first = anchors.partition_point(|a| a.0 < q);
             for &(_, word, off) in anchors[first..].iter().take_while(|a| a.0 == q) {
                 let w = &self.words[word];
-                if at >= off
-                    && at - off + w.len() <= bytes.len()
-                    && bytes[at - off..at - off + w.len()].eq_ignore_ascii_case(w)
-                {
+                if at < off || at - off + w.len() > bytes.len() {
+                    continue;
+                }
+                let found = &bytes[at - off..at - off + w.len()];
+                let spelled = match &self.exact[word] {
+                    Some(spellings) => spellings.iter().any(|s| s == found),
+                    None => found.eq_ignore_ascii_case(w),
+                };
+                if spelled {
                     hit(at - off, word);
                 }
             }
@@ -249,12 +263,14 @@ fn case_variants(word: &[u8]) -> Vec<Vec<u8>> {
 }
 
 /// Keywords to search in any case.
+#[cfg(test)]
 fn any_case(words: &[String]) -> Vec<(String, Option<Vec<String>>)> {
     words.iter().map(|w| (w.clone(), None)).collect()
 }
 
-/// Searches `data` (after its first line, which lists keywords separated by spaces)
-/// with [`Keywords`] and byte by byte, panicking where they differ; and checks that the
+/// Searches `data` (after its first line, which lists keywords separated by spaces, one
+/// written `=Word` to be found only as written) with [`Keywords`] and byte by byte,
+/// panicking where they differ; and checks that the
 /// scan of its text as a regex names the captures the regex parser does. For the
 /// `cargo fuzz` target `scanners`.
 #[doc(hidden)]
@@ -271,35 +287,49 @@ pub(crate) fn self_check(data: &[u8]) {
         Some(n) => (&data[..n], &data[n + 1..]),
         None => return,
     };
-    let mut words: Vec<String> = Vec::new();
+    let mut words: Vec<(String, Option<Vec<String>>)> = Vec::new();
     for w in head
         .split(|&b| b == b' ')
         .filter(|w| !w.is_empty())
         .take(40)
     {
-        let w = String::from_utf8_lossy(w).to_ascii_lowercase();
+        let (exact, w) = match w.strip_prefix(b"=") {
+            Some(rest) if !rest.is_empty() => (true, rest),
+            _ => (false, w),
+        };
+        let written = String::from_utf8_lossy(w).into_owned();
+        let lower = written.to_ascii_lowercase();
         // The contract: none a substring of another.
         if !words
             .iter()
-            .any(|o| o.contains(w.as_str()) || w.contains(o.as_str()))
+            .any(|(o, _)| o.contains(lower.as_str()) || lower.contains(o.as_str()))
         {
-            words.push(w);
+            words.push((lower, exact.then(|| vec![written])));
         }
     }
-    let k = Keywords::new(&any_case(&words));
+    let k = Keywords::new(&words);
     let mut fast = Vec::new();
     k.find_all(text, |at, w| fast.push((at, w)));
     fast.sort_unstable();
     assert_eq!(fast, byte_by_byte(&words, text));
 }
 
-/// Every (start, keyword) by comparing each keyword at each position, sorted.
-fn byte_by_byte(words: &[String], bytes: &[u8]) -> Vec<(usize, usize)> {
+/// Every (start, keyword) by comparing each keyword (in any case, or in its spellings)
+/// at each position, sorted.
+fn byte_by_byte(words: &[(String, Option<Vec<String>>)], bytes: &[u8]) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
-    for (i, w) in words.iter().enumerate() {
+    for (i, (w, spellings)) in words.iter().enumerate() {
         let w = w.as_bytes();
         for at in 0..bytes.len() {
-            if bytes.len() - at >= w.len() && bytes[at..at + w.len()].eq_ignore_ascii_case(w) {
+            if bytes.len() - at < w.len() {
+                continue;
+            }
+            let here = &bytes[at..at + w.len()];
+            let found = match spellings {
+                Some(s) => s.iter().any(|s| s.as_bytes() == here),
+                None => here.eq_ignore_ascii_case(w),
+            };
+            if found {
                 out.push((at, i));
             }
         }
@@ -327,7 +357,7 @@ mod tests {
             .to_vec();
         let k = Keywords::new(&any_case(&words));
         let text = b"PassWord=1 ${X} SK-abc ghp_ xoxB-PASSWORD";
-        assert_eq!(fast(&k, text), byte_by_byte(&words, text));
+        assert_eq!(fast(&k, text), byte_by_byte(&any_case(&words), text));
         assert_eq!(fast(&k, b"ghp_"), vec![(0, 3)]);
         assert_eq!(fast(&k, b"gh"), vec![]);
         // Bytes that fold together with a keyword's are not it.
@@ -348,7 +378,7 @@ mod tests {
             let text = rng.text(b"abcdABCDq~_-zZ\x7f\x20", len);
             assert_eq!(
                 fast(&k, &text),
-                byte_by_byte(&words, &text),
+                byte_by_byte(&any_case(&words), &text),
                 "{:?}",
                 String::from_utf8_lossy(&text)
             );
@@ -356,18 +386,29 @@ mod tests {
     }
 
     #[test]
-    fn exact_short_keywords_are_found_only_as_written() {
+    fn random_text_with_exact_keywords_gives_what_a_byte_by_byte_search_gives() {
+        let mut rng = XorShift::new(0x5eed_cafe);
+        for _ in 0..3000 {
+            let len = rng.below(120);
+            let mut data = b"=AbCd =Q~ cab =zZzZ dd_- =TOKEN\n".to_vec();
+            data.extend(rng.text(b"abcdABCDq~_-zZtokenTOKEN\x20", len));
+            self_check(&data);
+        }
+    }
+
+    #[test]
+    fn exact_keywords_are_found_only_as_written() {
         let words = vec![
             ("sg.".to_string(), Some(vec!["SG.".to_string()])),
             ("hf_".to_string(), None),
             ("token".to_string(), Some(vec!["TOKEN".to_string()])),
         ];
         let k = Keywords::new(&words);
-        let text = b"SG.a sg.b Sg.c HF_d hf_e token Token";
+        let text = b"SG.a sg.b Sg.c HF_d hf_e token Token TOKEN";
         assert_eq!(
             fast(&k, text),
-            vec![(0, 0), (15, 1), (20, 1), (25, 2), (31, 2)],
-            "exact SG. only as written; hf_ in any case; four bytes and more in any case"
+            vec![(0, 0), (15, 1), (20, 1), (37, 2)],
+            "exact SG. and TOKEN only as written; hf_ in any case"
         );
     }
 }

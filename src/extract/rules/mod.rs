@@ -164,7 +164,34 @@ pub(crate) struct RuleSet {
 /// The keywords of a set of rules, and for each the rules it triggers.
 struct Prefilter {
     keywords: Keywords,
-    keyword_rules: Vec<Vec<usize>>,
+    keyword_rules: Vec<Vec<Trigger>>,
+}
+
+/// A rule that a searched keyword stands for, with the rule's own keywords that hold
+/// it: a place of the searched keyword counts for the rule only where one of its own
+/// keywords is there too (`token` is searched for `x-figma-token` and `sonar_token`,
+/// but a `token` in a comment runs neither rule's regex).
+struct Trigger {
+    rule: usize,
+    /// (the keyword, lower-cased or as written, the searched keyword's offset in it).
+    keywords: Vec<(Vec<u8>, usize)>,
+    exact: bool,
+}
+
+impl Trigger {
+    /// Does one of the rule's keywords hold the searched one found at `at`?
+    fn holds(&self, bytes: &[u8], at: usize) -> bool {
+        self.keywords.iter().any(|(k, off)| {
+            at >= *off && at - off + k.len() <= bytes.len() && {
+                let found = &bytes[at - off..at - off + k.len()];
+                if self.exact {
+                    found == k.as_slice()
+                } else {
+                    found.eq_ignore_ascii_case(k)
+                }
+            }
+        })
+    }
 }
 
 impl Prefilter {
@@ -195,17 +222,35 @@ impl Prefilter {
                 patterns.push(k.clone());
             }
         }
-        let mut keyword_rules: Vec<Vec<usize>> = vec![Vec::new(); patterns.len()];
+        let mut keyword_rules: Vec<Vec<Trigger>> =
+            (0..patterns.len()).map(|_| Vec::new()).collect();
         // A pattern is searched only in the spellings its keywords are written in when
         // every keyword it stands for is exact and holds it in that spelling (an exact
         // `sk-` cannot stand for another rule's `task-`, which may be written `TASK-`).
         let mut spellings: Vec<Option<Vec<String>>> = vec![Some(Vec::new()); patterns.len()];
         for (i, rule) in rules.iter().enumerate().filter(|(_, r)| wanted(r)) {
             for k in &rule.spec.keywords {
-                let p =
-                    held(&k.to_ascii_lowercase(), &index).expect("every keyword holds a pattern");
-                if !keyword_rules[p].contains(&i) {
-                    keyword_rules[p].push(i);
+                let lower = k.to_ascii_lowercase();
+                let p = held(&lower, &index).expect("every keyword holds a pattern");
+                let exact = rule.spec.exact_keywords;
+                let written = if exact {
+                    k.as_bytes()
+                } else {
+                    lower.as_bytes()
+                };
+                let at = match keyword_rules[p].iter().position(|t| t.rule == i) {
+                    Some(at) => at,
+                    None => {
+                        keyword_rules[p].push(Trigger {
+                            rule: i,
+                            keywords: Vec::new(),
+                            exact,
+                        });
+                        keyword_rules[p].len() - 1
+                    }
+                };
+                for (off, _) in lower.match_indices(patterns[p].as_str()) {
+                    keyword_rules[p][at].keywords.push((written.to_vec(), off));
                 }
                 let spelled = rule.spec.exact_keywords.then(|| {
                     let at = k.to_ascii_lowercase().find(patterns[p].as_str());
@@ -334,8 +379,9 @@ impl RuleSet {
         // document meets few rules' keywords, so only those rules are visited.
         let mut hits: Vec<(usize, usize)> = Vec::new();
         prefilter.keywords.find_all(doc.bytes, |at, pattern| {
-            for &r in &prefilter.keyword_rules[pattern] {
-                if wanted(r) && self.rules[r].applies_to(doc.format) {
+            for t in &prefilter.keyword_rules[pattern] {
+                let r = t.rule;
+                if wanted(r) && self.rules[r].applies_to(doc.format) && t.holds(doc.bytes, at) {
                     hits.push((r, at));
                 }
             }

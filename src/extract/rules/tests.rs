@@ -188,6 +188,40 @@ negative_examples = ['ref']
         assert_eq!(found(b"x secret_key"), ["a", "c"]);
         assert!(found(b"nothing here").is_empty());
     }
+
+    #[test]
+    fn a_rule_runs_only_where_its_own_keyword_is() {
+        let rule = |id: &str, kw: &str, exact: bool| {
+            format!(
+                "[[rule]]\nid = \"{id}\"\ndescription = \"d\"\nconfidence = \"high\"\nkeywords = [\"{kw}\"]\nexact_keywords = {exact}\npattern = '''(?P<secret>(?i:secret))'''\nexamples = ['x']\nnegative_examples = ['y']\n"
+            )
+        };
+        // `secret` is searched for all three; each regex would match any `secret`.
+        let toml = [
+            rule("a", "secret", false),
+            rule("b", "x-secret", false),
+            rule("c", "KEY SECRET", true),
+        ]
+        .concat();
+        let set = RuleSet::from_sources(vec![("t.toml".into(), toml)]).unwrap();
+        let found = |text: &[u8]| {
+            let doc = Document::new("a", text, Format::Text);
+            let mut out = Extracted::default();
+            set.extract(&doc, &mut out);
+            let mut ids: Vec<String> = out
+                .candidates
+                .iter()
+                .map(|c| c.detail.rule.clone())
+                .collect();
+            ids.sort();
+            ids.dedup();
+            ids
+        };
+        assert_eq!(found(b"the secret"), ["a"]);
+        assert_eq!(found(b"an X-Secret header"), ["a", "b"]);
+        assert_eq!(found(b"key secret"), ["a"]);
+        assert_eq!(found(b"KEY SECRET"), ["a", "c"]);
+    }
 }
 
 /// Spot checks of what built-in rules report: names, list indices, defaults, positions.
