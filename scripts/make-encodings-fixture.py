@@ -3,7 +3,8 @@
 URL, base64url in a JWKS, hex, JSON and shell escapes, HTTP Basic, a .dockerconfigjson
 Secret three levels deep, a passphrase with spaces, a PGP private-key block in a SQL
 dump and a JSON string, a Markdown fence, a Jupyter notebook, Python concatenation, a
-YAML anchor, the hidden homes of credentials, HTML character references, a CSV field's doubled quotes), with decoys beside them. The keys are
+YAML anchor, the hidden homes of credentials, HTML character references, a CSV field's doubled quotes, a Go byte-array
+literal and keytool's colon-joined hex), with decoys beside them. The keys are
 random (python3 secrets); their ring is tests/data/encodings-ring.json and their
 plaintexts tests/data/encodings-secrets.txt (ID<TAB>SECRET). Run it from the project
 root, then scripts/fixture-ring.py to copy the ring into the demo ring.
@@ -53,6 +54,9 @@ keys = {
     "enc-aws/2026-11": ("aws-enc", "active", key(30)),
     "enc-html/2026-11": ("html", "active", key(10) + "&" + key(6) + "<" + key(4)),
     "enc-csv/2026-11": ("csv", "active", key(9) + '",' + key(9)),
+    # Raw bytes (the secrets file holds them as hex:DIGITS).
+    "enc-bytes/2026-12": ("cookie-cipher", "active", secrets.token_bytes(16)),
+    "enc-colonhex/2026-12": ("payments-hmac", "active", secrets.token_bytes(32)),
 }
 k = {i: v[2] for i, v in keys.items()}
 
@@ -90,21 +94,33 @@ write("home/.netrc", f"machine api.example.com\n  login deploy\n  password {k['e
 write("home/.aws/credentials", f"[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = {k['enc-aws/2026-11']}\n")
 write("web/partner.html", "<form action=\"/partner/callback\" method=\"post\">\n  <input type=\"hidden\" name=\"partner_token\" value=\"" + html.escape(k["enc-html/2026-11"], quote=True) + "\">\n</form>\n")
 write("ops/partners.csv", "partner,endpoint,shared_secret\nacme,https://hooks.acme.example/v1,\"" + k["enc-csv/2026-11"].replace("\"", "\"\"") + "\"\n")
+kb = k["enc-bytes/2026-12"]
+write("app/aes.go", "package crypto\n\n// sessionKey encrypts the session cookie (AES-128): the cipher takes the raw bytes.\n"
+      "var sessionKey = []byte{\n\t" + ", ".join("0x%02x" % b for b in kb[:8]) + ",\n\t" + ", ".join("0x%02x" % b for b in kb[8:]) + ",\n}\n\n"
+      "// Not keys: the nonce prefix and the first row of the S-box.\nvar noncePrefix = []byte{0x00, 0x00, 0x00, 0x01}\n"
+      "var sbox = [16]byte{0x63, 0x7c, 0x77, 0x7b, 0xf2, 0x6b, 0x6f, 0xc5, 0x30, 0x01, 0x67, 0x2b, 0xfe, 0xd7, 0xab, 0x76}\n")
+write("ops/keystore.txt", "$ keytool -list -v -keystore payments.jceks -storetype JCEKS\nAlias name: payments-hmac\n"
+      "Creation date: Nov 3, 2026\nEntry type: SecretKeyEntry\nKey (HmacSHA256): " + ":".join("%02X" % b for b in k["enc-colonhex/2026-12"])
+      + "\n\nAlias name: payments-tls\nEntry type: trustedCertEntry\nCertificate fingerprints:\n\t SHA256: "
+      + ":".join("%02X" % b for b in secrets.token_bytes(32)) + "\n")
 # Decoys: none of these is a key.
 write("decoys/ids.txt", "request 123e4567-e89b-12d3-a456-426614174000\ncommit 9fceb02d0ae598e95dc970b74767f19372d61af8\nsha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n")
 write("decoys/logo.html", "<img src=\"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==\">\n")
 write("decoys/app.min.js", "!function(e){var t={};function n(r){if(t[r])return t[r].exports}n.p=\"\",n(n.s=\"x%2Fy\\u0041\")}([]);\n")
 write("decoys/README.md", "Use the documented example key `AKIAIOSFODNN7EXAMPLE` and `changeme` in examples.\n")
 
+raw = lambda v: v if isinstance(v, bytes) else v.encode()
 ring = {"version": 1, "keys": [
     {"id": i, "service": svc, "state": state,
-     "fingerprint": "sha256:" + hashlib.sha256(v.encode()).hexdigest(),
-     "length": len(v.encode()), "created": "2026-11-01", "note": "fixtures/encodings test key"}
+     "fingerprint": "sha256:" + hashlib.sha256(raw(v)).hexdigest(),
+     "length": len(raw(v)), "created": "2026-11-01", "note": "fixtures/encodings test key"}
     for i, (svc, state, v) in sorted(keys.items())
 ]}
 (ROOT / "tests" / "data" / "encodings-ring.json").write_text(json.dumps(ring, indent=2) + "\n")
 lines = ["# Plaintexts of the random test keys planted in fixtures/encodings (python3 secrets);",
-         "# id<TAB>value, the PGP block with its newlines as \\n."]
-lines += [f"{i}\t{v}" for i, v in sorted(k.items()) if "\n" not in v]
+         "# id<TAB>value, the PGP block with its newlines as \\n; hex:DIGITS for a key used as raw",
+         "# bytes."]
+lines += [f"{i}\t{'hex:' + v.hex() if isinstance(v, bytes) else v}" for i, v in sorted(k.items())
+          if isinstance(v, bytes) or "\n" not in v]
 (ROOT / "tests" / "data" / "encodings-secrets.txt").write_text("\n".join(lines) + "\n")
 print(f"wrote {OUT.relative_to(ROOT)}/, tests/data/encodings-ring.json, tests/data/encodings-secrets.txt")

@@ -368,6 +368,200 @@ pub(crate) fn words(span: &[u8], min: usize, class: impl Fn(u8) -> bool) -> Vec<
     out
 }
 
+/// Byte-array literals, as a key used as raw bytes is written in code: `min` to `max`
+/// numbers in a row after a `{` or `[`, each `0x4a`/`0X4A` (one or two hex digits, a
+/// Rust `u8`/`i8` suffix allowed), decimal `74`, or a Java signed byte `-97`, maybe after
+/// a `(byte)` cast, separated by commas and blanks or newlines (C and C# `{…}`, Go
+/// `[]byte{…}`, Java `new byte[]{…}`, JavaScript `Uint8Array([…])`, Python
+/// `bytes([…])`, Rust `[…]`), when one of the numbers is hex (a list of decimals only is
+/// not looked for: `[` starts too many other things). Calls `each(offset of the first
+/// number, bytes)`.
+pub(crate) fn byte_lists(
+    text: &[u8],
+    min: usize,
+    max: usize,
+    mut each: impl FnMut(usize, Vec<u8>),
+) {
+    let min = min.max(2);
+    // Found from a `0x` (rare in text, unlike brackets): back to the list's opener over
+    // what a list holds, then read forward from it; the `0x`s inside are passed over.
+    use super::needles::{HEX_0X, HEX_0X_UPPER};
+    let upper = HEX_0X_UPPER.find(text).is_some();
+    let mut hits = HEX_0X.find_iter(text).peekable();
+    let mut hits_upper = upper.then(|| HEX_0X_UPPER.find_iter(text).peekable());
+    // The two in order (`0X` is rare: most documents have none).
+    let mut next = || match (hits.peek(), hits_upper.as_mut().and_then(|u| u.peek())) {
+        (Some(&a), Some(&b)) if b < a => hits_upper.as_mut().and_then(Iterator::next),
+        (Some(_), _) => hits.next(),
+        (None, _) => hits_upper.as_mut().and_then(Iterator::next),
+    };
+    let mut done = 0;
+    while let Some(hex) = next() {
+        // A byte's number is followed by a comma or the list's end; most `0x` numbers
+        // (`0x7fff`, a `#define`'s value) are not, and are passed over at once.
+        if hex < done
+            || !list_byte(text, hex).is_some_and(|(_, e)| {
+                matches!(text.get(skip_blanks(text, e)), Some(b',' | b'}' | b']'))
+            })
+        {
+            continue;
+        }
+        let reach = hex.saturating_sub(64).max(done);
+        let Some(open) = text[reach..hex]
+            .iter()
+            .rposition(|&c| !in_byte_list(c))
+            .map(|i| reach + i)
+            .filter(|&i| matches!(text[i], b'{' | b'['))
+        else {
+            // Inside a long table, or not in a list: its `0x`s are passed over.
+            done = hex + text[hex..].iter().take_while(|&&c| in_byte_list(c)).count();
+            continue;
+        };
+        let first = skip_blanks(text, open + 1);
+        let mut bytes = Vec::new();
+        let mut at = first;
+        let mut end = first;
+        // Read to the list's end however long (a table longer than any key is no key,
+        // and its numbers are not visited again).
+        while let Some((b, e)) = list_byte(text, at) {
+            if bytes.len() <= max {
+                bytes.push(b);
+            }
+            end = e;
+            let next = skip_blanks(text, e);
+            if text.get(next) != Some(&b',') {
+                break;
+            }
+            at = skip_blanks(text, next + 1);
+        }
+        done = end.max(hex + 2);
+        if (min..=max).contains(&bytes.len()) {
+            each(first, bytes);
+        }
+    }
+}
+
+/// Hex pairs joined by colons, `4A:7B:2C:…` (OpenSSL and keytool print keys so), of
+/// `min` to `max` bytes, in a run (no blanks). Calls `each(offset, bytes)`.
+pub(crate) fn colon_hex(text: &[u8], min: usize, max: usize, mut each: impl FnMut(usize, Vec<u8>)) {
+    let min = min.max(2);
+    let mut from = 0;
+    for colon in memchr::memchr_iter(b':', text) {
+        if colon < from.max(2) || !is_hex_pair(text, colon - 2) || !is_hex_pair(text, colon + 1) {
+            continue;
+        }
+        let start = colon - 2;
+        if start > 0 && (text[start - 1].is_ascii_alphanumeric() || text[start - 1] == b':') {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        let mut at = start;
+        while is_hex_pair(text, at) {
+            bytes.push(hex_byte(&text[at..at + 2]).expect("two hex digits"));
+            at += 2;
+            if text.get(at) == Some(&b':') && is_hex_pair(text, at + 1) {
+                at += 1;
+            } else {
+                break;
+            }
+        }
+        from = at;
+        let joined = text.get(at).is_some_and(|c| c.is_ascii_alphanumeric());
+        if !joined && (min..=max).contains(&bytes.len()) {
+            each(start, bytes);
+        }
+    }
+}
+
+/// Can `c` be inside a byte list (its numbers, separators, `(byte)` casts, `u8`/`i8`)?
+fn in_byte_list(c: u8) -> bool {
+    c.is_ascii_hexdigit()
+        || matches!(
+            c,
+            b'x' | b'X'
+                | b','
+                | b' '
+                | b'\t'
+                | b'\r'
+                | b'\n'
+                | b'-'
+                | b'('
+                | b')'
+                | b'y'
+                | b't'
+                | b'u'
+                | b'i'
+        )
+}
+
+fn skip_blanks(text: &[u8], mut at: usize) -> usize {
+    while text
+        .get(at)
+        .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+    {
+        at += 1;
+    }
+    at
+}
+
+fn is_hex_pair(text: &[u8], at: usize) -> bool {
+    text.get(at..at + 2)
+        .is_some_and(|p| p.iter().all(u8::is_ascii_hexdigit))
+}
+
+/// One number of a byte list at `at`: the byte and where its text ends.
+fn list_byte(text: &[u8], mut at: usize) -> Option<(u8, usize)> {
+    if text[at..].starts_with(b"(byte)") {
+        at = skip_blanks(text, at + 6);
+    }
+    let rest = text.get(at..)?;
+    let (value, mut end) = if rest.starts_with(b"0x") || rest.starts_with(b"0X") {
+        let digits = rest[2..]
+            .iter()
+            .take(3)
+            .take_while(|c| c.is_ascii_hexdigit())
+            .count();
+        if !(1..=2).contains(&digits) {
+            return None;
+        }
+        let v = rest[2..2 + digits]
+            .iter()
+            .fold(0u32, |v, &c| v << 4 | hex_digit(c).map_or(0, u32::from));
+        (v, at + 2 + digits)
+    } else {
+        let neg = rest.first() == Some(&b'-');
+        let digits = rest[usize::from(neg)..]
+            .iter()
+            .take(4)
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if !(1..=3).contains(&digits) {
+            return None;
+        }
+        let start = usize::from(neg);
+        let v: u32 = std::str::from_utf8(&rest[start..start + digits])
+            .ok()?
+            .parse()
+            .ok()?;
+        match (neg, v) {
+            (false, 0..=255) => (v, at + start + digits),
+            (true, 1..=128) => (256 - v, at + start + digits),
+            _ => return None,
+        }
+    };
+    if text[end..].starts_with(b"u8") || text[end..].starts_with(b"i8") {
+        end += 2;
+    }
+    // A number ends the token (not `0x4a5`, `12.5` or `7f`).
+    if text
+        .get(end)
+        .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'.' || c == b'_')
+    {
+        return None;
+    }
+    Some((value as u8, end))
+}
+
 /// Runs every decoder on `data`, panicking if an invariant breaks: decoded bytes map
 /// into the span in order, nothing decodes longer than its text. Shared by the
 /// `cargo fuzz` target `decoders` and the seeded random-input test.
@@ -425,6 +619,16 @@ pub fn self_check(data: &[u8]) {
     for (s, e) in words(data, 1, |c| c.is_ascii_hexdigit()) {
         assert!(s < e && e <= data.len());
     }
+    // Byte lists start inside the text and hold `min..=max` bytes, no more than the
+    // text could write (each byte takes at least two characters: a digit and a comma
+    // or colon, bar the last).
+    let mut check = |at: usize, bytes: Vec<u8>| {
+        assert!(at < data.len());
+        assert!((2..=64).contains(&bytes.len()));
+        assert!(bytes.len() * 2 <= data.len() - at + 1);
+    };
+    byte_lists(data, 2, 64, &mut check);
+    colon_hex(data, 2, 64, &mut check);
 }
 
 #[cfg(test)]
@@ -516,6 +720,65 @@ mod tests {
         );
     }
 
+    fn lists(text: &str) -> Vec<(usize, Vec<u8>)> {
+        let mut out = Vec::new();
+        byte_lists(text.as_bytes(), 4, 64, |at, b| out.push((at, b)));
+        colon_hex(text.as_bytes(), 4, 64, |at, b| out.push((at, b)));
+        out
+    }
+
+    #[test]
+    fn byte_lists_in_every_language_and_colon_hex() {
+        let key = b"Kx9-2bQz";
+        for (text, at) in [
+            (
+                "var key = []byte{0x4b, 0x78, 0x39, 0x2d, 0x32, 0x62, 0x51, 0x7a}",
+                17,
+            ),
+            (
+                "byte[] k = new byte[]{75, 120, 57, 45, 50, 98, 81, 0x7a};",
+                22,
+            ),
+            (
+                "const k = new Uint8Array([\n  0x4b, 120, 57,\n  45, 50, 98, 81, 122,\n]);",
+                29,
+            ),
+            (
+                "let k: [u8; 8] = [0x4bu8, 0x78, 0x39, 0x2D, 0x32, 0x62, 0x51, 0x7A];",
+                18,
+            ),
+            ("KEY = bytes([0x4B,0x78,0x39,0x2D,0x32,0x62,0x51,0x7A])", 13),
+            ("key: 4B:78:39:2D:32:62:51:7A", 5),
+        ] {
+            assert_eq!(lists(text), vec![(at, key.to_vec())], "{text}");
+        }
+        // Java's signed bytes and casts.
+        assert_eq!(
+            lists("new byte[] {(byte) 0x9f, -97, (byte)-1, 0x00}"),
+            vec![(12, vec![0x9f, 0x9f, 0xff, 0x00])]
+        );
+    }
+
+    #[test]
+    fn what_is_not_a_byte_list() {
+        for text in [
+            "version = [3, 8, 1]",
+            "[75, 120, 57, 45, 50, 98, 81, 122]",
+            "flags = 0x10 | 0x20 | 0x40 | 0x80",
+            "{ 0x4a5, 0x12, 0x34, 0x56 }",
+            "[1.5, 2.5, 3.5, 4.5]",
+            "[256, 1, 2, 3]",
+            "[12a, 13, 14, 15]",
+            "t = 12:30:45",
+            "mac 00:1a:2b:3c:4d:5e:6f:70:81x",
+        ] {
+            assert_eq!(lists(text), vec![], "{text}");
+        }
+        // Longer than any key: not read.
+        let long = format!("[{}]", vec!["1"; 65].join(", "));
+        assert_eq!(lists(&long), vec![]);
+    }
+
     /// Seeded random spans over the escape alphabet: no panic, and every decoded byte
     /// maps into the span, in order.
     #[test]
@@ -526,6 +789,15 @@ mod tests {
             let len = rng.below(40);
             let span = rng.text(alphabet, len);
             self_check(&span);
+        }
+        // Byte lists: numbers, separators and casts in any order.
+        let pieces = [
+            "0x", "4a", "7", "-", "12", ",", ", ", "\n", "[", "{", "(byte)", ":", "u8", "a",
+        ];
+        for _ in 0..20_000 {
+            let n = rng.below(30);
+            let span = rng.pieces(&pieces, n);
+            self_check(span.as_bytes());
         }
     }
 }

@@ -232,6 +232,18 @@ pub fn ring_json(keys: &[(&str, &str, &str, &str)]) -> String {
 
 /// The planted plaintexts of a `tests/data/*-secrets.txt` file as (label, secret): lines
 /// `LABEL<TAB>SECRET` or `LABEL SECRET`, or a bare `SECRET` (label `-`); `#` comments.
+/// A planted secret's bytes: its text, or for `hex:…` (a key used as raw bytes) the bytes
+/// the hex digits spell.
+pub fn planted_bytes(secret: &str) -> Vec<u8> {
+    match secret.strip_prefix("hex:") {
+        Some(hex) => (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex digits"))
+            .collect(),
+        None => secret.as_bytes().to_vec(),
+    }
+}
+
 pub fn planted(file: &str) -> Vec<(String, String)> {
     let path = root().join("tests/data").join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

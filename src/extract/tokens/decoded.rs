@@ -5,7 +5,7 @@
 use super::scan::{may_be_generated, NotKeys, Scratch};
 use super::{
     decode, for_each_run, RingTokens, ANY_MAX_LEN, ANY_MIN_LEN, B64, CLASS, HEXDIGIT, MAX_DEPTH,
-    RULE_BASE64, RULE_ESCAPED, RULE_HEX, RULE_PERCENT,
+    RULE_BASE64, RULE_BYTES, RULE_ESCAPED, RULE_HEX, RULE_PERCENT,
 };
 use crate::secret::Fingerprint;
 
@@ -175,6 +175,32 @@ impl RingTokens {
                 &mut |off, r, v| hit(s + off, r, v),
             );
         });
+    }
+
+    /// Ring keys written as byte-array literals in a document, or as colon-joined hex
+    /// pairs in a run (`colon`; see [`decode::byte_lists`] and [`decode::colon_hex`]):
+    /// the bytes themselves, or text they spell that holds keys. `hit(offset of the
+    /// first number, key bytes)`.
+    pub(super) fn byte_lists(
+        &self,
+        text: &[u8],
+        colon: bool,
+        budget: &mut usize,
+        hit: &mut dyn FnMut(usize, Vec<u8>),
+    ) {
+        let mut each = |at: usize, list: Vec<u8>| {
+            if self.spend(budget, list.len()) {
+                self.found_in(&list, true, 1, budget, RULE_BYTES, &mut |v| hit(at, v));
+            }
+        };
+        if colon {
+            // `hh:` a byte, bar the last.
+            if text.len() + 1 >= self.min_len * 3 && memchr::memchr(b':', text).is_some() {
+                decode::colon_hex(text, self.min_len, self.max_len(), &mut each);
+            }
+        } else {
+            decode::byte_lists(text, self.min_len, self.max_len(), &mut each);
+        }
     }
 
     /// Could decoded bytes of this length be a key used as raw bytes? (`generated`: the

@@ -25,6 +25,7 @@ pub(crate) const RULE_BASE64: &str = "ring-key-base64";
 pub(crate) const RULE_PERCENT: &str = "ring-key-percent";
 pub(crate) const RULE_ESCAPED: &str = "ring-key-escaped";
 pub(crate) const RULE_HEX: &str = "ring-key-hex";
+pub(crate) const RULE_BYTES: &str = "ring-key-bytes";
 pub(crate) const RULE_DIGEST: &str = "ring-key-digest";
 pub(crate) const RULE_PEM: &str = "ring-key-pem";
 /// The longest private-key block looked at (an 8192-bit RSA key is under 7 KB).
@@ -125,7 +126,9 @@ pub fn self_check(data: &[u8]) {
     }
     let streamed_at: HashSet<(Position, Option<Fingerprint>)> =
         s.iter().map(|q| (q.0, q.2)).collect();
-    for p in &w {
+    // (A byte-array literal spans blanks, where a stream may be cut: the stream finds
+    // the lists within a chunk, a document read whole every one.)
+    for p in w.iter().filter(|p| p.1 != RULE_BYTES) {
         assert!(streamed_at.contains(&(p.0, p.2)), "the stream missed {p:?}");
     }
 }
@@ -307,6 +310,15 @@ impl RingTokens {
                     out.candidates.push(c.with_origin(Origin::RingToken));
                 },
             );
+            self.byte_lists(run, true, &mut budget, &mut |off, v| {
+                let c = Candidate::literal(
+                    doc.position(start + off),
+                    RULE_BYTES,
+                    Confidence::High,
+                    Secret::new(v),
+                );
+                out.candidates.push(c.with_origin(Origin::RingToken));
+            });
         });
         self.pem_blocks(doc, out);
         self.quoted_with_blanks(doc.bytes, |at, len| {
@@ -315,6 +327,15 @@ impl RingTokens {
                 RULE_TOKEN,
                 Confidence::High,
                 Secret::from_slice(&doc.bytes[at..at + len]),
+            );
+            out.candidates.push(c.with_origin(Origin::RingToken));
+        });
+        self.byte_lists(doc.bytes, false, &mut budget, &mut |at, v| {
+            let c = Candidate::literal(
+                doc.position(at),
+                RULE_BYTES,
+                Confidence::High,
+                Secret::new(v),
             );
             out.candidates.push(c.with_origin(Origin::RingToken));
         });
