@@ -95,8 +95,15 @@ pub(crate) fn doubled_quotes(span: &[u8]) -> Option<Decoded> {
         memchr::memchr2_iter(b'"', b'\'', &span[from..])
             .map(|n| from + n)
             .find(|&i| {
-                span.get(i + 1) == Some(&span[i])
-                    && !(sep(i.checked_sub(1).map(|p| &span[p])) && sep(span.get(i + 2)))
+                let q = span[i];
+                let before = i.checked_sub(1).map(|p| &span[p]);
+                span.get(i + 1) == Some(&q)
+                    // Exactly two: in a run of three or more quotes which two pair up
+                    // depends on where the run starts, so a stream cut inside it would
+                    // read other keys than the whole document.
+                    && before != Some(&q)
+                    && span.get(i + 2) != Some(&q)
+                    && !(sep(before) && sep(span.get(i + 2)))
             })
     };
     let mut at = first(0)?;
@@ -652,7 +659,8 @@ mod tests {
     #[test]
     fn doubled_quotes_become_one() {
         let d = doubled_quotes(br#"@"Qp7""Wm3" 'it''s' """"x"#).unwrap();
-        assert_eq!(text(&d), r#"@"Qp7"Wm3" 'it's' ""x"#);
+        // (Three quotes or more in a row are left as they are.)
+        assert_eq!(text(&d), r#"@"Qp7"Wm3" 'it's' """"x"#);
         assert_eq!(d.from[5], 5, "the pair's first quote");
         assert_eq!(d.from[6], 7);
         assert!(doubled_quotes(b"a \"b\" 'c'").is_none());

@@ -740,6 +740,15 @@ mod tests {
         self_check(data);
     }
 
+    /// A fuzz input (`ring_stream`): a run of quotes cut by the stream paired its quotes
+    /// from the cut, not from the run's start, and read other keys (a doubled quote is
+    /// now only a pair alone).
+    #[test]
+    fn a_cut_run_of_quotes_reads_the_keys_the_whole_one_does() {
+        let data: &[u8] = b"\x0a\x0a\x0e\x00\x00\x00\x00\x00\x0a\x87''''''''''''''''''''''''''''''''''''''''''''''''''''''''''''''''''/''''''''''''''''''''''''''''''''''''''''''''''''''''''''''''/''''''''''''''''''''''''''''''''''''''''''''''''''''''''''''";
+        self_check(data);
+    }
+
     /// Seeded random texts over a small alphabet (so that keys recur), with long runs
     /// without whitespace (forced cuts), through [`self_check`].
     #[test]
