@@ -522,12 +522,16 @@ fn list_byte(text: &[u8], mut at: usize) -> Option<(u8, usize)> {
         at = skip_blanks(text, at + 6);
     }
     let rest = text.get(at..)?;
-    let (value, mut end) = if rest.starts_with(b"0x") || rest.starts_with(b"0X") {
-        let digits = rest[2..]
+    // How many digits from `from` on, looking at one more than `most`.
+    let count = |from: usize, most: usize, digit: fn(&u8) -> bool| {
+        rest[from..]
             .iter()
-            .take(3)
-            .take_while(|c| c.is_ascii_hexdigit())
-            .count();
+            .take(most + 1)
+            .take_while(|c| digit(c))
+            .count()
+    };
+    let (value, mut end) = if rest.starts_with(b"0x") || rest.starts_with(b"0X") {
+        let digits = count(2, 2, u8::is_ascii_hexdigit);
         if !(1..=2).contains(&digits) {
             return None;
         }
@@ -537,11 +541,7 @@ fn list_byte(text: &[u8], mut at: usize) -> Option<(u8, usize)> {
         (v, at + 2 + digits)
     } else {
         let neg = rest.first() == Some(&b'-');
-        let digits = rest[usize::from(neg)..]
-            .iter()
-            .take(4)
-            .take_while(|c| c.is_ascii_digit())
-            .count();
+        let digits = count(usize::from(neg), 3, u8::is_ascii_digit);
         if !(1..=3).contains(&digits) {
             return None;
         }

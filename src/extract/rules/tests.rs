@@ -157,6 +157,21 @@ negative_examples = ['ref']
             "{msg}"
         );
     }
+    /// The ids of the rules that give a candidate in `text` (a text file), sorted.
+    fn rules_found(set: &RuleSet, text: &[u8]) -> Vec<String> {
+        let doc = Document::new("a", text, Format::Text);
+        let mut out = Extracted::default();
+        set.extract(&doc, &mut out);
+        let mut ids: Vec<String> = out
+            .candidates
+            .iter()
+            .map(|c| c.detail.rule.clone())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
     #[test]
     fn prefilter_finds_overlapping_and_contained_keywords() {
         let rule = |id: &str, kw: &str, pat: &str| {
@@ -171,19 +186,7 @@ negative_examples = ['ref']
         ]
         .concat();
         let set = RuleSet::from_sources(vec![("t.toml".into(), toml)]).unwrap();
-        let found = |text: &[u8]| {
-            let doc = Document::new("a", text, Format::Text);
-            let mut out = Extracted::default();
-            set.extract(&doc, &mut out);
-            let mut ids: Vec<String> = out
-                .candidates
-                .iter()
-                .map(|c| c.detail.rule.clone())
-                .collect();
-            ids.sort();
-            ids.dedup();
-            ids
-        };
+        let found = |text: &[u8]| rules_found(&set, text);
         assert_eq!(found(b"secretok"), ["a", "b"]);
         assert_eq!(found(b"x secret_key"), ["a", "c"]);
         assert!(found(b"nothing here").is_empty());
@@ -204,19 +207,7 @@ negative_examples = ['ref']
         ]
         .concat();
         let set = RuleSet::from_sources(vec![("t.toml".into(), toml)]).unwrap();
-        let found = |text: &[u8]| {
-            let doc = Document::new("a", text, Format::Text);
-            let mut out = Extracted::default();
-            set.extract(&doc, &mut out);
-            let mut ids: Vec<String> = out
-                .candidates
-                .iter()
-                .map(|c| c.detail.rule.clone())
-                .collect();
-            ids.sort();
-            ids.dedup();
-            ids
-        };
+        let found = |text: &[u8]| rules_found(&set, text);
         assert_eq!(found(b"the secret"), ["a"]);
         assert_eq!(found(b"an X-Secret header"), ["a", "b"]);
         assert_eq!(found(b"key secret"), ["a"]);

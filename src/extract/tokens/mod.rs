@@ -210,6 +210,12 @@ const fn classes() -> [u8; 256] {
 
 static CLASS: [u8; 256] = classes();
 
+/// A candidate of the ring-token extractor at `at` in the document.
+fn ring_candidate(doc: &Document, at: usize, rule: &'static str, value: Secret) -> Candidate {
+    Candidate::literal(doc.position(at), rule, Confidence::High, value)
+        .with_origin(Origin::RingToken)
+}
+
 /// Finds ring keys among the tokens of any text.
 pub(crate) struct RingTokens {
     fingerprints: KeyIndex,
@@ -286,13 +292,12 @@ impl RingTokens {
                 return;
             }
             self.scan_run(run, &mut scratch, |off, len| {
-                let c = Candidate::literal(
-                    doc.position(start + off),
+                out.candidates.push(ring_candidate(
+                    doc,
+                    start + off,
                     RULE_TOKEN,
-                    Confidence::High,
                     Secret::from_slice(&run[off..off + len]),
-                );
-                out.candidates.push(c.with_origin(Origin::RingToken));
+                ));
             });
             self.decoded(
                 run,
@@ -301,43 +306,27 @@ impl RingTokens {
                 &mut budget,
                 &mut quiet,
                 &mut |off, rule, value| {
-                    let c = Candidate::literal(
-                        doc.position(start + off),
-                        rule,
-                        Confidence::High,
-                        Secret::new(value),
-                    );
-                    out.candidates.push(c.with_origin(Origin::RingToken));
+                    out.candidates
+                        .push(ring_candidate(doc, start + off, rule, Secret::new(value)));
                 },
             );
             self.byte_lists(run, true, &mut budget, &mut |off, v| {
-                let c = Candidate::literal(
-                    doc.position(start + off),
-                    RULE_BYTES,
-                    Confidence::High,
-                    Secret::new(v),
-                );
-                out.candidates.push(c.with_origin(Origin::RingToken));
+                out.candidates
+                    .push(ring_candidate(doc, start + off, RULE_BYTES, Secret::new(v)));
             });
         });
         self.pem_blocks(doc, out);
         self.quoted_with_blanks(doc.bytes, |at, len| {
-            let c = Candidate::literal(
-                doc.position(at),
+            out.candidates.push(ring_candidate(
+                doc,
+                at,
                 RULE_TOKEN,
-                Confidence::High,
                 Secret::from_slice(&doc.bytes[at..at + len]),
-            );
-            out.candidates.push(c.with_origin(Origin::RingToken));
+            ));
         });
         self.byte_lists(doc.bytes, false, &mut budget, &mut |at, v| {
-            let c = Candidate::literal(
-                doc.position(at),
-                RULE_BYTES,
-                Confidence::High,
-                Secret::new(v),
-            );
-            out.candidates.push(c.with_origin(Origin::RingToken));
+            out.candidates
+                .push(ring_candidate(doc, at, RULE_BYTES, Secret::new(v)));
         });
     }
 
