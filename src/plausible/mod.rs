@@ -175,6 +175,8 @@ const DOCUMENTED_EXAMPLES: &[&str] = &[
     "AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe",
     // express-session's README
     "keyboard cat",
+    // RFC 6749's client credentials (s6BhdRkqt3:gX1fBat3bV), in HTTP Basic
+    "czZCaGRSa3F0MzpnWDFmQmF0M2JW",
 ];
 
 /// Words that mark a value as a stand-in for the real thing.

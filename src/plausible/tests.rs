@@ -17,6 +17,7 @@ fn placeholders_and_examples_are_not_secrets() {
         "password123",
         "yourMasterKey",
         "keyboard cat",
+        "czZCaGRSa3F0MzpnWDFmQmF0M2JW",
     ] {
         assert!(check(v.as_bytes(), 6, None).is_err(), "{v}");
     }
