@@ -380,9 +380,7 @@ pub(crate) fn words(span: &[u8], min: usize, class: impl Fn(u8) -> bool) -> Vec<
 /// Rust `u8`/`i8` suffix allowed), decimal `74`, or a Java signed byte `-97`, maybe after
 /// a `(byte)` cast, separated by commas and blanks or newlines (C and C# `{…}`, Go
 /// `[]byte{…}`, Java `new byte[]{…}`, JavaScript `Uint8Array([…])`, Python
-/// `bytes([…])`, Rust `[…]`), when one of the numbers is hex (a list of decimals only is
-/// not looked for: `[` starts too many other things). Calls `each(offset of the first
-/// number, bytes)`.
+/// `bytes([…])`, Rust `[…]`). Calls `each(offset of the first number, bytes)`.
 pub(crate) fn byte_lists(
     text: &[u8],
     min: usize,
@@ -390,46 +388,23 @@ pub(crate) fn byte_lists(
     mut each: impl FnMut(usize, Vec<u8>),
 ) {
     let min = min.max(2);
-    // Found from a `0x` (rare in text, unlike brackets): back to the list's opener over
-    // what a list holds, then read forward from it; the `0x`s inside are passed over.
-    use super::needles::{HEX_0X, HEX_0X_UPPER};
-    let upper = HEX_0X_UPPER.find(text).is_some();
-    let mut hits = HEX_0X.find_iter(text).peekable();
-    let mut hits_upper = upper.then(|| HEX_0X_UPPER.find_iter(text).peekable());
-    // The two in order (`0X` is rare: most documents have none).
-    let mut next = || match (hits.peek(), hits_upper.as_mut().and_then(|u| u.peek())) {
-        (Some(&a), Some(&b)) if b < a => hits_upper.as_mut().and_then(Iterator::next),
-        (Some(_), _) => hits.next(),
-        (None, _) => hits_upper.as_mut().and_then(Iterator::next),
-    };
+    // Each `{` and `[`: most are followed by no number and a comma, and passed over at
+    // once; a list is read to its end, and the brackets inside it are not visited again.
     let mut done = 0;
-    while let Some(hex) = next() {
-        // A byte's number is followed by a comma or the list's end; most `0x` numbers
-        // (`0x7fff`, a `#define`'s value) are not, and are passed over at once.
-        if hex < done
-            || !list_byte(text, hex).is_some_and(|(_, e)| {
-                matches!(text.get(skip_blanks(text, e)), Some(b',' | b'}' | b']'))
-            })
-        {
+    for open in memchr::memchr2_iter(b'{', b'[', text) {
+        if open < done {
             continue;
         }
-        let reach = hex.saturating_sub(64).max(done);
-        let Some(open) = text[reach..hex]
-            .iter()
-            .rposition(|&c| !in_byte_list(c))
-            .map(|i| reach + i)
-            .filter(|&i| matches!(text[i], b'{' | b'['))
-        else {
-            // Inside a long table, or not in a list: its `0x`s are passed over.
-            done = hex + text[hex..].iter().take_while(|&&c| in_byte_list(c)).count();
-            continue;
-        };
         let first = skip_blanks(text, open + 1);
+        let starts = list_byte(text, first)
+            .is_some_and(|(_, e)| text.get(skip_blanks(text, e)) == Some(&b','));
+        if !starts {
+            continue;
+        }
         let mut bytes = Vec::new();
         let mut at = first;
         let mut end = first;
-        // Read to the list's end however long (a table longer than any key is no key,
-        // and its numbers are not visited again).
+        // Read to the list's end however long (a table longer than any key is no key).
         while let Some((b, e)) = list_byte(text, at) {
             if bytes.len() <= max {
                 bytes.push(b);
@@ -441,7 +416,7 @@ pub(crate) fn byte_lists(
             }
             at = skip_blanks(text, next + 1);
         }
-        done = end.max(hex + 2);
+        done = end;
         if (min..=max).contains(&bytes.len()) {
             each(first, bytes);
         }
@@ -478,27 +453,6 @@ pub(crate) fn colon_hex(text: &[u8], min: usize, max: usize, mut each: impl FnMu
             each(start, bytes);
         }
     }
-}
-
-/// Can `c` be inside a byte list (its numbers, separators, `(byte)` casts, `u8`/`i8`)?
-fn in_byte_list(c: u8) -> bool {
-    c.is_ascii_hexdigit()
-        || matches!(
-            c,
-            b'x' | b'X'
-                | b','
-                | b' '
-                | b'\t'
-                | b'\r'
-                | b'\n'
-                | b'-'
-                | b'('
-                | b')'
-                | b'y'
-                | b't'
-                | b'u'
-                | b'i'
-        )
 }
 
 fn skip_blanks(text: &[u8], mut at: usize) -> usize {
@@ -756,6 +710,11 @@ mod tests {
                 18,
             ),
             ("KEY = bytes([0x4B,0x78,0x39,0x2D,0x32,0x62,0x51,0x7A])", 13),
+            ("KEY = bytes([75,120,57,45,50,98,81,122])", 13),
+            (
+                "const k = Uint8Array.from([75, 120, 57, 45, 50, 98, 81, 122]);",
+                27,
+            ),
             ("key: 4B:78:39:2D:32:62:51:7A", 5),
         ] {
             assert_eq!(lists(text), vec![(at, key.to_vec())], "{text}");
@@ -771,7 +730,6 @@ mod tests {
     fn what_is_not_a_byte_list() {
         for text in [
             "version = [3, 8, 1]",
-            "[75, 120, 57, 45, 50, 98, 81, 122]",
             "flags = 0x10 | 0x20 | 0x40 | 0x80",
             "{ 0x4a5, 0x12, 0x34, 0x56 }",
             "[1.5, 2.5, 3.5, 4.5]",

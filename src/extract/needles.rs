@@ -11,6 +11,3 @@ pub(crate) static PEM_END: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::
 pub(crate) static DASHES: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"-----"));
 pub(crate) static INLINE_ALLOW: LazyLock<Finder<'static>> =
     LazyLock::new(|| Finder::new(crate::ignorefile::INLINE_ALLOW));
-/// A hex number's prefix, either case (byte-array literals).
-pub(crate) static HEX_0X: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"0x"));
-pub(crate) static HEX_0X_UPPER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"0X"));
