@@ -2,6 +2,28 @@
 
 use super::*;
 
+/// The bar of a rule with `min_len` and an entropy threshold of 3 bits a byte.
+fn bar(min_len: usize) -> crate::finding::Bar {
+    crate::finding::Bar {
+        min_len,
+        entropy: Some(3.0),
+        uuid_ok: false,
+        checksum: None,
+    }
+}
+
+/// `value` under each of `names` is judged `want`.
+fn names_give(
+    value: &[u8],
+    bar: &crate::finding::Bar,
+    names: &[&str],
+    want: Result<(), NotASecret>,
+) {
+    for name in names {
+        assert_eq!(check_named(value, bar, Some(name)), want, "{name}");
+    }
+}
+
 #[test]
 fn placeholders_and_examples_are_not_secrets() {
     for v in [
@@ -79,77 +101,70 @@ fn password_hashes_are_not_secrets() {
 #[test]
 fn forty_hex_digits_are_a_git_object_id_unless_named_a_secret() {
     let hex = b"37d02377a3e9d849e18704c3ec883f9c5787d857";
-    let bar = crate::finding::Bar {
-        min_len: 10,
-        entropy: Some(3.0),
-        uuid_ok: false,
-        checksum: None,
-    };
+    let bar = bar(10);
     assert_eq!(check_bar(hex, &bar), Err(NotASecret::GitObjectId));
-    for name in [
-        "commit",
-        "commit_token",
-        "head_sha_secret",
-        "sha_shared_token",
-    ] {
-        assert_eq!(
-            check_named(hex, &bar, Some(name)),
-            Err(NotASecret::GitObjectId),
-            "{name}"
-        );
-    }
+    names_give(
+        hex,
+        &bar,
+        &[
+            "commit",
+            "commit_token",
+            "head_sha_secret",
+            "sha_shared_token",
+        ],
+        Err(NotASecret::GitObjectId),
+    );
     assert_eq!(check_named(hex, &bar, None), Err(NotASecret::GitObjectId));
-    for name in ["cache_key", "etag", "build_id"] {
-        assert_eq!(
-            check_named(hex, &bar, Some(name)),
-            Err(NotASecret::GitObjectId),
-            "{name}"
-        );
-    }
-    for name in [
-        "GITHUB_CLIENT_SECRET",
-        "ci_token",
-        "DB_PASSWORD",
-        "SPARKPOST_API_KEY",
-        "SparkPost API key",
-        "SHARED_SECRET",
-    ] {
-        assert_eq!(check_named(hex, &bar, Some(name)), Ok(()), "{name}");
-    }
+    names_give(
+        hex,
+        &bar,
+        &["cache_key", "etag", "build_id"],
+        Err(NotASecret::GitObjectId),
+    );
+    names_give(
+        hex,
+        &bar,
+        &[
+            "GITHUB_CLIENT_SECRET",
+            "ci_token",
+            "DB_PASSWORD",
+            "SPARKPOST_API_KEY",
+            "SparkPost API key",
+            "SHARED_SECRET",
+        ],
+        Ok(()),
+    );
 }
 
 #[test]
 fn a_random_uuid_named_a_secret_is_one_and_other_uuids_are_not() {
-    let bar = crate::finding::Bar {
-        min_len: 10,
-        entropy: Some(3.0),
-        uuid_ok: false,
-        checksum: None,
-    };
+    let bar = bar(10);
     let random = b"9f5c17d2-957e-4dda-ae24-811274ed88e5";
-    for name in [
-        "NPM_TOKEN",
-        "_authToken",
-        "blocknative_key",
-        "ONESIGNAL_SECRET_KEY",
-    ] {
-        assert_eq!(check_named(random, &bar, Some(name)), Ok(()), "{name}");
-    }
-    for name in [
-        "client_id",
-        "device_token",
-        "session_token",
-        "request_key",
-        "tenantId",
-        "api_key_uuid",
-        "cache_key",
-    ] {
-        assert_eq!(
-            check_named(random, &bar, Some(name)),
-            Err(NotASecret::Uuid),
-            "{name}"
-        );
-    }
+    names_give(
+        random,
+        &bar,
+        &[
+            "NPM_TOKEN",
+            "_authToken",
+            "blocknative_key",
+            "ONESIGNAL_SECRET_KEY",
+        ],
+        Ok(()),
+    );
+    names_give(
+        random,
+        &bar,
+        &[
+            "client_id",
+            "device_token",
+            "session_token",
+            "request_key",
+            "tenantId",
+            "api_key_uuid",
+            "cache_key",
+        ],
+        Err(NotASecret::Uuid),
+    );
     assert_eq!(check_named(random, &bar, None), Err(NotASecret::Uuid));
     // Not version 4, or not the RFC 4122 variant: documentation's and made-up ones.
     for v in [
@@ -233,12 +248,7 @@ fn a_private_key_block_is_not_prose() {
 #[test]
 fn forty_hex_digits_in_an_authorization_header_are_a_token() {
     let hex = b"38bb7b318cc6898c80317decb34525844bc9db55";
-    let bar = crate::finding::Bar {
-        min_len: 16,
-        entropy: Some(3.0),
-        uuid_ok: false,
-        checksum: None,
-    };
+    let bar = bar(16);
     assert_eq!(check_named(hex, &bar, Some("Authorization header")), Ok(()));
 }
 
