@@ -126,11 +126,33 @@ pub fn self_check(data: &[u8]) {
     }
     let streamed_at: HashSet<(Position, Option<Fingerprint>)> =
         s.iter().map(|q| (q.0, q.2)).collect();
-    // (A byte-array literal spans blanks, where a stream may be cut: the stream finds
-    // the lists within a chunk, a document read whole every one.)
-    for p in w.iter().filter(|p| p.1 != RULE_BYTES) {
+    // (A byte-array literal spans blanks; one whose text is longer than the stream's
+    // reach back, blanks between its numbers, may be cut.)
+    let reach = tokens.blank_spanning_reach();
+    let offset = |at: Position| {
+        let line_start = data
+            .split_inclusive(|&b| b == b'\n')
+            .take(at.line as usize - 1)
+            .map(<[u8]>::len)
+            .sum::<usize>();
+        line_start + at.column as usize - 1
+    };
+    let long_list = |p: &Place| p.1 == RULE_BYTES && list_text_len(&data[offset(p.0)..]) > reach;
+    for p in w.iter().filter(|p| !long_list(p)) {
         assert!(streamed_at.contains(&(p.0, p.2)), "the stream missed {p:?}");
     }
+}
+
+/// At most how long the text of the byte-array literal whose first number starts
+/// `text` is: to the first byte that is neither a number's, a comma, a cast's nor a
+/// blank (for [`self_check`]).
+fn list_text_len(text: &[u8]) -> usize {
+    let in_list = |c: &u8| {
+        c.is_ascii_alphanumeric()
+            || c.is_ascii_whitespace()
+            || matches!(c, b',' | b'-' | b'(' | b')')
+    };
+    text.iter().position(|c| !in_list(c)).unwrap_or(text.len())
 }
 
 /// Reads until `want` more bytes are in `buf` or the reader ends; returns how many came.
@@ -466,10 +488,25 @@ impl RingTokens {
         }
     }
 
+    /// How far back a stream's next chunk starts before a cut at whitespace: longer
+    /// than the text of anything that spans blanks and holds a key (a private-key
+    /// block, a byte-array literal of up to 16 characters a byte, a quoted key with
+    /// blanks), so that each is whole in one chunk.
+    fn blank_spanning_reach(&self) -> usize {
+        let lists = self.max_len() * 16 + 64;
+        if self.any || self.max_exact >= 64 {
+            lists.max(PEM_MAX)
+        } else {
+            lists
+        }
+    }
+
     /// The ring keys in a stream of any size (a file over `--max-filesize`, a binary
     /// file), in constant memory: read in chunks cut at whitespace (runs never span
-    /// one), or where a chunk has none, with an overlap longer than any key and the
-    /// overlap's findings not counted twice. Returns the candidates and the bytes read.
+    /// one) with the next chunk starting [`Self::blank_spanning_reach`] earlier, or
+    /// where a chunk has no whitespace, with an overlap longer than any key; the
+    /// overlap's findings are not counted twice. Returns the candidates and the bytes
+    /// read.
     pub(crate) fn extract_stream(
         &self,
         path: &str,
@@ -487,9 +524,10 @@ impl RingTokens {
         chunk: usize,
     ) -> std::io::Result<(Extracted, u64)> {
         let overlap = self.max_len() * 2 + 64;
+        let reach = self.blank_spanning_reach();
         let mut out = Extracted::default();
-        // A chunk always holds more than the overlap, so that every cut makes progress.
-        let chunk = chunk.max(overlap * 2);
+        // A chunk always holds more than the overlaps, so that every cut makes progress.
+        let chunk = chunk.max(overlap * 2).max(reach * 2 + 2);
         let mut buf: Vec<u8> = Vec::with_capacity(chunk + overlap);
         let mut base = Position { line: 1, column: 1 };
         let mut total = 0u64;
@@ -506,7 +544,12 @@ impl RingTokens {
                 match memchr::memrchr3(b'\n', b' ', b'\t', &buf[buf.len() / 2..]) {
                     Some(i) => {
                         let at = buf.len() / 2 + i + 1;
-                        (at, at)
+                        // The next chunk starts after a blank `reach` before the cut
+                        // (else just there), where no run is cut either.
+                        let back = at - reach;
+                        let from = memchr::memrchr3(b'\n', b' ', b'\t', &buf[..back])
+                            .map_or(back, |j| j + 1);
+                        (at, from)
                     }
                     None => (buf.len(), buf.len() - overlap.min(buf.len())),
                 }
@@ -738,6 +781,70 @@ mod tests {
         self_check(data);
     }
 
+    /// The candidates of `text` read as a stream in chunks of `chunk` bytes.
+    fn streamed(key: &str, text: &str, chunk: usize) -> Vec<(Position, &'static str)> {
+        let tokens = RingTokens::new(&ring_of(key, true));
+        let (out, _) = tokens
+            .extract_chunked("a", Format::Text, &mut text.as_bytes(), chunk)
+            .unwrap();
+        let mut v: Vec<_> = out
+            .candidates
+            .iter()
+            .map(|c| (c.at, ring_rule(&c.detail.rule)))
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn ring_rule(rule: &str) -> &'static str {
+        [RULE_TOKEN, RULE_BYTES, RULE_PEM]
+            .into_iter()
+            .find(|r| *r == rule)
+            .unwrap_or("other")
+    }
+
+    /// Words and blanks: a stream is cut at any of them.
+    fn filler(len: usize) -> String {
+        "lorem ipsum\ndolor ".chars().cycle().take(len).collect()
+    }
+
+    #[test]
+    fn a_stream_cut_inside_a_byte_array_or_a_key_block_finds_it_whole() {
+        // A byte-array literal, eight numbers a line: wherever the cut falls in it.
+        let list: Vec<String> = KEY.bytes().map(|b| format!("0x{b:02x}")).collect();
+        let list = list
+            .chunks(8)
+            .map(|l| format!("    {},\n", l.join(", ")))
+            .collect::<String>();
+        for at in (0..1400).step_by(7) {
+            let text = format!("{}\nkey = [\n{list}]\n{}", filler(at), filler(900));
+            let got = streamed(KEY, &text, 1200);
+            assert_eq!(got.len(), 1, "list after {at} bytes: {got:?}");
+            assert_eq!(got[0].1, RULE_BYTES, "list after {at} bytes");
+        }
+        // A private-key block in a YAML block scalar, indented.
+        let mut rng = crate::testrand::XorShift::new(7);
+        let b64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let body: Vec<String> = (0..20)
+            .map(|_| String::from_utf8(rng.text(b64, 64)).unwrap())
+            .collect();
+        let label = "OPENSSH PRIVATE KEY";
+        let key = format!(
+            "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+            body.join("\n")
+        );
+        let indented: String = key.lines().map(|l| format!("    {l}\n")).collect();
+        for at in (10_000..40_000).step_by(211) {
+            let text = format!("{}\nkey: |\n{indented}{}", filler(at), filler(40_000));
+            let got = streamed(&key, &text, 32 << 10);
+            assert_eq!(
+                got.iter().filter(|c| c.1 == RULE_PEM).count(),
+                1,
+                "block after {at} bytes: {got:?}"
+            );
+        }
+    }
+
     /// Seeded random texts over a small alphabet (so that keys recur), with long runs
     /// without whitespace (forced cuts), through [`self_check`].
     #[test]
@@ -746,8 +853,10 @@ mod tests {
         let mut rng = crate::testrand::XorShift::new(0x0123_4567_89AB_CDEF);
         for round in 0..300 {
             // Some long enough to be cut with keys of unknown length (chunks of at least
-            // twice their 2 KB overlap).
-            let len = if round % 10 == 0 {
+            // twice their 2 KB overlap, or cut at a blank, their 16 KB reach back).
+            let len = if round % 30 == 0 {
+                34_000 + rng.below(20_000)
+            } else if round % 10 == 0 {
                 5_000 + rng.below(8_000)
             } else {
                 200 + rng.below(3000)
