@@ -562,13 +562,15 @@ impl RingTokens {
             for c in part.candidates {
                 let fp = c.value.as_ref().map(Secret::fingerprint);
                 let key = (c.at, c.detail.rule.clone(), fp);
-                if seen.contains(&key) {
-                    continue;
-                }
+                // (Remembered even when already reported: the next chunk's start may lie
+                // before this one's, so three chunks can see one place.)
+                let again = seen.contains(&key);
                 if next_start < cut && c.at >= overlap_from {
                     next_seen.insert(key);
                 }
-                out.candidates.push(c);
+                if !again {
+                    out.candidates.push(c);
+                }
             }
             seen = next_seen;
             base = doc.position(next_start);
@@ -842,6 +844,25 @@ mod tests {
                 1,
                 "block after {at} bytes: {got:?}"
             );
+        }
+    }
+
+    #[test]
+    fn a_place_that_three_chunks_see_is_found_once() {
+        // Lines of one key and a long word: with few blanks a chunk is cut early, and
+        // the chunk after next can start before this chunk's end.
+        let key = &KEY[..12];
+        for width in (100..300).step_by(3) {
+            let line = format!("k={key},{}\n", "x".repeat(width));
+            let text = line.repeat(20);
+            for chunk in (514..1200).step_by(37) {
+                let got = streamed(key, &text, chunk);
+                assert_eq!(
+                    got.len(),
+                    20,
+                    "lines of {width}, chunks of {chunk}: {got:?}"
+                );
+            }
         }
     }
 
