@@ -563,7 +563,7 @@ impl RingTokens {
                 let fp = c.value.as_ref().map(Secret::fingerprint);
                 let key = (c.at, c.detail.rule.clone(), fp);
                 // (Remembered even when already reported: the next chunk's start may lie
-                // before this one's, so three chunks can see one place.)
+                // before this one's end, so three chunks can see one place.)
                 let again = seen.contains(&key);
                 if next_start < cut && c.at >= overlap_from {
                     next_seen.insert(key);
@@ -571,6 +571,12 @@ impl RingTokens {
                 if !again {
                     out.candidates.push(c);
                 }
+            }
+            // And what earlier chunks reported there: a chunk that started before this
+            // one's overlap but missed a place an earlier one found (a cut run decodes
+            // otherwise) must not let the next chunk report it again.
+            if next_start < cut {
+                next_seen.extend(seen.into_iter().filter(|k| k.0 >= overlap_from));
             }
             seen = next_seen;
             base = doc.position(next_start);
@@ -864,6 +870,22 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A fuzz find: quote runs (decoded as doubled quotes) cut by force in a stream
+    /// with one blank, where a chunk that missed a place an earlier one reported (its
+    /// cut run decoded otherwise) let the chunk after it report the place again. The
+    /// input as (byte, repeat) pairs.
+    #[test]
+    fn a_place_a_middle_chunk_misses_is_not_found_again() {
+        #[rustfmt::skip]
+        const RUNS: &[(u8, usize)] = &[(44, 1), (74, 1), (241, 1), (40, 1), (241, 3), (46, 1), (241, 7), (2, 1), (0, 3), (241, 15), (125, 1), (93, 1), (125, 1), (39, 1), (190, 1), (39, 3), (55, 1), (125, 1), (93, 1), (125, 1), (39, 80), (55, 1), (125, 1), (93, 1), (125, 1), (39, 102), (56, 1), (39, 71), (55, 1), (125, 1), (93, 1), (125, 1), (39, 102), (54, 1), (125, 1), (93, 1), (125, 1), (39, 1), (92, 1), (39, 3), (55, 1), (125, 1), (93, 1), (125, 1), (39, 67), (56, 1), (125, 1), (93, 1), (125, 1), (39, 9), (41, 1), (39, 11), (93, 1), (125, 92), (39, 19), (1, 1), (0, 7), (255, 10), (39, 6), (74, 1), (46, 1), (255, 12), (39, 5), (167, 1), (39, 2), (255, 23), (39, 6), (56, 1), (125, 1), (93, 1), (125, 1), (39, 19), (1, 1), (0, 7), (255, 2), (87, 4), (223, 1), (123, 1), (199, 1), (188, 1), (10, 1), (241, 2), (255, 36), (87, 5), (255, 45), (39, 2), (56, 1), (125, 1), (93, 1), (125, 1), (39, 9), (125, 1), (93, 1), (125, 1), (39, 1), (190, 1), (92, 1), (39, 3), (55, 1), (125, 1), (93, 1), (125, 1), (39, 67), (56, 1), (125, 1), (93, 1), (125, 1), (39, 9), (41, 1), (39, 11), (93, 1), (125, 1), (39, 2), (0, 20), (255, 7), (254, 1), (0, 27), (39, 9), (37, 1), (39, 21), (209, 1), (39, 24), (55, 1), (125, 1), (93, 1), (125, 1), (39, 18), (55, 1), (125, 1), (93, 1), (125, 1), (39, 102), (56, 1), (39, 42), (64, 1), (55, 1), (125, 1), (93, 1), (125, 1), (39, 8), (0, 96), (39, 17), (1, 1), (0, 3), (124, 1), (39, 12), (1, 1), (0, 7), (255, 2), (87, 4), (223, 1), (123, 1), (199, 1), (188, 1), (10, 1), (241, 2), (255, 36), (87, 5), (255, 45), (39, 2), (56, 1), (125, 1), (93, 1), (125, 1), (39, 9), (41, 1), (39, 14), (255, 1), (241, 5)];
+        let data: Vec<u8> = RUNS
+            .iter()
+            .flat_map(|&(b, n)| std::iter::repeat_n(b, n))
+            .collect();
+        assert_eq!(data.len(), 1524);
+        self_check(&data);
     }
 
     /// Seeded random texts over a small alphabet (so that keys recur), with long runs
