@@ -7,7 +7,9 @@
 //! every error, goes through serde and the full check, whose messages name the problem.
 
 use super::wire::{self, LoadEntry};
-use super::{without_values, KeyIndex, KeyState, Keys, Policy, PolicyEntry, Ring, RingKey, Shards};
+use super::{
+    without_values, KeyIndex, KeyName, KeyState, Keys, Policy, PolicyEntry, Ring, RingKey, Shards,
+};
 use crate::error::{Error, Result};
 use crate::secret::{Fingerprint, FingerprintHasher, FingerprintMap};
 use std::borrow::Cow;
@@ -295,8 +297,8 @@ fn index(keys: &Keys, ids: [&[u64]; 2], parallel: bool) -> Option<KeyIndex> {
 /// The ring's key of a checked entry.
 fn key(e: LoadEntry, (state, fingerprint, since): Checked) -> RingKey {
     RingKey {
-        id: e.id.into_owned(),
-        service: e.service.into_owned(),
+        id: KeyName::from(&*e.id),
+        service: KeyName::from(&*e.service),
         state,
         fingerprint,
         length: e.length,

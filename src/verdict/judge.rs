@@ -28,8 +28,8 @@ fn untracked_severity(confidence: Confidence) -> Severity {
 /// Judges one matched candidate; `None` when it is not a finding.
 pub(crate) fn judge(m: Matched, path: &str, format: Format) -> Option<Finding> {
     let key = m.key.map(|k| KeyRef {
-        id: k.id.clone(),
-        service: k.service.clone(),
+        id: k.id.to_string(),
+        service: k.service.to_string(),
         state: k.state,
     });
     let (verdict, severity) = match (m.detail.kind, &key) {

@@ -152,7 +152,7 @@ fn step(
     let changes: Vec<Change> = keys
         .iter()
         .map(|k| Change {
-            id: k.id.clone(),
+            id: k.id.to_string(),
             from: k.state,
             to: next(k),
         })
