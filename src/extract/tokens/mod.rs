@@ -12,6 +12,7 @@ use super::{decode, needles};
 use scan::{NotKeys, Scratch};
 
 mod decoded;
+use decoded::Marks;
 
 mod scan;
 use super::{Candidate, Confidence, Document, Extracted, Origin, Position};
@@ -292,9 +293,9 @@ impl RingTokens {
     fn extract_all(&self, doc: &Document, out: &mut Extracted) {
         let mut scratch = Scratch::for_document(doc.bytes.len());
         let mut quiet = NotKeys::for_len(doc.bytes.len());
-        // Doubled quotes are looked for run by run only in a document that has a pair.
-        let pairs = memchr::memmem::find(doc.bytes, b"''").is_some()
-            || memchr::memmem::find(doc.bytes, b"\"\"").is_some();
+        // Doubled quotes and escapes are looked for run by run only in a document that
+        // has them.
+        let marks = Marks::of(doc.bytes);
         let mut budget = DECODE_BUDGET.max(doc.bytes.len().saturating_mul(2));
         // Asked only once a digest of a ring key is found (rare), not of every file.
         let mut stalekey_file: Option<bool> = None;
@@ -324,7 +325,7 @@ impl RingTokens {
             self.decoded(
                 run,
                 1,
-                pairs,
+                marks,
                 &mut budget,
                 &mut quiet,
                 &mut |off, rule, value| {
