@@ -15,22 +15,57 @@ type Decoder = fn(&[u8]) -> Option<Vec<u8>>;
 /// A decoder of escapes, mapping each decoded byte back to its place.
 type Unescaper = fn(&[u8]) -> Option<decode::Decoded>;
 
-/// What a text holds anywhere, so that its runs are not each searched for what none of
-/// them has.
+/// What a run may hold: escapes and doubled quotes, each decoded only where one is.
 #[derive(Clone, Copy)]
 pub(super) struct Marks {
-    /// Doubled quotes (`''`, `""`).
+    /// A doubled quote (`''`, `""`).
     pub pairs: bool,
     /// A `%`, `\\` or `&` (percent-encoding, backslash escapes, character references).
     pub escapes: bool,
 }
 
-impl Marks {
-    pub(super) fn of(text: &[u8]) -> Self {
+/// The [`Marks`] of a text's runs, visited in order: the next escape and the next
+/// doubled quote at or after the last run's start are kept, so each part of the text is
+/// searched for them about once in all, not once per run (a search of each short run
+/// cost more than the decodings it found).
+pub(super) struct MarkFinder<'t> {
+    text: &'t [u8],
+    escape: Option<usize>,
+    pair: Option<usize>,
+}
+
+impl<'t> MarkFinder<'t> {
+    pub(super) fn new(text: &'t [u8]) -> Self {
+        MarkFinder {
+            text,
+            escape: Self::escape_from(text, 0),
+            pair: Self::pair_from(text, 0),
+        }
+    }
+
+    fn escape_from(text: &[u8], from: usize) -> Option<usize> {
+        memchr::memchr3(b'%', b'\\', b'&', &text[from..]).map(|n| from + n)
+    }
+
+    /// The next doubled quote's first byte.
+    fn pair_from(text: &[u8], from: usize) -> Option<usize> {
+        memchr::memchr2_iter(b'"', b'\'', &text[from..])
+            .map(|n| from + n)
+            .find(|&i| text.get(i + 1) == Some(&text[i]))
+    }
+
+    /// The marks of the run `start..end` (runs asked in order, none overlapping).
+    pub(super) fn run(&mut self, start: usize, end: usize) -> Marks {
+        let text = self.text;
+        if self.escape.is_some_and(|e| e < start) {
+            self.escape = Self::escape_from(text, start);
+        }
+        if self.pair.is_some_and(|p| p < start) {
+            self.pair = Self::pair_from(text, start);
+        }
         Marks {
-            pairs: memchr::memmem::find(text, b"''").is_some()
-                || memchr::memmem::find(text, b"\"\"").is_some(),
-            escapes: memchr::memchr3(b'%', b'\\', b'&', text).is_some(),
+            escapes: self.escape.is_some_and(|e| e < end),
+            pairs: self.pair.is_some_and(|p| p + 1 < end),
         }
     }
 }
@@ -44,8 +79,7 @@ impl RingTokens {
     /// `quiet`: the base64 and hex words of this text already decoded without a key in
     /// them (code repeats its identifiers, and with keys of unknown length most of them
     /// are decoded and hashed); a word's decodings depend on its bytes alone, so a word
-    /// in it is skipped. `marks`: what the whole text holds (a document without a
-    /// doubled quote or an escape is not searched for them run by run).
+    /// in it is skipped. `marks`: whether the span holds an escape or a doubled quote.
     pub(super) fn decoded<'a>(
         &self,
         span: &'a [u8],
@@ -58,7 +92,7 @@ impl RingTokens {
         if depth > MAX_DEPTH || *budget == 0 {
             return;
         }
-        let escaped = marks.escapes && memchr::memchr3(b'%', b'\\', b'&', span).is_some();
+        let escaped = marks.escapes;
         // (Decoded one after another, not built as an array of results first: that
         // array was moved for every run, 3 % of a scan with keys of 8 bytes and up.)
         let unescapers: [(bool, &'static str, Unescaper); 4] = [
@@ -178,8 +212,9 @@ impl RingTokens {
     ) {
         let mut scratch = Scratch::for_document(text.len());
         let mut quiet = NotKeys::for_len(text.len());
-        let marks = Marks::of(text);
+        let mut marks = MarkFinder::new(text);
         for_each_run(text, self.min_len, |s, run| {
+            let marks = marks.run(s, s + run.len());
             self.scan_run(run, &mut scratch, |off, len| {
                 hit(s + off, rule, run[off..off + len].to_vec())
             });
@@ -274,6 +309,31 @@ fn base64_starts_printable(word: &[u8]) -> bool {
 mod tests {
     use super::*;
     use base64::Engine as _;
+
+    /// The marks of runs asked in order are what a search of each run finds.
+    #[test]
+    fn seeded_runs_get_the_marks_a_search_of_each_finds() {
+        let mut rng = crate::testrand::XorShift::new(0x3A2C_0001);
+        for _ in 0..3_000 {
+            let len = rng.below(200);
+            let text = rng.text(b"ab%\\&'\" \n", len);
+            let mut finder = MarkFinder::new(&text);
+            for_each_run(&text, 1 + rng.below(4), |start, run| {
+                let got = finder.run(start, start + run.len());
+                let escapes = run.iter().any(|b| b"%\\&".contains(b));
+                let pairs = run
+                    .windows(2)
+                    .any(|w| w[0] == w[1] && (w[0] == b'"' || w[0] == b'\''));
+                assert_eq!(
+                    (got.escapes, got.pairs),
+                    (escapes, pairs),
+                    "{:?} in {:?}",
+                    String::from_utf8_lossy(run),
+                    String::from_utf8_lossy(&text)
+                );
+            });
+        }
+    }
 
     /// The cheap check before a base64 decoding never skips a word whose decoded bytes
     /// are all printable.

@@ -12,7 +12,7 @@ use super::{decode, needles};
 use scan::{NotKeys, Scratch};
 
 mod decoded;
-use decoded::Marks;
+use decoded::MarkFinder;
 
 mod scan;
 use super::{Candidate, Confidence, Document, Extracted, Origin, Position};
@@ -293,9 +293,7 @@ impl RingTokens {
     fn extract_all(&self, doc: &Document, out: &mut Extracted) {
         let mut scratch = Scratch::for_document(doc.bytes.len());
         let mut quiet = NotKeys::for_len(doc.bytes.len());
-        // Doubled quotes and escapes are looked for run by run only in a document that
-        // has them.
-        let marks = Marks::of(doc.bytes);
+        let mut marks = MarkFinder::new(doc.bytes);
         let mut budget = DECODE_BUDGET.max(doc.bytes.len().saturating_mul(2));
         // Asked only once a digest of a ring key is found (rare), not of every file.
         let mut stalekey_file: Option<bool> = None;
@@ -325,7 +323,7 @@ impl RingTokens {
             self.decoded(
                 run,
                 1,
-                marks,
+                marks.run(start, start + run.len()),
                 &mut budget,
                 &mut quiet,
                 &mut |off, rule, value| {
