@@ -137,7 +137,7 @@ impl RingTokens {
             }
             let all_hex = seen & HEXDIGIT != 0;
             let word = &span[s..i];
-            if word.len() < min_b64.min(self.min_len * 2) || quiet.contains(word) {
+            if word.len() < min_b64.min(self.min_len * 2) {
                 continue;
             }
             let (mut tried, mut found) = (false, false);
@@ -146,11 +146,15 @@ impl RingTokens {
             let generated = self.any && may_be_generated(word);
             // Base64 only when the bytes could be a key (a key's length) or text that
             // holds one (its first bytes printable: most identifiers are not); hex when
-            // the word is all hex digits and long enough.
+            // the word is all hex digits and long enough. (These cheap tests come before
+            // the look-up of words already tried, which most words would not reach.)
             let as_base64 = word.len() >= min_b64
                 && (self.may_be_raw_key(base64_len(word.len()), generated)
                     || base64_starts_printable(word));
             let as_hex = all_hex && word.len() >= self.min_len * 2;
+            if !(as_base64 || as_hex) || quiet.contains(word) {
+                continue;
+            }
             let decodings: [(bool, &'static str, Decoder); 2] = [
                 (as_base64, RULE_BASE64, decode::base64),
                 (as_hex, RULE_HEX, decode::hex),
