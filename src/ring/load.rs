@@ -188,9 +188,13 @@ fn read(path: &Path) -> std::io::Result<Text> {
     if meta.is_file() && meta.len() >= PARALLEL_MIN as u64 {
         // SAFETY: the map is only read, and only while the ring loads (every string
         // kept is copied out). stalekey itself never changes a ring in place: its
-        // writers rename a new file over it, which leaves this mapping intact. Another
-        // program truncating the file during the load would end the process (SIGBUS),
-        // as it would ripgrep's; no wrong value is read.
+        // writers take the ring's lock and rename a new file over it, which leaves this
+        // mapping intact. What the map cannot guard against is another program writing
+        // the same file in place during the few milliseconds of the load: a truncation
+        // ends the process (SIGBUS, as it would ripgrep's), and bytes changed after the
+        // UTF-8 check below would be read as text unchecked. A ring is not written in
+        // place by any tool that writes it safely (an editor's save, `ring add`, a
+        // deploy's copy-then-rename); a half-written ring would be wrong to load anyway.
         if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
             std::str::from_utf8(&map).map_err(|_| not_utf8())?;
             return Ok(Text::Mapped(map));
