@@ -192,9 +192,8 @@ fn read(path: &Path) -> std::io::Result<Text> {
         // mapping intact. What the map cannot guard against is another program writing
         // the same file in place during the few milliseconds of the load: a truncation
         // ends the process (SIGBUS, as it would ripgrep's), and bytes changed after the
-        // UTF-8 check below would be read as text unchecked. A ring is not written in
-        // place by any tool that writes it safely (an editor's save, `ring add`, a
-        // deploy's copy-then-rename); a half-written ring would be wrong to load anyway.
+        // UTF-8 check below would be read as text unchecked. (A ring being written
+        // while it loads is half-written: wrong to load however it is read.)
         if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
             std::str::from_utf8(&map).map_err(|_| not_utf8())?;
             return Ok(Text::Mapped(map));
