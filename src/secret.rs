@@ -124,6 +124,12 @@ impl Fingerprint {
             block[56..].copy_from_slice(&(bytes.len() as u64 * 8).to_be_bytes());
             let mut state = SHA256_IV;
             sha2::compress256(&mut state, &[block.into()]);
+            // The copy is overwritten, as a Secret's bytes are (the hasher's own buffer,
+            // used for longer values, is not).
+            // SAFETY: a volatile write of a zero to a byte of a live local array.
+            block
+                .iter_mut()
+                .for_each(|b| unsafe { std::ptr::write_volatile(b, 0) });
             let mut out = [0u8; 32];
             for (o, w) in out.chunks_exact_mut(4).zip(state) {
                 o.copy_from_slice(&w.to_be_bytes());
