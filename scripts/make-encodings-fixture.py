@@ -4,7 +4,7 @@ URL, base64url in a JWKS, hex, JSON and shell escapes, HTTP Basic, a .dockerconf
 Secret three levels deep, a passphrase with spaces, a PGP private-key block in a SQL
 dump and a JSON string, a Markdown fence, a Jupyter notebook, Python concatenation, a
 YAML anchor, the hidden homes of credentials, HTML character references, a CSV field's doubled quotes, a Go byte-array
-literal and keytool's colon-joined hex), with decoys beside them. The keys are
+literal, keytool's colon-joined hex and Java string concatenation), with decoys beside them. The keys are
 random (python3 secrets); their ring is tests/data/encodings-ring.json and their
 plaintexts tests/data/encodings-secrets.txt (ID<TAB>SECRET). Run it from the project
 root, then scripts/fixture-ring.py to copy the ring into the demo ring.
@@ -57,6 +57,7 @@ keys = {
     # Raw bytes (the secrets file holds them as hex:DIGITS).
     "enc-bytes/2026-12": ("cookie-cipher", "active", secrets.token_bytes(16)),
     "enc-colonhex/2026-12": ("payments-hmac", "active", secrets.token_bytes(32)),
+    "enc-joined/2026-12": ("signer", "active", key()),
 }
 k = {i: v[2] for i, v in keys.items()}
 
@@ -103,6 +104,9 @@ write("ops/keystore.txt", "$ keytool -list -v -keystore payments.jceks -storetyp
       "Creation date: Nov 3, 2026\nEntry type: SecretKeyEntry\nKey (HmacSHA256): " + ":".join("%02X" % b for b in k["enc-colonhex/2026-12"])
       + "\n\nAlias name: payments-tls\nEntry type: trustedCertEntry\nCertificate fingerprints:\n\t SHA256: "
       + ":".join("%02X" % b for b in secrets.token_bytes(32)) + "\n")
+j = k["enc-joined/2026-12"]
+write("app/Signer.java", "final class Signer {\n    // Split to keep the line short.\n    private static final String KEY = \"" + j[:20] + "\" +\n        \"" + j[20:] + "\";\n"
+      "    // Not a key: a message joined the same way.\n    private static final String USAGE = \"usage: signer \" +\n        \"--in FILE --out FILE\";\n}\n")
 # Decoys: none of these is a key.
 write("decoys/ids.txt", "request 123e4567-e89b-12d3-a456-426614174000\ncommit 9fceb02d0ae598e95dc970b74767f19372d61af8\nsha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n")
 write("decoys/logo.html", "<img src=\"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==\">\n")

@@ -206,7 +206,7 @@ impl RingTokens {
 
     /// Searches decoded text as a document: its runs for ring keys (tagged `rule`, the
     /// decoding that revealed them), then their own decodings one level deeper.
-    fn search(
+    pub(super) fn search(
         &self,
         text: &[u8],
         depth: u8,
@@ -268,7 +268,7 @@ impl RingTokens {
 
     /// Takes `n` from the budget; `false` once it is spent (decoding stops, the plain
     /// token scan goes on).
-    fn spend(&self, budget: &mut usize, n: usize) -> bool {
+    pub(super) fn spend(&self, budget: &mut usize, n: usize) -> bool {
         match budget.checked_sub(n) {
             Some(left) => {
                 *budget = left;

@@ -14,6 +14,10 @@ use scan::{NotKeys, Scratch};
 mod decoded;
 use decoded::MarkFinder;
 
+mod literals;
+#[doc(hidden)]
+pub use literals::self_check as literals_self_check;
+
 mod scan;
 use super::{Candidate, Confidence, Document, Extracted, Origin, Position};
 use crate::format::Format;
@@ -29,6 +33,7 @@ pub(crate) const RULE_HEX: &str = "ring-key-hex";
 pub(crate) const RULE_BYTES: &str = "ring-key-bytes";
 pub(crate) const RULE_DIGEST: &str = "ring-key-digest";
 pub(crate) const RULE_PEM: &str = "ring-key-pem";
+pub(crate) const RULE_JOINED: &str = "ring-key-joined";
 /// The longest private-key block looked at (an 8192-bit RSA key is under 7 KB).
 const PEM_MAX: usize = 16 * 1024;
 
@@ -51,14 +56,18 @@ pub fn self_check(data: &[u8]) {
     let Some((&k, data)) = data.split_first() else {
         return;
     };
-    // Keys: two substrings of the data itself, of lengths 8 and 12.
-    let keys: Vec<&[u8]> = [8usize, 12]
+    // Keys: two substrings of the data itself, of lengths 8 and 12, and the join of its
+    // first chain of joined literals (`"a" + "b"`), if it has one.
+    let mut keys: Vec<Vec<u8>> = [8usize, 12]
         .iter()
         .filter_map(|&len| {
             let at = (usize::from(k) * 7) % data.len().max(1);
-            data.get(at..at + len)
+            data.get(at..at + len).map(<[u8]>::to_vec)
         })
         .collect();
+    if let Some(joined) = literals::first_join(data, ANY_MIN_LEN) {
+        keys.push(joined);
+    }
     let ring_text = keys
         .iter()
         .enumerate()
@@ -337,13 +346,9 @@ impl RingTokens {
             });
         });
         self.pem_blocks(doc, out);
-        self.quoted_with_blanks(doc.bytes, |at, len| {
-            out.candidates.push(ring_candidate(
-                doc,
-                at,
-                RULE_TOKEN,
-                Secret::from_slice(&doc.bytes[at..at + len]),
-            ));
+        self.in_literals(doc.bytes, &mut budget, &mut |at, rule, v| {
+            out.candidates
+                .push(ring_candidate(doc, at, rule, Secret::new(v)));
         });
         self.byte_lists(doc.bytes, false, &mut budget, &mut |at, v| {
             out.candidates
@@ -446,33 +451,6 @@ impl RingTokens {
         }
     }
 
-    /// Keys holding spaces (a passphrase): never one run, so the quoted strings of a
-    /// line that hold a blank are looked up whole, in any language's quotes.
-    fn quoted_with_blanks(&self, bytes: &[u8], mut hit: impl FnMut(usize, usize)) {
-        let max_len = self.max_len();
-        let mut i = 0;
-        while let Some(off) = memchr::memchr3(b'"', b'\'', b'`', &bytes[i..]) {
-            let open = i + off;
-            let q = bytes[open];
-            // Bounded work per quote: the closing quote within the longest key.
-            let window = &bytes[open + 1..bytes.len().min(open + 2 + max_len)];
-            let Some(len) = memchr::memchr(q, window) else {
-                i = open + 1;
-                continue;
-            };
-            let body = &window[..len];
-            if self.may_be_key_length(len)
-                && body.contains(&b' ')
-                && !body.contains(&b'\n')
-                && self.fingerprints.contains(&Fingerprint::of(body))
-            {
-                hit(open + 1, len);
-            }
-            // The closing quote opens nothing.
-            i = open + len + 2;
-        }
-    }
-
     fn may_be_key_length(&self, len: usize) -> bool {
         self.exact.binary_search(&len).is_ok()
             || (self.any && (ANY_MIN_LEN..=ANY_MAX_LEN).contains(&len))
@@ -490,9 +468,9 @@ impl RingTokens {
     /// How far back a stream's next chunk starts before a cut at whitespace: longer
     /// than the text of anything that spans blanks and holds a key (a private-key
     /// block, a byte-array literal of up to 16 characters a byte, a quoted key with
-    /// blanks), so that each is whole in one chunk.
+    /// blanks, a chain of joined literals), so that each is whole in one chunk.
     fn blank_spanning_reach(&self) -> usize {
-        let lists = self.max_len() * 16 + 64;
+        let lists = (self.max_len() * 16 + 64).max(self.joined_span_max());
         if self.any || self.max_exact >= 64 {
             lists.max(PEM_MAX)
         } else {
@@ -804,7 +782,7 @@ mod tests {
     }
 
     fn ring_rule(rule: &str) -> &'static str {
-        [RULE_TOKEN, RULE_BYTES, RULE_PEM]
+        [RULE_TOKEN, RULE_BYTES, RULE_PEM, RULE_JOINED]
             .into_iter()
             .find(|r| *r == rule)
             .unwrap_or("other")
@@ -849,6 +827,24 @@ mod tests {
                 1,
                 "block after {at} bytes: {got:?}"
             );
+        }
+    }
+
+    #[test]
+    fn a_key_split_over_joined_literals_is_found_once_wherever_a_stream_cuts() {
+        let (a, b) = KEY.split_at(14);
+        let whole = find_key(KEY, &format!("String k = \"{a}\" +\n    \"{b}\";\n"), true);
+        assert_eq!(whole.len(), 1, "{whole:?}");
+        assert_eq!((whole[0].0, whole[0].1), (1, 13));
+        for at in (0..1400).step_by(7) {
+            let text = format!(
+                "{}\nString k = \"{a}\" +\n    \"{b}\";\n{}",
+                filler(at),
+                filler(900)
+            );
+            let got = streamed(KEY, &text, 1200);
+            assert_eq!(got.len(), 1, "chain after {at} bytes: {got:?}");
+            assert_eq!(got[0].1, RULE_JOINED, "chain after {at} bytes");
         }
     }
 
