@@ -4,12 +4,14 @@ URL, base64url in a JWKS, hex, JSON and shell escapes, HTTP Basic, a .dockerconf
 Secret three levels deep, a passphrase with spaces, a PGP private-key block in a SQL
 dump and a JSON string, a Markdown fence, a Jupyter notebook, Python concatenation, a
 YAML anchor, the hidden homes of credentials, HTML character references, a CSV field's doubled quotes, a Go byte-array
-literal, keytool's colon-joined hex and Java string concatenation), with decoys beside them. The keys are
+literal, keytool's colon-joined hex, Java string concatenation and a Helm release Secret's
+gzip'd JSON), with decoys beside them. The keys are
 random (python3 secrets); their ring is tests/data/encodings-ring.json and their
 plaintexts tests/data/encodings-secrets.txt (ID<TAB>SECRET). Run it from the project
 root, then scripts/fixture-ring.py to copy the ring into the demo ring.
 """
 import base64
+import gzip
 import hashlib
 import html
 import json
@@ -58,6 +60,7 @@ keys = {
     "enc-bytes/2026-12": ("cookie-cipher", "active", secrets.token_bytes(16)),
     "enc-colonhex/2026-12": ("payments-hmac", "active", secrets.token_bytes(32)),
     "enc-joined/2026-12": ("signer", "active", key()),
+    "enc-helm/2026-12": ("helm-web", "active", key()),
 }
 k = {i: v[2] for i, v in keys.items()}
 
@@ -107,6 +110,18 @@ write("ops/keystore.txt", "$ keytool -list -v -keystore payments.jceks -storetyp
 j = k["enc-joined/2026-12"]
 write("app/Signer.java", "final class Signer {\n    // Split to keep the line short.\n    private static final String KEY = \"" + j[:20] + "\" +\n        \"" + j[20:] + "\";\n"
       "    // Not a key: a message joined the same way.\n    private static final String USAGE = \"usage: signer \" +\n        \"--in FILE --out FILE\";\n}\n")
+def helm_release(values_key):
+    # Helm 3 keeps each release in a Secret: data.release is base64 (the Secret's) of
+    # base64 of gzip'd JSON holding the chart's values.
+    release = {"name": "web", "version": 3, "namespace": "prod", "info": {"status": "deployed"},
+               "config": {"image": {"tag": "1.8.2"}, "auth": {"jwtSecret": values_key}},
+               "manifest": "---\n# Source: web/templates/deployment.yaml\napiVersion: apps/v1\nkind: Deployment\n"}
+    inner = base64.b64encode(gzip.compress(json.dumps(release).encode(), mtime=0))
+    return ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: sh.helm.release.v1.web.v3\n  namespace: prod\n"
+            "  labels:\n    owner: helm\ntype: helm.sh/release.v1\ndata:\n  release: " + b64(inner) + "\n")
+
+
+write("k8s/helm-release.yaml", helm_release(k["enc-helm/2026-12"]))
 # Decoys: none of these is a key.
 write("decoys/ids.txt", "request 123e4567-e89b-12d3-a456-426614174000\ncommit 9fceb02d0ae598e95dc970b74767f19372d61af8\nsha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n")
 write("decoys/logo.html", "<img src=\"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==\">\n")

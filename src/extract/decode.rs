@@ -523,6 +523,20 @@ fn list_byte(text: &[u8], mut at: usize) -> Option<(u8, usize)> {
     Some((value as u8, end))
 }
 
+/// Gzip'd bytes inflated, at most `max` of them; `None` when they are not gzip or the
+/// stream breaks before any byte (a cut stream's first bytes still count).
+pub(crate) fn gunzip(bytes: &[u8], max: usize) -> Option<Vec<u8>> {
+    use std::io::Read as _;
+    let mut out = Vec::new();
+    let mut gz = flate2::bufread::MultiGzDecoder::new(bytes).take(max as u64);
+    match gz.read_to_end(&mut out) {
+        Ok(_) => Some(out),
+        // (`read_to_end` keeps what it read before the error.)
+        Err(_) if !out.is_empty() => Some(out),
+        Err(_) => None,
+    }
+}
+
 /// Runs every decoder on `data`, panicking if an invariant breaks: decoded bytes map
 /// into the span in order, nothing decodes longer than its text. Shared by the
 /// `cargo fuzz` target `decoders` and the seeded random-input test.
@@ -590,6 +604,16 @@ pub fn self_check(data: &[u8]) {
     };
     byte_lists(data, 2, 64, &mut check);
     colon_hex(data, 2, 64, &mut check);
+    // Gzip: bounded output, whatever the stream (the data itself, and with a gzip
+    // header in front so that the inflater reads it as a deflate stream).
+    let max = usize::from(data.first().copied().unwrap_or(0)) * 64;
+    let mut framed = vec![0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff];
+    framed.extend_from_slice(data);
+    for gz in [data, &framed[..]] {
+        if let Some(out) = gunzip(gz, max) {
+            assert!(out.len() <= max, "inflated past its bound");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -150,7 +150,8 @@ impl RingTokens {
             // the look-up of words already tried, which most words would not reach.)
             let as_base64 = word.len() >= min_b64
                 && (self.may_be_raw_key(base64_len(word.len()), generated)
-                    || base64_starts_printable(word));
+                    || base64_starts_printable(word)
+                    || word.starts_with(GZIP_BASE64));
             let as_hex = all_hex && word.len() >= self.min_len * 2;
             if !(as_base64 || as_hex) || quiet.contains(word) {
                 continue;
@@ -193,6 +194,29 @@ impl RingTokens {
             && self.fingerprints.contains(&Fingerprint::of(bytes))
         {
             hit(bytes.to_vec());
+            return;
+        }
+        if bytes.starts_with(GZIP_MAGIC) {
+            // Gzip'd text (a Helm release Secret: base64 of base64 of gzip'd JSON),
+            // inflated within the budget, one decoding deeper.
+            // Inflated text is searched when it is text (UTF-8, as JSON is), whatever
+            // its characters; else its bytes are looked up as a raw key or text.
+            if depth < MAX_DEPTH {
+                if let Some(text) = decode::gunzip(bytes, (*budget).min(GUNZIP_MAX)) {
+                    if !self.spend(budget, text.len()) {
+                        return;
+                    }
+                    // (A stream cut by the bound may end inside a character.)
+                    let valid =
+                        std::str::from_utf8(&text).map_or_else(|e| e.valid_up_to(), str::len);
+                    if valid + 4 > text.len() {
+                        let text = &text[..valid];
+                        self.search(text, depth + 1, budget, rule, &mut |_, _, v| hit(v));
+                    } else {
+                        self.found_in(&text, generated, depth + 1, budget, rule, hit);
+                    }
+                }
+            }
             return;
         }
         if bytes.len() >= self.min_len
@@ -282,6 +306,12 @@ impl RingTokens {
     }
 }
 
+/// A gzip stream's first bytes (magic and the deflate method), and their base64.
+const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b, 0x08];
+const GZIP_BASE64: &[u8] = b"H4sI";
+/// The most bytes a gzip'd word inflates to (a crafted word cannot blow up memory).
+const GUNZIP_MAX: usize = 1 << 20;
+
 /// The length of unpadded base64 text of `len` characters, decoded.
 fn base64_len(len: usize) -> usize {
     len / 4 * 3 + [0, 0, 1, 2][len % 4]
@@ -364,5 +394,45 @@ mod tests {
         let text = base64::engine::general_purpose::STANDARD_NO_PAD.encode("user:Kx9-2b");
         assert!(base64_starts_printable(text.as_bytes()));
         assert!(!base64_starts_printable(b"assertEqual"));
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write as _;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(bytes).unwrap();
+        gz.finish().unwrap()
+    }
+
+    /// A Helm release Secret: base64 (the Secret's `data:`) of base64 of gzip'd JSON.
+    #[test]
+    fn a_key_in_gzip_d_text_inside_base64_is_found() {
+        use super::super::tests::find_key;
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        let key = "hR7nQ2vLx9WmK4tZp8sYc3jF6gB1dN5e";
+        let json = format!(r#"{{"name":"web","config":{{"apiKey":"{key}"}},"manifest":"…"}}"#);
+        let release = b64(b64(&gzip(json.as_bytes())).as_bytes());
+        for with_length in [true, false] {
+            let got = find_key(key, &format!("data:\n  release: {release}\n"), with_length);
+            assert_eq!(
+                got,
+                [(2, 12, RULE_BASE64.to_string())],
+                "length {with_length}"
+            );
+        }
+        // A cut stream still gives the text before the cut.
+        let gz = gzip(json.as_bytes());
+        let cut = b64(&gz[..gz.len() - 8]);
+        assert_eq!(find_key(key, &format!("x: {cut}\n"), true).len(), 1);
+    }
+
+    /// A word that inflates to gigabytes is read to the bound only.
+    #[test]
+    fn a_gzip_bomb_inflates_only_to_its_bound() {
+        let zeros = vec![0u8; 64 << 20];
+        let bomb = gzip(&zeros);
+        assert!(bomb.len() < 128 << 10);
+        let out = decode::gunzip(&bomb, GUNZIP_MAX).unwrap();
+        assert_eq!(out.len(), GUNZIP_MAX);
+        assert!(decode::gunzip(b"not gzip at all", 100).is_none());
     }
 }

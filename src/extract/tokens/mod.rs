@@ -618,7 +618,7 @@ mod tests {
         find_key(KEY, text, with_length)
     }
 
-    fn find_key(key: &str, text: &str, with_length: bool) -> Vec<(u32, u32, String)> {
+    pub(super) fn find_key(key: &str, text: &str, with_length: bool) -> Vec<(u32, u32, String)> {
         let r = ring_of(key, with_length);
         let tokens = RingTokens::new(&r);
         let doc = Document::new("a", text.as_bytes(), Format::Text);
