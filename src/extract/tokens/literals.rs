@@ -14,6 +14,8 @@ use crate::secret::Fingerprint;
 
 /// The most blank bytes (and `\` line continuations) on each side of a join's operator.
 const GAP_MAX: usize = 64;
+/// The most parts of a chain whose runs of whole parts are each looked up.
+const PAIRS_MAX: usize = 16;
 
 /// What [`literals`] finds.
 pub(super) enum Found<'p> {
@@ -115,11 +117,18 @@ fn skip_gap(text: &[u8], at: usize) -> Option<usize> {
 /// The chain's bodies joined, each with its backslash escapes decoded, and each byte's
 /// offset in the text.
 fn join(text: &[u8], parts: &[(usize, usize)]) -> Decoded {
+    join_with_bounds(text, parts).0
+}
+
+/// [`join`], and where each part starts in the joined bytes (and where the last ends).
+fn join_with_bounds(text: &[u8], parts: &[(usize, usize)]) -> (Decoded, Vec<usize>) {
     let mut out = Decoded {
         bytes: Vec::new(),
         from: Vec::new(),
     };
+    let mut bounds = Vec::with_capacity(parts.len() + 1);
     for &(start, end) in parts {
+        bounds.push(out.bytes.len());
         let body = &text[start..end];
         match decode::unescape(body) {
             Some(d) => {
@@ -132,7 +141,8 @@ fn join(text: &[u8], parts: &[(usize, usize)]) -> Decoded {
             }
         }
     }
-    out
+    bounds.push(out.bytes.len());
+    (out, bounds)
 }
 
 /// The join of the first chain in `text` that is at least `min_len` bytes long (for
@@ -232,15 +242,25 @@ impl RingTokens {
         if *budget == 0 {
             return;
         }
-        let d = join(text, parts);
+        let (d, bounds) = join_with_bounds(text, parts);
         if d.bytes.len() < self.min_len || !self.spend(budget, d.bytes.len()) {
             return;
         }
         let at = |off: usize| d.from.get(off).copied().unwrap_or(parts[0].0);
-        if self.may_be_key_length(d.bytes.len())
-            && self.fingerprints.contains(&Fingerprint::of(&d.bytes))
-        {
-            hit(at(0), RULE_JOINED, d.bytes.clone());
+        // Each run of whole parts, looked up as it is (`"x y" + "KEY1" + "KEY2"`, a
+        // passphrase split in two): the first [`PAIRS_MAX`] parts' runs, so a crafted
+        // chain of many empty literals costs no more than a few.
+        let n = bounds.len().min(PAIRS_MAX + 1);
+        for i in 0..n {
+            for j in i + 1..n {
+                let sub = &d.bytes[bounds[i]..bounds[j]];
+                if j > i + 1
+                    && self.may_be_key_length(sub.len())
+                    && self.fingerprints.contains(&Fingerprint::of(sub))
+                {
+                    hit(at(bounds[i]), RULE_JOINED, sub.to_vec());
+                }
+            }
         }
         self.search(&d.bytes, 1, budget, RULE_JOINED, &mut |off, rule, v| {
             hit(at(off), rule, v)

@@ -148,7 +148,27 @@ pub fn self_check(data: &[u8]) {
         line_start + at.column as usize - 1
     };
     let long_list = |p: &Place| p.1 == RULE_BYTES && list_text_len(&data[offset(p.0)..]) > reach;
-    for p in w.iter().filter(|p| !long_list(p)) {
+    // (Quotes pair from a line's start: a chunk starts at one when a line starts within
+    // its reach back. A chain of joined literals near a line longer than that may pair
+    // otherwise in the stream.)
+    let span = tokens.joined_span_max();
+    let near_long_line = |p: &Place| {
+        let at = offset(p.0);
+        let from = at.saturating_sub(span);
+        let start = data[..from]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let end = data[at..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(data.len(), |i| at + i);
+        p.1 == RULE_JOINED
+            && data[start..end]
+                .split(|&b| b == b'\n')
+                .any(|l| l.len() > reach)
+    };
+    for p in w.iter().filter(|p| !long_list(p) && !near_long_line(p)) {
         assert!(streamed_at.contains(&(p.0, p.2)), "the stream missed {p:?}");
     }
 }
@@ -503,8 +523,9 @@ impl RingTokens {
         let overlap = self.max_len() * 2 + 64;
         let reach = self.blank_spanning_reach();
         let mut out = Extracted::default();
-        // A chunk always holds more than the overlaps, so that every cut makes progress.
-        let chunk = chunk.max(overlap * 2).max(reach * 2 + 2);
+        // A chunk always holds more than the overlaps, so that every cut makes progress
+        // (the next chunk starts at most two reaches before a cut in the second half).
+        let chunk = chunk.max(overlap * 2).max(reach * 4 + 2);
         let mut buf: Vec<u8> = Vec::with_capacity(chunk + overlap);
         let mut base = Position { line: 1, column: 1 };
         let mut total = 0u64;
@@ -522,9 +543,14 @@ impl RingTokens {
                     Some(i) => {
                         let at = buf.len() / 2 + i + 1;
                         // The next chunk starts after a blank `reach` before the cut
-                        // (else just there), where no run is cut either.
+                        // (else just there), where no run is cut either: at a line's
+                        // start if one is within another `reach`, since quotes pair
+                        // from a line's start (see `literals`).
                         let back = at - reach;
-                        let from = memchr::memrchr3(b'\n', b' ', b'\t', &buf[..back])
+                        let near = back - reach.min(back);
+                        let line = memchr::memrchr(b'\n', &buf[near..back]).map(|j| near + j);
+                        let from = line
+                            .or_else(|| memchr::memrchr3(b'\n', b' ', b'\t', &buf[..back]))
                             .map_or(back, |j| j + 1);
                         (at, from)
                     }
@@ -846,6 +872,29 @@ mod tests {
             assert_eq!(got.len(), 1, "chain after {at} bytes: {got:?}");
             assert_eq!(got[0].1, RULE_JOINED, "chain after {at} bytes");
         }
+    }
+
+    #[test]
+    fn a_joined_key_among_quoted_blanks_is_found_once_wherever_a_stream_cuts() {
+        // Quoted blanks on every line, where a chunk that started at one would pair the
+        // line's quotes the other way round; and a part that is not the key's before it.
+        let (a, b) = KEY.split_at(14);
+        let line = format!("k = \"x y\" + \"{a}\" + \"{b}\";\n");
+        let pad = "p = \"u v w\" + \"s t\";\n";
+        for at in 0..2400 {
+            let head = format!(
+                "{}{}\n",
+                pad.repeat(at / pad.len()),
+                "z".repeat(at % pad.len())
+            );
+            let text = format!("{head}{line}{}", pad.repeat(120));
+            let got = streamed(KEY, &text, 1200);
+            assert_eq!(got.len(), 1, "key line after {at} bytes: {got:?}");
+        }
+        // A fuzz input whose lines are longer than the reach: the self-check allows it.
+        self_check(include_bytes!(
+            "../../../tests/data/fuzz/ring_stream-joined-long-lines"
+        ));
     }
 
     #[test]
