@@ -4,8 +4,8 @@ URL, base64url in a JWKS, hex, JSON and shell escapes, HTTP Basic, a .dockerconf
 Secret three levels deep, a passphrase with spaces, a PGP private-key block in a SQL
 dump and a JSON string, a Markdown fence, a Jupyter notebook, Python concatenation, a
 YAML anchor, the hidden homes of credentials, HTML character references, a CSV field's doubled quotes, a Go byte-array
-literal, keytool's colon-joined hex, Java string concatenation and a Helm release Secret's
-gzip'd JSON), with decoys beside them. The keys are
+literal, keytool's colon-joined hex, Java string concatenation, a Helm release Secret's
+gzip'd JSON and base64 wrapped at 76 columns), with decoys beside them. The keys are
 random (python3 secrets); their ring is tests/data/encodings-ring.json and their
 plaintexts tests/data/encodings-secrets.txt (ID<TAB>SECRET). Run it from the project
 root, then scripts/fixture-ring.py to copy the ring into the demo ring.
@@ -61,6 +61,7 @@ keys = {
     "enc-colonhex/2026-12": ("payments-hmac", "active", secrets.token_bytes(32)),
     "enc-joined/2026-12": ("signer", "active", key()),
     "enc-helm/2026-12": ("helm-web", "active", key()),
+    "enc-wrapped/2026-12": ("backup", "fallback", key(48)),
 }
 k = {i: v[2] for i, v in keys.items()}
 
@@ -122,6 +123,15 @@ def helm_release(values_key):
 
 
 write("k8s/helm-release.yaml", helm_release(k["enc-helm/2026-12"]))
+def wrapped76(text):
+    # What `base64` prints: 76 columns.
+    enc = base64.b64encode(text.encode()).decode()
+    return "\n".join(enc[i:i + 76] for i in range(0, len(enc), 76))
+
+
+write("docs/backup-key.txt", "Backup encryption key, as `base64` printed it when we generated it:\n\n"
+      + wrapped76(k["enc-wrapped/2026-12"]) + "\n\nNot a key: the backup's manifest digest list, wrapped the same way:\n\n"
+      + wrapped76(secrets.token_hex(40)) + "\n")
 # Decoys: none of these is a key.
 write("decoys/ids.txt", "request 123e4567-e89b-12d3-a456-426614174000\ncommit 9fceb02d0ae598e95dc970b74767f19372d61af8\nsha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n")
 write("decoys/logo.html", "<img src=\"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==\">\n")

@@ -51,6 +51,7 @@ pub mod fuzzing {
     pub use crate::extract::template::self_check as templates;
     pub use crate::extract::tokens::literals_self_check as literals;
     pub use crate::extract::tokens::self_check as ring_stream;
+    pub use crate::extract::tokens::wrapped_self_check as wrapped;
     pub use crate::ring::self_check as ring_file;
     /// The keyword prefilter, the long-run finder and the capture-name scan.
     pub fn scanners(data: &[u8]) {

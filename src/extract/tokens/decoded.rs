@@ -181,7 +181,7 @@ impl RingTokens {
 
     /// A word's decoded bytes: the key itself (a key used as raw bytes, written in
     /// base64 or hex), or text holding keys.
-    fn found_in(
+    pub(super) fn found_in(
         &self,
         bytes: &[u8],
         generated: bool,

@@ -15,8 +15,11 @@ mod decoded;
 use decoded::MarkFinder;
 
 mod literals;
+mod wrapped;
 #[doc(hidden)]
 pub use literals::self_check as literals_self_check;
+#[doc(hidden)]
+pub use wrapped::self_check as wrapped_self_check;
 
 mod scan;
 use super::{Candidate, Confidence, Document, Extracted, Origin, Position};
@@ -326,7 +329,9 @@ impl RingTokens {
         let mut budget = DECODE_BUDGET.max(doc.bytes.len().saturating_mul(2));
         // Asked only once a digest of a ring key is found (rare), not of every file.
         let mut stalekey_file: Option<bool> = None;
+        let mut wrapped = wrapped::Wrapped::new(self.wrapped_span_max());
         for_each_run(doc.bytes, self.min_len.min(DIGEST_MIN), |start, run| {
+            wrapped.visit(doc.bytes, start, run);
             if run.len() >= DIGEST_MIN {
                 self.digests(run, |off, fp| {
                     if !*stalekey_file.get_or_insert_with(|| is_stalekey_file(doc.bytes)) {
@@ -364,6 +369,11 @@ impl RingTokens {
                 out.candidates
                     .push(ring_candidate(doc, start + off, RULE_BYTES, Secret::new(v)));
             });
+        });
+        wrapped.finish(doc.bytes);
+        self.wrapped_base64(wrapped.found, &mut budget, &mut |at, rule, v| {
+            out.candidates
+                .push(ring_candidate(doc, at, rule, Secret::new(v)));
         });
         self.pem_blocks(doc, out);
         self.in_literals(doc.bytes, &mut budget, &mut |at, rule, v| {
