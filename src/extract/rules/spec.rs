@@ -13,8 +13,8 @@ const BARE_LINE: &str = r#"(?:[^\s'"`\[{(#,;][^ \t\r\n]*(?:[ \t]+[^ \t\r\n#][^ \
 /// `{list}`: a bracketed or parenthesised list.
 const LIST: &str = r#"(?:\[[^\]]*\]|\([^)]*\))"#;
 /// `{strs}`: one literal, or adjacent ones (Python's implicit concatenation), on one
-/// line or in parentheses.
-const STRS: &str = r#"(?:\(\s*STR(?:\s*STR)+\s*\)|STR(?:[ \t]*STR)*)"#;
+/// line, over `\` line continuations, or in parentheses.
+const STRS: &str = r#"(?:\(\s*STR(?:\s*STR)+\s*\)|STR(?:(?:[ \t]|\\\r?\n)*STR)*)"#;
 /// `{secret_word}`: the words that make a name secret-like (`API_KEY`, `db_password`).
 const SECRET_WORD: &str = r#"(?i:secrets?|api[_-]?key|access[_-]?key|auth[_-]?key|private[_-]?key|master[_-]?key|signing[_-]?key|encryption[_-]?key|hmac[_-]?key|token|passw(?:or)?d|passphrase|salt)"#;
 /// `{end}`: where a literal assigned to a name ends (a separator, a comment, a method

@@ -521,5 +521,16 @@ mod spot {
         );
         let f = found.iter().find(|f| f.0 == "python-secret-key").unwrap();
         assert_eq!((f.4, f.5), (2, 6));
+        // Over a backslash continuation.
+        let found = scan(
+            "SECRET_KEY = \"hePeB92gJoIDWWw7\" \\\n    'H0RCRLm_2xZs20H_'\n",
+            Format::Python,
+        );
+        has(
+            &found,
+            "python-secret-key",
+            "SECRET_KEY",
+            "hePeB92gJoIDWWw7H0RCRLm_2xZs20H_",
+        );
     }
 }
