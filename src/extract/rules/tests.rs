@@ -509,28 +509,27 @@ mod spot {
 
     #[test]
     fn python_concatenated_literals_are_one_key() {
-        let found = scan(
-            "SECRET_KEY = (\n    \"hePeB92gJoIDWWw7\"\n    'H0RCRLm_2xZs20H_'\n)\n",
-            Format::Python,
-        );
-        has(
-            &found,
-            "python-secret-key",
-            "SECRET_KEY",
-            "hePeB92gJoIDWWw7H0RCRLm_2xZs20H_",
-        );
-        let f = found.iter().find(|f| f.0 == "python-secret-key").unwrap();
-        assert_eq!((f.4, f.5), (2, 6));
-        // Over a backslash continuation.
-        let found = scan(
-            "SECRET_KEY = \"hePeB92gJoIDWWw7\" \\\n    'H0RCRLm_2xZs20H_'\n",
-            Format::Python,
-        );
-        has(
-            &found,
-            "python-secret-key",
-            "SECRET_KEY",
-            "hePeB92gJoIDWWw7H0RCRLm_2xZs20H_",
-        );
+        // In parentheses over lines, and over a backslash continuation: (line, column)
+        // of the first literal's value.
+        for (text, at) in [
+            (
+                "SECRET_KEY = (\n    \"hePeB92gJoIDWWw7\"\n    'H0RCRLm_2xZs20H_'\n)\n",
+                (2, 6),
+            ),
+            (
+                "SECRET_KEY = \"hePeB92gJoIDWWw7\" \\\n    'H0RCRLm_2xZs20H_'\n",
+                (1, 15),
+            ),
+        ] {
+            let found = scan(text, Format::Python);
+            has(
+                &found,
+                "python-secret-key",
+                "SECRET_KEY",
+                "hePeB92gJoIDWWw7H0RCRLm_2xZs20H_",
+            );
+            let f = found.iter().find(|f| f.0 == "python-secret-key").unwrap();
+            assert_eq!((f.4, f.5), at, "{text:?}");
+        }
     }
 }
